@@ -1,0 +1,225 @@
+import { z } from "zod";
+
+/**
+ * Task events: the one shape shared by the runner (writer), the web tier (reader, SSE) and the
+ * typed client. Stored in `task_event` as (type, payload) where payload is the whole event.
+ */
+
+export const taskStates = [
+  "queued",
+  "running",
+  "needs_input",
+  "review",
+  "applied",
+  "discarded",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
+export const taskStateSchema = z.enum(taskStates);
+export type TaskState = z.infer<typeof taskStateSchema>;
+
+/** States in which a task may still change by itself (an agent may be working on it). */
+export const liveTaskStates = ["queued", "running", "needs_input"] as const satisfies readonly TaskState[];
+/** States a task never leaves. */
+export const finalTaskStates = [
+  "applied",
+  "discarded",
+  "completed",
+  "failed",
+  "cancelled",
+] as const satisfies readonly TaskState[];
+
+const text = z.string().max(1_000_000);
+const shortText = z.string().max(10_000);
+
+export const toolKindSchema = z.enum([
+  "read",
+  "edit",
+  "delete",
+  "move",
+  "search",
+  "execute",
+  "think",
+  "fetch",
+  "switch_mode",
+  "other",
+]);
+export type ToolKind = z.infer<typeof toolKindSchema>;
+
+export const toolStatusSchema = z.enum([
+  "pending",
+  "in_progress",
+  "completed",
+  "failed",
+  "awaiting_permission",
+  "denied",
+]);
+export type ToolStatus = z.infer<typeof toolStatusSchema>;
+
+export const toolContentSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text }),
+  z.object({
+    type: z.literal("diff"),
+    path: shortText,
+    oldText: text.nullable(),
+    newText: text,
+  }),
+  z.object({ type: z.literal("terminal"), terminalId: shortText }),
+]);
+export type ToolContent = z.infer<typeof toolContentSchema>;
+
+export const toolLocationSchema = z.object({
+  path: shortText,
+  line: z.number().int().nullable().optional(),
+});
+
+export const permissionOptionSchema = z.object({
+  optionId: shortText,
+  name: shortText,
+  kind: z.enum(["allow_once", "allow_always", "reject_once", "reject_always"]),
+});
+export type PermissionOption = z.infer<typeof permissionOptionSchema>;
+
+export const statusEventSchema = z.object({
+  type: z.literal("status"),
+  state: taskStateSchema,
+  /** Why the state changed, for people: "agent finished", "cancelled by user", … */
+  reason: shortText.optional(),
+});
+
+export const messageEventSchema = z.object({
+  type: z.literal("message"),
+  role: z.enum(["agent", "user", "thought"]),
+  text,
+});
+
+/**
+ * Upsert by toolCallId: the first event for an id creates the entry, later ones replace the
+ * fields they carry (undefined = unchanged). `content` and `locations`, when present, replace.
+ */
+export const toolCallEventSchema = z.object({
+  type: z.literal("tool_call"),
+  toolCallId: shortText,
+  title: shortText.optional(),
+  kind: toolKindSchema.optional(),
+  status: toolStatusSchema.optional(),
+  content: z.array(toolContentSchema).max(1000).optional(),
+  locations: z.array(toolLocationSchema).max(1000).optional(),
+  rawInput: z.unknown().optional(),
+  rawOutput: z.unknown().optional(),
+});
+
+export const planEntrySchema = z.object({
+  content: shortText,
+  priority: z.enum(["high", "medium", "low"]).default("medium"),
+  status: z.enum(["pending", "in_progress", "completed"]),
+});
+
+export const planEventSchema = z.object({
+  type: z.literal("plan"),
+  entries: z.array(planEntrySchema).max(1000),
+});
+
+export const permissionEventSchema = z.discriminatedUnion("phase", [
+  z.object({
+    type: z.literal("permission"),
+    phase: z.literal("requested"),
+    requestId: z.string().uuid(),
+    toolCallId: shortText,
+    title: shortText.optional(),
+    kind: toolKindSchema.optional(),
+    options: z.array(permissionOptionSchema).max(20),
+  }),
+  z.object({
+    type: z.literal("permission"),
+    phase: z.literal("resolved"),
+    requestId: z.string().uuid(),
+    toolCallId: shortText,
+    outcome: z.enum(["selected", "cancelled", "expired"]),
+    optionId: shortText.optional(),
+    optionKind: permissionOptionSchema.shape.kind.optional(),
+    answeredBy: shortText.optional(),
+  }),
+]);
+
+export const terminalOutputEventSchema = z.object({
+  type: z.literal("terminal_output"),
+  terminalId: shortText,
+  /** UTF-8 text of the chunk (terminal bytes, ANSI sequences kept). */
+  data: text,
+  exitCode: z.number().int().nullable().optional(),
+  signal: shortText.nullable().optional(),
+  truncated: z.boolean().optional(),
+});
+
+export const usageEventSchema = z.object({
+  type: z.literal("usage"),
+  inputTokens: z.number().nonnegative().optional(),
+  outputTokens: z.number().nonnegative().optional(),
+  totalTokens: z.number().nonnegative().optional(),
+  /** Context window: tokens used and its size, when the agent reports them. */
+  used: z.number().nonnegative().optional(),
+  size: z.number().nonnegative().optional(),
+  cost: z.object({ amount: z.number(), currency: z.string().max(16) }).optional(),
+});
+
+export const commandSchema = z.object({
+  name: shortText,
+  description: shortText.default(""),
+  hint: shortText.optional(),
+});
+
+export const commandsEventSchema = z.object({
+  type: z.literal("commands"),
+  commands: z.array(commandSchema).max(1000),
+});
+
+export const modeEventSchema = z.object({
+  type: z.literal("mode"),
+  modeId: shortText,
+});
+
+export const changeFileSchema = z.object({
+  path: shortText,
+  oldPath: shortText.optional(),
+  status: z.enum(["added", "modified", "deleted", "renamed", "copied", "type_changed"]),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  binary: z.boolean(),
+});
+export type ChangeFile = z.infer<typeof changeFileSchema>;
+
+export const changeReadyEventSchema = z.object({
+  type: z.literal("change_ready"),
+  changeId: z.string().uuid().nullable(),
+  files: z.number().int().nonnegative(),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+});
+
+export const errorEventSchema = z.object({
+  type: z.literal("error"),
+  message: shortText,
+  detail: text.optional(),
+});
+
+export const taskEventSchema = z.discriminatedUnion("type", [
+  statusEventSchema,
+  messageEventSchema,
+  toolCallEventSchema,
+  planEventSchema,
+  permissionEventSchema,
+  terminalOutputEventSchema,
+  usageEventSchema,
+  commandsEventSchema,
+  modeEventSchema,
+  changeReadyEventSchema,
+  errorEventSchema,
+]);
+export type TaskEvent = z.infer<typeof taskEventSchema>;
+export type TaskEventType = TaskEvent["type"];
+export type TaskEventOf<T extends TaskEventType> = Extract<TaskEvent, { type: T }>;
+
+/** A stored event as read back: its dense per-task sequence number and time. */
+export type StoredTaskEvent = { seq: number; at: string; event: TaskEvent };

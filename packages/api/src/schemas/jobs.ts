@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/** The pg-boss queue every runner consumes. */
+export const TASK_QUEUE = "wharf-task";
+
+/**
+ * A job asks a runner to work on a task: the first run, or a follow-up prompt (turn > 0) for a
+ * task in review. The task row is the truth; the job only says "look at this task now".
+ */
+export const taskJobSchema = z.object({
+  taskId: z.string().uuid(),
+  turn: z.number().int().nonnegative(),
+});
+export type TaskJob = z.infer<typeof taskJobSchema>;
+
+/** NOTIFY channels. Payloads are JSON and parsed with the schemas below. */
+export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "@wharf/db/channels";
+
+/** After a batch of events is committed: the task and the highest seq written. */
+export const eventsNotifySchema = z.object({
+  taskId: z.string().uuid(),
+  seq: z.number().int().positive(),
+  /** Set when the task's state changed in the batch, so boards can refresh one card. */
+  state: z.string().optional(),
+});
+export type EventsNotify = z.infer<typeof eventsNotifySchema>;
+
+/** Control messages from the API to runners. */
+export const controlNotifySchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("cancel"), taskId: z.string().uuid() }),
+  z.object({
+    action: z.literal("permission"),
+    taskId: z.string().uuid(),
+    requestId: z.string().uuid(),
+  }),
+]);
+export type ControlNotify = z.infer<typeof controlNotifySchema>;
