@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { agentEnv, mergeEnv } from "./agent-env";
+
+const runnerEnv: NodeJS.ProcessEnv = {
+  PATH: "/usr/bin:/bin",
+  HOME: "/home/dev",
+  USER: "dev",
+  LANG: "C.UTF-8",
+  LC_ALL: "C.UTF-8",
+  TERM: "xterm-256color",
+  SHELL: "/bin/bash",
+  TMPDIR: "/tmp",
+  TZ: "UTC",
+  XDG_CONFIG_HOME: "/home/dev/.config",
+  DATABASE_URL: "postgres://wharf:secret@localhost/wharf",
+  PGPASSWORD: "secret",
+  PGHOST: "localhost",
+  WHARF_TOKEN: "t0ken",
+  WHARF_HOME: "/home/dev/.local/share/wharf",
+  GIT_DIR: "/elsewhere/.git",
+  GIT_WORK_TREE: "/elsewhere",
+  GIT_INDEX_FILE: "/elsewhere/index",
+  NODE_OPTIONS: "--require /runner/hook.js",
+  AWS_SECRET_ACCESS_KEY: "aws",
+  npm_config_registry: "https://registry.example",
+  UNDEFINED_ONE: undefined,
+};
+
+describe("agentEnv", () => {
+  it("keeps the allow-list and nothing else from the runner", () => {
+    expect(agentEnv(runnerEnv, {})).toEqual({
+      PATH: "/usr/bin:/bin",
+      HOME: "/home/dev",
+      USER: "dev",
+      LANG: "C.UTF-8",
+      LC_ALL: "C.UTF-8",
+      TERM: "xterm-256color",
+      SHELL: "/bin/bash",
+      TMPDIR: "/tmp",
+      TZ: "UTC",
+      XDG_CONFIG_HOME: "/home/dev/.config",
+    });
+  });
+
+  it("adds the agent's own variables, which win over the runner's", () => {
+    const env = agentEnv(runnerEnv, { ANTHROPIC_API_KEY: "sk-1", PATH: "/opt/agent/bin:/usr/bin" });
+    expect(env.ANTHROPIC_API_KEY).toBe("sk-1");
+    expect(env.PATH).toBe("/opt/agent/bin:/usr/bin");
+  });
+
+  it("never passes secrets or git redirection, even when the agent config names them", () => {
+    const env = agentEnv(runnerEnv, {
+      DATABASE_URL: "postgres://x",
+      PGPASSWORD: "x",
+      WHARF_TOKEN: "x",
+      GIT_DIR: "/x",
+      GIT_WORK_TREE: "/x",
+      GIT_INDEX_FILE: "/x",
+      GIT_CONFIG_PARAMETERS: "'core.worktree'='/x'",
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "core.worktree",
+      GIT_CONFIG_VALUE_0: "/x",
+      NODE_OPTIONS: "--inspect",
+      "BAD=NAME": "x",
+      NUL_VALUE: "a\0b",
+      GIT_AUTHOR_NAME: "Agent",
+    });
+    for (const name of Object.keys(env)) {
+      expect(name).not.toMatch(/^(DATABASE_URL|PG|WHARF_|NODE_OPTIONS|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_CONFIG)/);
+    }
+    expect(env.NUL_VALUE).toBeUndefined();
+    expect(env["BAD=NAME"]).toBeUndefined();
+    expect(env.GIT_AUTHOR_NAME).toBe("Agent");
+  });
+
+  it("mergeEnv applies the same deny-list to variables an agent asks for in a terminal", () => {
+    const env = mergeEnv({ PATH: "/bin" }, { FOO: "1", GIT_DIR: "/x", PGUSER: "x", WHARF_TOKEN: "x" });
+    expect(env).toEqual({ PATH: "/bin", FOO: "1" });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The environment an agent process (and every terminal it opens) starts with.
+ *
+ * Only an allow-list of the runner's own variables is passed on — never the database URL, Wharf's
+ * token or other secrets — plus the agent's configured variables (its API keys, say). Variables
+ * that would point git at another repository or index are dropped from both, so the agent's git
+ * always works on the task's worktree.
+ */
+
+const allowedNames = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TERM",
+  "COLORTERM",
+  "SHELL",
+  "TMPDIR",
+  "TZ",
+  "NO_COLOR",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+]);
+const allowedPrefixes = ["LC_", "XDG_"];
+
+/** Git variables that redirect git away from the worktree or inject configuration. */
+const gitRedirectNames = new Set([
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_COMMON_DIR",
+  "GIT_NAMESPACE",
+  "GIT_CEILING_DIRECTORIES",
+  "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+  "GIT_CONFIG",
+  "GIT_CONFIG_PARAMETERS",
+  "GIT_CONFIG_COUNT",
+  "GIT_PREFIX",
+  "GIT_QUARANTINE_PATH",
+]);
+
+/** Names never passed to an agent, whatever their source. */
+export function isDeniedEnvName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return (
+    name === "" ||
+    name.includes("=") ||
+    name.includes("\0") ||
+    upper === "DATABASE_URL" ||
+    upper.startsWith("PG") ||
+    upper.startsWith("WHARF_") ||
+    upper === "NODE_OPTIONS" ||
+    gitRedirectNames.has(upper) ||
+    upper.startsWith("GIT_CONFIG_KEY_") ||
+    upper.startsWith("GIT_CONFIG_VALUE_")
+  );
+}
+
+function isAllowedBaseName(name: string): boolean {
+  return allowedNames.has(name) || allowedPrefixes.some((p) => name.startsWith(p));
+}
+
+/** Adds `extra` on top of an already scrubbed `env`, dropping denied names and NUL values. */
+export function mergeEnv(env: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  for (const [name, value] of Object.entries(extra)) {
+    if (isDeniedEnvName(name) || value.includes("\0")) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export function agentEnv(base: NodeJS.ProcessEnv, agentVars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined || !isAllowedBaseName(name) || isDeniedEnvName(name)) continue;
+    out[name] = value;
+  }
+  return mergeEnv(out, agentVars);
+}

@@ -1,0 +1,107 @@
+import { lstat, readlink, realpath } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * Confinement of agent file access to the task's worktree. Every path an agent names (fs/*,
+ * terminal cwd) goes through `resolveInside` before anything touches the disk.
+ */
+
+export type ConfineReason =
+  | "empty"
+  | "nul_byte"
+  | "outside"
+  | "symlink_escape"
+  | "git_internals"
+  | "not_a_directory"
+  | "too_many_links";
+
+export class ConfinementError extends Error {
+  constructor(
+    readonly root: string,
+    readonly requested: string,
+    readonly reason: ConfineReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConfinementError";
+  }
+}
+
+const maxLinks = 40;
+
+function isWithin(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null ? ((error as { code?: string }).code ?? undefined) : undefined;
+}
+
+/**
+ * The real path of `p`, where trailing components may not exist yet. Dangling symlinks are
+ * followed to where they point (a write would create the file there).
+ */
+async function realpathAllowMissing(p: string, hops = 0): Promise<string> {
+  if (hops > maxLinks) throw Object.assign(new Error("too many symbolic links"), { code: "ELOOP" });
+  try {
+    return await realpath(p);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw error;
+  }
+  let stat;
+  try {
+    stat = await lstat(p);
+  } catch (error) {
+    if (errnoOf(error) !== "ENOENT") throw error;
+    const parent = path.dirname(p);
+    if (parent === p) throw error;
+    return path.join(await realpathAllowMissing(parent, hops), path.basename(p));
+  }
+  if (!stat.isSymbolicLink()) return p; // appeared meanwhile
+  const target = path.resolve(path.dirname(p), await readlink(p));
+  return realpathAllowMissing(target, hops + 1);
+}
+
+/**
+ * Resolves `requested` (absolute, or relative to `root`) to a real absolute path inside `root`.
+ * Refuses NUL bytes, `..` escapes, absolute paths elsewhere, symlinks in any component that lead
+ * outside, and anything under a `.git` directory or file (git's own state is not the agent's to
+ * edit: a worktree's `.git` file points at the shared repository). The path may not exist yet.
+ */
+export async function resolveInside(root: string, requested: string): Promise<string> {
+  const refuse = (reason: ConfineReason, why: string) =>
+    new ConfinementError(root, requested, reason, `Refused path "${requested.replaceAll("\0", "\\0")}": ${why}`);
+  if (requested.length === 0) throw refuse("empty", "the path is empty");
+  if (requested.includes("\0")) throw refuse("nul_byte", "the path contains a NUL byte");
+
+  const rootReal = await realpath(root);
+  const rootAbs = path.resolve(root);
+  const lexical = path.isAbsolute(requested) ? path.resolve(requested) : path.resolve(rootReal, requested);
+  let rel: string;
+  if (isWithin(rootReal, lexical)) rel = path.relative(rootReal, lexical);
+  else if (isWithin(rootAbs, lexical)) rel = path.relative(rootAbs, lexical);
+  else throw refuse("outside", `it is outside the task's worktree ${rootReal}`);
+
+  if (rel.split(path.sep).some((part) => part.toLowerCase() === ".git")) {
+    throw refuse("git_internals", "files under .git belong to git, not to the agent");
+  }
+
+  let real: string;
+  try {
+    real = await realpathAllowMissing(path.join(rootReal, rel));
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === "ENOTDIR") throw refuse("not_a_directory", "a component of the path is a file, not a directory");
+    if (code === "ELOOP") throw refuse("too_many_links", "too many symbolic links");
+    throw error;
+  }
+  if (!isWithin(rootReal, real)) {
+    throw refuse("symlink_escape", `a symbolic link in it leads outside the task's worktree (to ${real})`);
+  }
+  const realRel = path.relative(rootReal, real);
+  if (realRel.split(path.sep).some((part) => part.toLowerCase() === ".git")) {
+    throw refuse("git_internals", "a symbolic link in it leads into .git");
+  }
+  return real;
+}

@@ -1,0 +1,201 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * The one place that starts processes for agents and their terminals.
+ *
+ * Every process gets its own process group (and session): `detached: true`. A process that calls
+ * `setsid` itself escapes that group, so each spawn is also tagged with a unique value in the
+ * environment variable below; at kill time the runner walks /proc and also kills every process
+ * that descends from the leader (ppid), shares its session, or carries its tag.
+ */
+export const processTagVar = "WHARF_PROCESS_TAG";
+
+export type SpawnOptions = { cwd: string; env: Record<string, string> };
+
+export type GroupChild = ChildProcessWithoutNullStreams;
+
+const tags = new WeakMap<GroupChild, string>();
+
+export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOptions): GroupChild {
+  const tag = randomUUID();
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: { ...opts.env, [processTagVar]: tag },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  tags.set(child, tag);
+  return child;
+}
+
+/** Sends `signal` to every process of the group led by `pgid`. False when the group is gone. */
+export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if (isErrno(error, "ESRCH")) return false;
+    if (isErrno(error, "EPERM")) return true; // exists, but (partly) not ours to signal
+    throw error;
+  }
+}
+
+function killPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    // ESRCH: already gone. EPERM: a set-uid program; the survivor check reports it.
+    if (!isErrno(error, "ESRCH") && !isErrno(error, "EPERM")) throw error;
+  }
+}
+
+export type ProcStat = { pid: number; ppid: number; pgid: number; sid: number; state: string };
+
+/** Parses /proc/<pid>/stat; the command name may contain spaces and parentheses. */
+export function parseProcStat(text: string): ProcStat | null {
+  const close = text.lastIndexOf(")");
+  if (close < 0) return null;
+  const pid = Number.parseInt(text.slice(0, text.indexOf(" ")), 10);
+  const rest = text.slice(close + 2).split(" ");
+  const [state, ppid, pgid, sid] = [rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3])];
+  if (!state || !Number.isInteger(pid) || !Number.isInteger(ppid)) return null;
+  return { pid, ppid, pgid, sid, state };
+}
+
+function readProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = parseProcStat(readFileSync(`/proc/${name}/stat`, "utf8"));
+      if (stat) out.push(stat);
+    } catch (error) {
+      // The process exited between readdir and read.
+      if (!isErrno(error, "ENOENT") && !isErrno(error, "ESRCH")) throw error;
+    }
+  }
+  return out;
+}
+
+function hasTag(pid: number, tag: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`${processTagVar}=${tag}`);
+  } catch {
+    // Gone, or another user's process (EACCES): not one of ours either way.
+    return false;
+  }
+}
+
+/**
+ * Every process that belongs to the group led by `leader`: same process group, same session, a
+ * descendant of any of those (by ppid), or carrying the spawn tag. Zombies (state Z) are listed
+ * too: they no longer run, but `kill(-pgid, 0)` still sees them until their parent reaps them.
+ */
+export function groupMembers(leader: number, tag?: string): ProcStat[] {
+  const procs = readProcesses().filter((p) => p.pid !== process.pid);
+  const members = new Map<number, ProcStat>();
+  for (const p of procs) {
+    if (p.pid === leader || p.pgid === leader || p.sid === leader || (tag && hasTag(p.pid, tag))) {
+      members.set(p.pid, p);
+    }
+  }
+  // Descendants by ppid, transitively (covers children that called setsid while a parent lives).
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs) {
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.set(p.pid, p);
+        grew = true;
+      }
+    }
+  }
+  return [...members.values()];
+}
+
+const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
+
+function signalAll(leader: number, members: ProcStat[], signal: NodeJS.Signals): void {
+  killGroup(leader, signal);
+  for (const m of running(members)) {
+    if (m.pgid !== leader && m.pgid === m.pid) killGroup(m.pgid, signal);
+    killPid(m.pid, signal);
+  }
+}
+
+export class ProcessGroupError extends Error {
+  constructor(
+    readonly pgid: number,
+    readonly survivors: number[],
+  ) {
+    super(`Processes ${survivors.join(", ")} of process group ${pgid} survived SIGKILL`);
+    this.name = "ProcessGroupError";
+  }
+}
+
+/**
+ * Confirms, with a short bounded back-off, that no member runs any more (or, with `zombies`, that
+ * none is even listed, so that `kill(-pgid, 0)` answers ESRCH). Returns the members still running
+ * at the deadline.
+ */
+async function settle(leader: number, tag: string | undefined, budgetMs: number, zombies = false): Promise<ProcStat[]> {
+  const deadline = Date.now() + budgetMs;
+  const pending = () => (zombies ? groupMembers(leader, tag) : running(groupMembers(leader, tag)));
+  let delay = 5;
+  let members = pending();
+  while (members.length > 0 && Date.now() < deadline) {
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    delay = Math.min(delay * 2, 200);
+    members = pending();
+  }
+  return running(members);
+}
+
+function exitOf(child: GroupChild): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * SIGTERM to the group and every tracked descendant, SIGKILL to whatever is left after
+ * `graceMs`, and resolve once none of them runs any more and the child itself has been reaped.
+ * Throws ProcessGroupError if a process survives SIGKILL (uninterruptible sleep).
+ */
+export async function terminateGroup(child: GroupChild, graceMs: number): Promise<void> {
+  const leader = child.pid;
+  if (leader === undefined) return; // never started
+  const tag = tags.get(child);
+  const members = running(groupMembers(leader, tag));
+  if (members.length > 0) {
+    signalAll(leader, members, "SIGTERM");
+    // Give the leader the grace period to exit; then check the rest with a short back-off.
+    const graceEnds = sleep(graceMs);
+    await Promise.race([exitOf(child), graceEnds]);
+    let left = await settle(leader, tag, Math.min(graceMs, 250));
+    if (left.length > 0) {
+      await graceEnds;
+      left = running(groupMembers(leader, tag));
+    }
+    if (left.length > 0) {
+      signalAll(leader, left, "SIGKILL");
+      const survivors = await settle(leader, tag, 5000);
+      if (survivors.length > 0) {
+        throw new ProcessGroupError(
+          leader,
+          survivors.map((s) => s.pid),
+        );
+      }
+    }
+  }
+  await exitOf(child);
+  // Dead members may linger as zombies until init reaps them (on some hosts only every second or
+  // so); they run nothing, so give that a moment but do not wait for it.
+  await settle(leader, tag, 100, true);
+}
+
+export function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
