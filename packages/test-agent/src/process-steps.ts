@@ -28,6 +28,7 @@ export async function runProcessStep(
   step:
     | StepOf<"write_file_direct">
     | StepOf<"hang">
+    | StepOf<"ignore_sigterm">
     | StepOf<"exit">
     | StepOf<"garbage">
     | StepOf<"stderr">
@@ -40,12 +41,12 @@ export async function runProcessStep(
       await writeOwnFile(sessionPath(ctx, step.path), step.content);
       return undefined;
     case "hang":
-      if (step.ignoreSigterm) {
-        process.on("SIGTERM", () => {
-          process.stderr.write("wharf-test-agent: ignoring SIGTERM\n");
-        });
-      }
       return forever();
+    case "ignore_sigterm":
+      process.on("SIGTERM", () => {
+        process.stderr.write("wharf-test-agent: ignoring SIGTERM\n");
+      });
+      return undefined;
     case "exit":
       await writeStderr(step.stderr);
       process.exit(step.code);

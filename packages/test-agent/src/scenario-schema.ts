@@ -124,11 +124,9 @@ const terminalStep = z.strictObject({
   echo: z.boolean().default(false),
 });
 const sleepStep = z.strictObject({ type: z.literal("sleep"), ms: z.number().int().nonnegative() });
-const hangStep = z.strictObject({
-  type: z.literal("hang"),
-  /** Also ignore SIGTERM, so only SIGKILL ends the process. */
-  ignoreSigterm: z.boolean().default(false),
-});
+const hangStep = z.strictObject({ type: z.literal("hang") });
+/** From here on the process ignores SIGTERM, so only SIGKILL ends it. */
+const ignoreSigtermStep = z.strictObject({ type: z.literal("ignore_sigterm") });
 const exitStep = z.strictObject({
   type: z.literal("exit"),
   code: z.number().int().min(0).max(255).default(1),
@@ -244,6 +242,7 @@ export const stepSchema = z.discriminatedUnion("type", [
   terminalStep,
   sleepStep,
   hangStep,
+  ignoreSigtermStep,
   exitStep,
   garbageStep,
   stderrStep,

@@ -38,9 +38,41 @@ export type TestClient = {
   permissionRequests: RequestPermissionRequest[];
   extNotifications: Array<{ method: string; params: unknown }>;
   stderr: () => string;
+  /** Resolves with the first update (already received or still to come) that matches. */
+  waitForUpdate: (match: (n: SessionNotification) => boolean) => Promise<SessionNotification>;
+  /** Resolves with the first permission request (already received or still to come). */
+  waitForPermissionRequest: () => Promise<RequestPermissionRequest>;
+  /** Resolves with the first extension notification of that method. */
+  waitForExtNotification: (method: string) => Promise<{ method: string; params: unknown }>;
   /** Closes stdin and waits for the agent to exit (SIGKILL after `graceMs`). */
   close: (graceMs?: number) => Promise<AgentExit>;
 };
+
+/** An array that can also be waited on for an item that matches. */
+class Recorder<T> extends Array<T> {
+  static override get [Symbol.species]() {
+    return Array;
+  }
+  private readonly waiters = new Set<(item: T) => void>();
+
+  record(item: T): void {
+    this.push(item);
+    for (const waiter of this.waiters) waiter(item);
+  }
+
+  waitFor(match: (item: T) => boolean): Promise<T> {
+    const seen = this.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const waiter = (item: T): void => {
+        if (!match(item)) return;
+        this.waiters.delete(waiter);
+        resolve(item);
+      };
+      this.waiters.add(waiter);
+    });
+  }
+}
 
 type Terminal = { child: ChildProcess; output: string; exit: Promise<AgentExit> };
 
@@ -67,21 +99,21 @@ export function startTestClient(options: TestClientOptions): TestClient {
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }) as AgentExit);
 
-  const updates: SessionNotification[] = [];
-  const permissionRequests: RequestPermissionRequest[] = [];
-  const extNotifications: Array<{ method: string; params: unknown }> = [];
+  const updates = new Recorder<SessionNotification>();
+  const permissionRequests = new Recorder<RequestPermissionRequest>();
+  const extNotifications = new Recorder<{ method: string; params: unknown }>();
   const terminals = new Map<string, Terminal>();
   let terminalIds = 0;
 
   const app = client({ name: "wharf-test-client" })
     .onNotification(methods.client.session.update, ({ params }) => {
-      updates.push(params);
+      updates.record(params);
     })
     .onNotification("*", ({ method, params }) => {
-      extNotifications.push({ method, params });
+      extNotifications.record({ method, params });
     })
     .onRequest(methods.client.session.requestPermission, async ({ params }) => {
-      permissionRequests.push(params);
+      permissionRequests.record(params);
       if (!options.onPermission) return { outcome: { outcome: "cancelled" } };
       return options.onPermission(params);
     })
@@ -178,6 +210,9 @@ export function startTestClient(options: TestClientOptions): TestClient {
     permissionRequests,
     extNotifications,
     stderr: () => stderr,
+    waitForUpdate: (match) => updates.waitFor(match),
+    waitForPermissionRequest: () => permissionRequests.waitFor(() => true),
+    waitForExtNotification: (method) => extNotifications.waitFor((n) => n.method === method),
     close,
   };
 }

@@ -34,6 +34,7 @@ function runStep(ctx: TurnContext, step: Step): Promise<StepOutcome> {
       return runTerminal(ctx, step);
     case "write_file_direct":
     case "hang":
+    case "ignore_sigterm":
     case "exit":
     case "garbage":
     case "stderr":
