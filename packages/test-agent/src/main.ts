@@ -2,10 +2,11 @@ import { Readable, Writable } from "node:stream";
 import { ndJsonStream } from "@agentclientprotocol/sdk";
 import { createAgentApp } from "./agent-app.ts";
 import { readScenarioFromEnv } from "./env.ts";
+import type { Scenario } from "./scenario-schema.ts";
 
 /** Process entry: serve ACP over stdin/stdout until the client closes stdin. */
 
-let scenario;
+let scenario: Scenario;
 try {
   scenario = readScenarioFromEnv();
 } catch (error) {
