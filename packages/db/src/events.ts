@@ -1,0 +1,80 @@
+import type pg from "pg";
+import { CHANNEL_EVENTS } from "./channels";
+
+/** Anything that runs a query: a pool (one statement = one transaction) or a client in a transaction. */
+export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
+
+export type StoredEvent = { seq: number; at: Date; type: string; payload: unknown };
+
+export class TaskNotFoundError extends Error {
+  override readonly name = "TaskNotFoundError";
+  constructor(readonly taskId: string) {
+    super(`Task ${taskId} does not exist: its events cannot be stored`);
+  }
+}
+
+// One statement, so it is one transaction even on a pool. The UPDATE takes the task's row lock,
+// which serialises writers of one task and keeps `seq` dense; the notification is delivered at
+// commit, after the rows are visible.
+const APPEND_SQL = `
+WITH bumped AS (
+  UPDATE task SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
+), inserted AS (
+  INSERT INTO task_event (task_id, seq, type, payload)
+  SELECT $1, bumped.last_seq - $2 + e.ord, e.type, e.payload
+  FROM bumped, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, payload, ord)
+)
+SELECT last_seq,
+       pg_notify($5, jsonb_strip_nulls(jsonb_build_object('taskId', $1::text, 'seq', last_seq, 'state', $6::text))::text)
+FROM bumped`;
+
+/**
+ * Appends `events` to the task's log with dense, increasing `seq`, and sends one
+ * `wharf_events` notification `{taskId, seq: lastSeq, state?}` that arrives at commit.
+ * Given a pool it commits by itself; given a client, it joins the caller's transaction.
+ */
+export async function appendEvents(
+  db: Queryable,
+  taskId: string,
+  events: ReadonlyArray<{ type: string } & Record<string, unknown>>,
+  opts: { state?: string } = {},
+): Promise<{ firstSeq: number; lastSeq: number }> {
+  const types = new Array<string>(events.length);
+  const payloads = new Array<string>(events.length);
+  events.forEach((event, i) => {
+    types[i] = event.type;
+    payloads[i] = JSON.stringify(event);
+  });
+  const result = await db.query<{ last_seq: number }>(APPEND_SQL, [
+    taskId,
+    events.length,
+    types,
+    payloads,
+    CHANNEL_EVENTS,
+    opts.state ?? null,
+  ]);
+  const row = result.rows[0];
+  if (!row) throw new TaskNotFoundError(taskId);
+  return { firstSeq: row.last_seq - events.length + 1, lastSeq: row.last_seq };
+}
+
+/**
+ * Reads a task's events in ascending `seq`: the first `limit` after `afterSeq` (default: from the
+ * start), or — when only `beforeSeq` is given — the `limit` events just before it, for paging
+ * history backwards. With both, the first `limit` strictly between them.
+ */
+export async function readEvents(
+  db: Queryable,
+  taskId: string,
+  opts: { afterSeq?: number; beforeSeq?: number; limit: number },
+): Promise<StoredEvent[]> {
+  const backwards = opts.afterSeq === undefined && opts.beforeSeq !== undefined;
+  const result = await db.query<{ seq: number; created_at: Date; type: string; payload: unknown }>(
+    `SELECT seq, created_at, type, payload FROM task_event
+     WHERE task_id = $1 AND seq > $2 AND seq < $3
+     ORDER BY seq ${backwards ? "DESC" : "ASC"} LIMIT $4`,
+    [taskId, opts.afterSeq ?? 0, opts.beforeSeq ?? 2_147_483_647, opts.limit],
+  );
+  const rows = result.rows.map((row) => ({ seq: row.seq, at: row.created_at, type: row.type, payload: row.payload }));
+  return backwards ? rows.reverse() : rows;
+}
