@@ -48,11 +48,8 @@ describe("agentEnv", () => {
     expect(env.PATH).toBe("/opt/agent/bin:/usr/bin");
   });
 
-  it("never passes secrets or git redirection, even when the agent config names them", () => {
+  it("passes the agent's configured variables as given, except git redirection", () => {
     const env = agentEnv(runnerEnv, {
-      DATABASE_URL: "postgres://x",
-      PGPASSWORD: "x",
-      WHARF_TOKEN: "x",
       GIT_DIR: "/x",
       GIT_WORK_TREE: "/x",
       GIT_INDEX_FILE: "/x",
@@ -60,21 +57,29 @@ describe("agentEnv", () => {
       GIT_CONFIG_COUNT: "1",
       GIT_CONFIG_KEY_0: "core.worktree",
       GIT_CONFIG_VALUE_0: "/x",
-      NODE_OPTIONS: "--inspect",
+      WHARF_PROCESS_TAG: "forged",
       "BAD=NAME": "x",
       NUL_VALUE: "a\0b",
       GIT_AUTHOR_NAME: "Agent",
+      WHARF_SCENARIO: "echo",
+      NODE_OPTIONS: "--max-old-space-size=4096",
     });
     for (const name of Object.keys(env)) {
-      expect(name).not.toMatch(/^(DATABASE_URL|PG|WHARF_|NODE_OPTIONS|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_CONFIG)/);
+      expect(name).not.toMatch(/^(GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_CONFIG|WHARF_PROCESS_TAG)/);
     }
     expect(env.NUL_VALUE).toBeUndefined();
     expect(env["BAD=NAME"]).toBeUndefined();
     expect(env.GIT_AUTHOR_NAME).toBe("Agent");
+    expect(env.WHARF_SCENARIO).toBe("echo");
+    expect(env.NODE_OPTIONS).toBe("--max-old-space-size=4096");
+    // The runner's own secrets still do not leak through.
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.PGPASSWORD).toBeUndefined();
+    expect(env.WHARF_TOKEN).toBeUndefined();
   });
 
-  it("mergeEnv applies the same deny-list to variables an agent asks for in a terminal", () => {
-    const env = mergeEnv({ PATH: "/bin" }, { FOO: "1", GIT_DIR: "/x", PGUSER: "x", WHARF_TOKEN: "x" });
+  it("mergeEnv drops git redirection from variables an agent asks for in a terminal", () => {
+    const env = mergeEnv({ PATH: "/bin" }, { FOO: "1", GIT_DIR: "/x", GIT_WORK_TREE: "/x", WHARF_PROCESS_TAG: "x" });
     expect(env).toEqual({ PATH: "/bin", FOO: "1" });
   });
 });

@@ -1,10 +1,12 @@
+import { processTagVar } from "./process-group";
+
 /**
  * The environment an agent process (and every terminal it opens) starts with.
  *
  * Only an allow-list of the runner's own variables is passed on — never the database URL, Wharf's
- * token or other secrets — plus the agent's configured variables (its API keys, say). Variables
- * that would point git at another repository or index are dropped from both, so the agent's git
- * always works on the task's worktree.
+ * token or other secrets — plus the variables configured for the agent (its API keys, say: the
+ * user's explicit choice, passed as given). Variables that would point git at another repository
+ * or index are dropped from both, so the agent's git always works on the task's worktree.
  */
 
 const allowedNames = new Set([
@@ -50,32 +52,35 @@ const gitRedirectNames = new Set([
   "GIT_QUARANTINE_PATH",
 ]);
 
-/** Names never passed to an agent, whatever their source. */
-export function isDeniedEnvName(name: string): boolean {
+/** Names that are not valid, redirect git, or are reserved for Wharf's process tracking. */
+export function isRejectedEnvName(name: string): boolean {
   const upper = name.toUpperCase();
   return (
     name === "" ||
     name.includes("=") ||
     name.includes("\0") ||
-    upper === "DATABASE_URL" ||
-    upper.startsWith("PG") ||
-    upper.startsWith("WHARF_") ||
-    upper === "NODE_OPTIONS" ||
+    upper === processTagVar ||
     gitRedirectNames.has(upper) ||
     upper.startsWith("GIT_CONFIG_KEY_") ||
     upper.startsWith("GIT_CONFIG_VALUE_")
   );
 }
 
+/** Runner variables that are never passed on, even if an allow-list entry matched them. */
+function isRunnerSecret(name: string): boolean {
+  const upper = name.toUpperCase();
+  return upper === "DATABASE_URL" || upper.startsWith("PG") || upper.startsWith("WHARF_") || upper === "NODE_OPTIONS";
+}
+
 function isAllowedBaseName(name: string): boolean {
   return allowedNames.has(name) || allowedPrefixes.some((p) => name.startsWith(p));
 }
 
-/** Adds `extra` on top of an already scrubbed `env`, dropping denied names and NUL values. */
+/** Adds `extra` on top of an already scrubbed `env`, dropping rejected names and NUL values. */
 export function mergeEnv(env: Record<string, string>, extra: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = { ...env };
   for (const [name, value] of Object.entries(extra)) {
-    if (isDeniedEnvName(name) || value.includes("\0")) continue;
+    if (isRejectedEnvName(name) || value.includes("\0")) continue;
     out[name] = value;
   }
   return out;
@@ -84,7 +89,7 @@ export function mergeEnv(env: Record<string, string>, extra: Record<string, stri
 export function agentEnv(base: NodeJS.ProcessEnv, agentVars: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
-    if (value === undefined || !isAllowedBaseName(name) || isDeniedEnvName(name)) continue;
+    if (value === undefined || !isAllowedBaseName(name) || isRunnerSecret(name) || isRejectedEnvName(name)) continue;
     out[name] = value;
   }
   return mergeEnv(out, agentVars);

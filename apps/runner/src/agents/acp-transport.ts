@@ -1,0 +1,244 @@
+import { stat } from "node:fs/promises";
+import { methods, PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk";
+import { terminateGroup } from "../process-group";
+import { buildClient } from "./acp-client";
+import {
+  initializeResponseSchema,
+  newSessionResponseSchema,
+  sessionChoices,
+  sessionStateSchema,
+  type InitializeAnswer,
+  type SessionChoices,
+} from "./acp-responses";
+import { AcpSession } from "./acp-session";
+import { AgentProcess } from "./agent-process";
+import { AgentError, type AgentErrorStage, type AgentSession, type AgentTransport, type StartOptions } from "./transport";
+
+/**
+ * ACP over stdio: spawn the agent in its own process group, `initialize`, open (or resume) a
+ * session in the worktree, apply the requested mode and model, and hand back the session.
+ */
+
+export const clientInfo = { name: "wharf", title: "Wharf", version: "0.1.0" };
+const defaultInitializeMs = 15_000;
+/** session/new can be slow (agents load their tools); still bounded. */
+const sessionMs = 120_000;
+const setupMs = 30_000;
+
+type Setup = { proc: AgentProcess; session: AcpSession; opts: StartOptions };
+
+/** An agent's JSON-RPC error answer, explained. */
+function refused(setup: Setup, stage: AgentErrorStage, method: string, error: RequestError): AgentError {
+  const agentName = setup.opts.agent.name;
+  const stderrTail = setup.proc.stderrTail;
+  if (error.code === -32000) {
+    return new AgentError({
+      agentName,
+      stage,
+      what: `needs you to sign in first (it answered ${method} with "${error.message}"): run the agent's own login once on this machine, then retry the task`,
+      stderrTail,
+      cause: error,
+    });
+  }
+  return new AgentError({ agentName, stage, what: `refused ${method}: ${error.message} (code ${error.code})`, stderrTail, cause: error });
+}
+
+async function call<T>(
+  setup: Setup,
+  stage: AgentErrorStage,
+  method: string,
+  request: Promise<T>,
+  ms: number,
+  timeoutWhat = `did not answer ${method} within ${Math.round(ms / 1000)} s`,
+): Promise<T> {
+  try {
+    return await setup.proc.guard(request, stage, { ms, what: timeoutWhat });
+  } catch (error) {
+    if (error instanceof RequestError) throw refused(setup, stage, method, error);
+    throw error;
+  }
+}
+
+async function initialize(setup: Setup): Promise<InitializeAnswer> {
+  const { opts, session } = setup;
+  const ms = opts.timeouts?.initializeMs ?? defaultInitializeMs;
+  const { command, args } = opts.agent;
+  const raw = await call(
+    setup,
+    "initialize",
+    "initialize",
+    session.connection.agent.request(methods.agent.initialize, {
+      protocolVersion: PROTOCOL_VERSION,
+      clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: true },
+      clientInfo,
+    }),
+    ms,
+    `did not answer initialize within ${ms / 1000} s; check that "${[command, ...args].join(" ")}" starts an ACP agent (many need a flag or a separate ACP adapter)`,
+  );
+  const parsed = initializeResponseSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AgentError({ agentName: opts.agent.name, stage: "protocol", what: `answered initialize with a malformed response (${parsed.error.message})` });
+  }
+  if (parsed.data.protocolVersion !== PROTOCOL_VERSION) {
+    throw new AgentError({
+      agentName: opts.agent.name,
+      stage: "initialize",
+      what: `speaks ACP protocol version ${parsed.data.protocolVersion}, and Wharf speaks version ${PROTOCOL_VERSION}; use a version of the agent that supports ACP v${PROTOCOL_VERSION}`,
+    });
+  }
+  return parsed.data;
+}
+
+/** Resumes `resumeSessionId` if the agent can; null when it cannot (a new session follows). */
+async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): Promise<SessionChoices | null> {
+  const { opts, session, proc } = setup;
+  const caps = init.agentCapabilities;
+  const params = { sessionId, cwd: opts.cwd, mcpServers: [] };
+  const viaResume = caps?.sessionCapabilities?.resume != null;
+  if (!viaResume && caps?.loadSession !== true) {
+    opts.hooks.log.warn("the agent cannot resume sessions; starting a new one", { agent: opts.agent.name });
+    return null;
+  }
+  if (!viaResume) session.beginReplay();
+  const method = viaResume ? methods.agent.session.resume : methods.agent.session.load;
+  try {
+    const raw = await proc.guard(session.connection.agent.request(method, params), "session", {
+      ms: sessionMs,
+      what: `did not answer ${method} within ${sessionMs / 1000} s`,
+    });
+    const parsed = sessionStateSchema.safeParse(raw ?? {});
+    return parsed.success ? sessionChoices(parsed.data) : { modes: [], models: [] };
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    opts.hooks.log.warn(`the agent could not ${viaResume ? "resume" : "load"} the session; starting a new one`, {
+      sessionId,
+      error: error.message,
+    });
+    return null;
+  }
+}
+
+async function newSession(setup: Setup): Promise<{ sessionId: string; choices: SessionChoices }> {
+  const { opts, session } = setup;
+  const raw = await call(
+    setup,
+    "session",
+    methods.agent.session.new,
+    session.connection.agent.request(methods.agent.session.new, { cwd: opts.cwd, mcpServers: [] }),
+    sessionMs,
+  );
+  const parsed = newSessionResponseSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AgentError({ agentName: opts.agent.name, stage: "protocol", what: `answered session/new with a malformed response (${parsed.error.message})` });
+  }
+  return { sessionId: parsed.data.sessionId, choices: sessionChoices(parsed.data) };
+}
+
+/** Applies the requested mode and model when the agent offers them; otherwise says so in the log. */
+async function applyChoices(setup: Setup, choices: SessionChoices): Promise<void> {
+  const { opts, session } = setup;
+  const { log } = opts.hooks;
+  const agent = session.connection.agent;
+  const sessionId = session.sessionId;
+  const attempt = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await setup.proc.guard(run(), "session", { ms: setupMs, what: `did not answer while setting the ${what} within ${setupMs / 1000} s` });
+      return true;
+    } catch (error) {
+      if (!(error instanceof RequestError)) throw error;
+      log.warn(`the agent refused the ${what}`, { error: error.message });
+      return false;
+    }
+  };
+
+  const mode = opts.mode;
+  if (mode && mode !== choices.currentMode) {
+    if (!choices.modes.some((m) => m.id === mode)) {
+      log.warn("the agent does not offer the requested mode", { mode, offered: choices.modes.map((m) => m.id) });
+    } else {
+      const configId = choices.modeConfigId;
+      const ok = await attempt(`mode "${mode}"`, () =>
+        configId
+          ? agent.request(methods.agent.session.setConfigOption, { sessionId, configId, value: mode })
+          : agent.request(methods.agent.session.setMode, { sessionId, modeId: mode }),
+      );
+      if (ok) {
+        choices.currentMode = mode;
+        session.emit({ type: "mode", modeId: mode });
+      }
+    }
+  }
+
+  const model = opts.model;
+  if (model && model !== choices.currentModel) {
+    if (!choices.models.some((m) => m.id === model)) {
+      log.warn("the agent does not offer the requested model", { model, offered: choices.models.map((m) => m.id) });
+    } else {
+      const configId = choices.modelConfigId;
+      const ok = await attempt(`model "${model}"`, () =>
+        configId
+          ? agent.request(methods.agent.session.setConfigOption, { sessionId, configId, value: model })
+          : agent.request("session/set_model", { sessionId, modelId: model }),
+      );
+      if (ok) choices.currentModel = model;
+    }
+  }
+}
+
+async function start(opts: StartOptions): Promise<AgentSession> {
+  const agentName = opts.agent.name;
+  const cwdOk = await stat(opts.cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!cwdOk) {
+    throw new AgentError({ agentName, stage: "spawn", what: `cannot start: its working directory ${opts.cwd} does not exist` });
+  }
+  const proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
+  const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.env);
+  session.connection = buildClient({
+    root: opts.cwd,
+    terminals: session.terminals,
+    sessionId: () => session.sessionId || undefined,
+    askPermission: (params, signal) => session.askPermission(params, signal),
+    log: opts.hooks.log,
+  }).connect(proc.io.stream);
+  const setup: Setup = { proc, session, opts };
+
+  try {
+    const init = await initialize(setup);
+    const resumed = opts.resumeSessionId ? await resume(setup, init, opts.resumeSessionId) : null;
+    let choices: SessionChoices;
+    if (resumed && opts.resumeSessionId) {
+      session.sessionId = opts.resumeSessionId;
+      choices = resumed;
+    } else {
+      const created = await newSession(setup);
+      session.sessionId = created.sessionId;
+      choices = created.choices;
+    }
+    await applyChoices(setup, choices);
+    const info = init.agentInfo;
+    session.info = {
+      ...(info?.name && { name: info.title ?? info.name }),
+      ...(info?.version && { version: info.version }),
+      loadSession: init.agentCapabilities?.loadSession === true,
+      modes: choices.modes,
+      ...(choices.currentMode && { currentMode: choices.currentMode }),
+      models: choices.models,
+      ...(choices.currentModel && { currentModel: choices.currentModel }),
+    };
+    return session;
+  } catch (error) {
+    session.connection.close();
+    try {
+      await terminateGroup(proc.child, 1000);
+    } catch (killError) {
+      opts.hooks.log.error("could not stop the agent after a failed start", { agent: agentName, error: String(killError) });
+    }
+    if (error instanceof AgentError) throw error;
+    throw new AgentError({ agentName, stage: "protocol", what: `failed to start: ${String(error)}`, stderrTail: proc.stderrTail, cause: error });
+  }
+}
+
+export const acpTransport: AgentTransport = { start };

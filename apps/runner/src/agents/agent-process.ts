@@ -1,0 +1,223 @@
+import { RequestError } from "@agentclientprotocol/sdk";
+import { setTimeout as sleep } from "node:timers/promises";
+import { spawnInGroup, terminateGroup, type GroupChild } from "../process-group";
+import { stdioStream, type StdioStream } from "./stdio-stream";
+import { TailBuffer } from "./tail-buffer";
+import { AgentError, type AgentErrorStage, type AgentExit, type AgentSpec, type Logger } from "./transport";
+
+/**
+ * One agent process: its stdio as an ACP stream, the tail of its stderr, and the ways it can
+ * fail (could not start, exited, wrote garbage, closed stdout). Every wait on the agent goes
+ * through `guard`, which rejects with an AgentError as soon as any of those happens.
+ */
+
+export type Failure =
+  | { kind: "spawn"; error: NodeJS.ErrnoException }
+  | { kind: "exit"; exit: AgentExit }
+  | { kind: "garbage"; line: string; why: string }
+  | { kind: "stdout_closed" }
+  | { kind: "closed" };
+
+const stderrBytes = 8192;
+/** After exit, how long buffered output may take to drain (a background child may hold the pipe). */
+const drainMs = 200;
+
+export class AgentProcess {
+  readonly child: GroupChild;
+  readonly io: StdioStream;
+  readonly exited: Promise<AgentExit>;
+  private readonly stderr = new TailBuffer(stderrBytes);
+  private failure: Failure | undefined;
+  private readonly listeners = new Set<(failure: Failure) => void>();
+  /** Sees every incoming message first; set by the session. */
+  interceptor: (message: Record<string, unknown>) => boolean = () => false;
+
+  constructor(
+    readonly spec: AgentSpec,
+    cwd: string,
+    env: Record<string, string>,
+    private readonly log: Logger,
+  ) {
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env });
+    const child = this.child;
+    child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
+    child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));
+    this.io = stdioStream(child.stdin, child.stdout, {
+      intercept: (message) => this.interceptor(message),
+      onGarbage: (line, why) => {
+        this.fail({ kind: "garbage", line, why });
+        void this.killAfterFailure();
+      },
+    });
+
+    const ended = (stream: NodeJS.ReadableStream) =>
+      new Promise<void>((resolve) => {
+        stream.once("end", resolve);
+        stream.once("close", resolve);
+      });
+    const stdoutEnded = ended(child.stdout);
+    const stderrEnded = ended(child.stderr);
+    this.exited = new Promise<AgentExit>((resolve) => {
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        if (child.pid !== undefined) {
+          log.warn("agent process error", { agent: spec.name, error: error.message });
+          return;
+        }
+        this.fail({ kind: "spawn", error });
+        resolve({ code: null, signal: null, stderrTail: "" });
+        this.io.end();
+      });
+      child.once("exit", (code, signal) => {
+        void Promise.race([Promise.all([stdoutEnded, stderrEnded]), sleep(drainMs)]).then(() => {
+          const exit = { code, signal, stderrTail: this.stderr.text() };
+          this.fail({ kind: "exit", exit });
+          resolve(exit);
+          this.io.end();
+        });
+      });
+    });
+    // An agent that closes stdout but keeps running can no longer answer: stop it.
+    void stdoutEnded.then(async () => {
+      const exitedSoon = await Promise.race([this.exited.then(() => true), sleep(1000).then(() => false)]);
+      if (!exitedSoon && this.child.exitCode === null && this.child.signalCode === null) {
+        this.fail({ kind: "stdout_closed" });
+        await this.killAfterFailure();
+      }
+    });
+  }
+
+  get stderrTail(): string {
+    return this.stderr.text();
+  }
+
+  get failed(): Failure | undefined {
+    return this.failure;
+  }
+
+  /** Records the first failure and tells every waiter; later ones are ignored. */
+  fail(failure: Failure): void {
+    if (this.failure) return;
+    this.failure = failure;
+    for (const listener of [...this.listeners]) listener(failure);
+  }
+
+  /** Calls `listener` on failure (asynchronously if it already happened); returns an unsubscribe. */
+  onFailure(listener: (failure: Failure) => void): () => void {
+    const failure = this.failure;
+    if (failure) {
+      let active = true;
+      queueMicrotask(() => active && listener(failure));
+      return () => {
+        active = false;
+      };
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async killAfterFailure(): Promise<void> {
+    try {
+      await terminateGroup(this.child, 1000);
+    } catch (error) {
+      this.log.error("could not stop the agent's processes", { agent: this.spec.name, error: String(error) });
+    }
+  }
+
+  /** The AgentError for the recorded failure, seen from `stage`. */
+  errorFor(stage: AgentErrorStage, failure: Failure): AgentError {
+    const agentName = this.spec.name;
+    const stderrTail = this.stderr.text();
+    switch (failure.kind) {
+      case "spawn": {
+        const cmd = this.spec.command;
+        const what =
+          failure.error.code === "ENOENT"
+            ? `could not be started: the command "${cmd}" was not found (install it, or fix the agent's command)`
+            : failure.error.code === "EACCES"
+              ? `could not be started: "${cmd}" is not executable`
+              : `could not be started: ${failure.error.message}`;
+        return new AgentError({ agentName, stage: "spawn", what, stderrTail, cause: failure.error });
+      }
+      case "exit": {
+        const what = {
+          spawn: "exited at once",
+          initialize: "exited before answering initialize",
+          session: "exited while starting its session",
+          prompt: "exited in the middle of a turn",
+          protocol: "exited",
+        }[stage];
+        return new AgentError({ agentName, stage, what, exit: failure.exit });
+      }
+      case "garbage":
+        return new AgentError({
+          agentName,
+          stage: "protocol",
+          what: `wrote something that is not ACP to its standard output (${failure.why}): ${JSON.stringify(failure.line)}. An ACP agent may write only JSON-RPC messages there; check that the command starts it in ACP mode and that it logs to stderr`,
+          stderrTail,
+        });
+      case "stdout_closed":
+        return new AgentError({ agentName, stage: "protocol", what: "closed its standard output but kept running", stderrTail });
+      case "closed":
+        return new AgentError({ agentName, stage, what: "was stopped before it finished", stderrTail });
+    }
+  }
+
+  /**
+   * Waits for `promise`, unless the agent fails first or `timeout` passes. A JSON-RPC error
+   * answer from the agent rejects with the RequestError itself, for the caller to explain.
+   */
+  guard<T>(
+    promise: Promise<T>,
+    stage: AgentErrorStage,
+    timeout?: { ms: number; what: string },
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let off = () => {};
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        off();
+        if (timer) clearTimeout(timer);
+        settle();
+      };
+      off = this.onFailure((failure) => finish(() => reject(this.errorFor(stage, failure))));
+      if (timeout) {
+        timer = setTimeout(() => {
+          finish(() =>
+            reject(new AgentError({ agentName: this.spec.name, stage, what: timeout.what, stderrTail: this.stderr.text() })),
+          );
+        }, timeout.ms);
+      }
+      promise.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => {
+          if (error instanceof RequestError) {
+            finish(() => reject(error));
+            return;
+          }
+          const failure = this.failure;
+          if (failure) {
+            finish(() => reject(this.errorFor(stage, failure)));
+            return;
+          }
+          // The connection closed first; the reason (exit, garbage) normally follows at once.
+          setTimeout(() => {
+            finish(() =>
+              reject(
+                new AgentError({
+                  agentName: this.spec.name,
+                  stage,
+                  what: `stopped answering (${error instanceof Error ? error.message : String(error)})`,
+                  stderrTail: this.stderr.text(),
+                  cause: error,
+                }),
+              ),
+            );
+          }, 2 * drainMs);
+        },
+      );
+    });
+  }
+}

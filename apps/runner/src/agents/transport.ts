@@ -1,0 +1,121 @@
+import type { PermissionOption, TaskEvent, TaskEventOf } from "@wharf/api/schemas";
+
+/**
+ * The one interface every agent transport implements (ACP now; PTY and native later). The job
+ * handler starts a session, prompts it, and closes it; everything the agent does arrives as task
+ * events through `SessionHooks`.
+ */
+
+export type AgentSpec = {
+  id: string;
+  name: string;
+  transport: "acp" | "pty" | "native";
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+};
+
+export type PermissionAsk = { toolCall: TaskEventOf<"tool_call">; options: PermissionOption[] };
+export type PermissionAnswer = { outcome: "selected"; optionId: string } | { outcome: "cancelled" };
+
+export interface Logger {
+  info(msg: string, fields?: object): void;
+  warn(msg: string, fields?: object): void;
+  error(msg: string, fields?: object): void;
+}
+
+export interface SessionHooks {
+  /** Every mapped update, in order. Must not throw (a throw is logged and the event dropped). */
+  onEvent(event: TaskEvent): void;
+  /** Asks a person; `signal` aborts when the turn is cancelled or the session ends. */
+  requestPermission(ask: PermissionAsk, signal: AbortSignal): Promise<PermissionAnswer>;
+  log: Logger;
+}
+
+export interface StartOptions {
+  agent: AgentSpec;
+  /** The task's worktree, absolute. */
+  cwd: string;
+  /** Already scrubbed: see agent-env.ts. */
+  env: Record<string, string>;
+  hooks: SessionHooks;
+  resumeSessionId?: string;
+  mode?: string;
+  model?: string;
+  timeouts?: { initializeMs?: number /* default 15000 */ };
+}
+
+export type AgentExit = { code: number | null; signal: string | null; stderrTail: string };
+export type StopReason = "end_turn" | "max_tokens" | "max_turn_requests" | "refusal" | "cancelled";
+
+export type AgentInfo = {
+  name?: string;
+  version?: string;
+  loadSession: boolean;
+  modes: { id: string; name: string; description?: string }[];
+  currentMode?: string;
+  models: { id: string; name: string }[];
+  currentModel?: string;
+};
+
+export interface AgentSession {
+  readonly sessionId: string;
+  readonly info: AgentInfo;
+  /** Rejects with AgentError if the agent dies or errors mid-turn. */
+  prompt(text: string): Promise<{ stopReason: StopReason }>;
+  /** session/cancel; pending permission asks are aborted (their signal). */
+  cancel(): Promise<void>;
+  /** SIGTERM to the process group, SIGKILL after grace (default 3000); resolves when all are gone. */
+  close(graceMs?: number): Promise<AgentExit>;
+  readonly exited: Promise<AgentExit>;
+}
+
+export interface AgentTransport {
+  /** Rejects with AgentError. */
+  start(opts: StartOptions): Promise<AgentSession>;
+}
+
+export type AgentErrorStage = "spawn" | "initialize" | "session" | "prompt" | "protocol";
+
+/** Last few non-empty lines of stderr, for a one-glance error message. */
+function excerpt(stderrTail: string | undefined): string {
+  if (!stderrTail) return "";
+  const lines = stderrTail.split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const last = lines.slice(-3).join("\n");
+  if (!last) return "";
+  return `\nLast lines it wrote to stderr:\n${last.length > 600 ? `…${last.slice(-600)}` : last}`;
+}
+
+function describeExit(exit: AgentExit | undefined): string {
+  if (!exit) return "";
+  if (exit.signal) return ` (killed by ${exit.signal})`;
+  if (exit.code !== null) return ` (exit code ${exit.code})`;
+  return "";
+}
+
+export class AgentError extends Error {
+  readonly agentName: string;
+  readonly stage: AgentErrorStage;
+  readonly stderrTail?: string;
+  readonly exit?: AgentExit;
+
+  /** `what` completes a sentence that starts with the agent's name: `Agent "X" <what>`. */
+  constructor(opts: {
+    agentName: string;
+    stage: AgentErrorStage;
+    what: string;
+    stderrTail?: string;
+    exit?: AgentExit;
+    cause?: unknown;
+  }) {
+    const stderrTail = opts.stderrTail ?? opts.exit?.stderrTail;
+    super(`Agent "${opts.agentName}" ${opts.what}${describeExit(opts.exit)}.${excerpt(stderrTail)}`, {
+      cause: opts.cause,
+    });
+    this.name = "AgentError";
+    this.agentName = opts.agentName;
+    this.stage = opts.stage;
+    if (stderrTail !== undefined) this.stderrTail = stderrTail;
+    if (opts.exit !== undefined) this.exit = opts.exit;
+  }
+}
