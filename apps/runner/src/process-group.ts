@@ -171,6 +171,9 @@ export async function terminateGroup(child: GroupChild, graceMs: number): Promis
   const members = running(groupMembers(leader, tag));
   if (members.length > 0) {
     signalAll(leader, members, "SIGTERM");
+    // A child that called setsid between the scan and the signal escaped both: look once more.
+    const stragglers = running(groupMembers(leader, tag)).filter((m) => !members.some((x) => x.pid === m.pid));
+    if (stragglers.length > 0) signalAll(leader, stragglers, "SIGTERM");
     // Give the leader the grace period to exit; then check the rest with a short back-off.
     const graceEnds = sleep(graceMs);
     await Promise.race([exitOf(child), graceEnds]);

@@ -2,14 +2,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { taskEventSchema } from "@wharf/api/schemas";
-import { testAgentBin } from "@wharf/test-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
 import { groupMembers, parseProcStat } from "../process-group";
 import { acpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import { AgentError, type AgentSession, type StartOptions } from "./transport";
+
+/** The scripted ACP agent of packages/test-agent (a dev dependency), run as a real process. */
+const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 
 let base: string;
 beforeAll(async () => {
@@ -213,6 +216,29 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(hooks.events).toContainEqual({ type: "mode", modeId: "ask" });
     expect(hooks.events).toContainEqual({ type: "usage", used: 10, size: 1000 });
     expect(hooks.logs.filter((l) => l.level === "error")).toEqual([]);
+    await session.close();
+  });
+
+  it("logs and skips malformed updates, and goes on with the turn", async () => {
+    const hooks = new RecordingHooks();
+    const session = await start(hooks, {
+      scenario: {
+        steps: [
+          { type: "update", update: { sessionUpdate: "agent_message_chunk" } },
+          { type: "update", update: { sessionUpdate: "plan", entries: "soon" } },
+          { type: "update", update: { sessionUpdate: "tool_call", toolCallId: "odd", title: "Browse", kind: "browse" } },
+          { type: "update", update: { sessionUpdate: "subagent_spawned", id: 1 } },
+          { type: "ext_notification", method: "_vendor/progress", params: { pct: 50 } },
+          { type: "text", text: "still here" },
+        ],
+      },
+    });
+    expect(await session.prompt("go")).toEqual({ stopReason: "end_turn" });
+    expect(hooks.text()).toBe("still here");
+    expect(hooks.toolCalls("odd")).toEqual([{ type: "tool_call", toolCallId: "odd", title: "Browse", kind: "other" }]);
+    const warnings = hooks.logs.filter((l) => l.level === "warn");
+    expect(warnings.map((w) => (w.fields as { kind?: string }).kind)).toEqual(["agent_message_chunk", "plan"]);
+    expect(hooks.logs).toContainEqual({ level: "info", msg: "ignoring session/update kind", fields: { kind: "subagent_spawned" } });
     await session.close();
   });
 
