@@ -15,17 +15,18 @@ export class TaskNotFoundError extends Error {
 
 // One statement, so it is one transaction even on a pool. The UPDATE takes the task's row lock,
 // which serialises writers of one task and keeps `seq` dense; the notification is delivered at
-// commit, after the rows are visible.
+// commit, after the rows are visible. The batch travels as one JSON array: cheaper to encode than
+// a text[] of JSON documents, and faster than unnest() of arrays in scripts/events-throughput.ts.
 const APPEND_SQL = `
 WITH bumped AS (
   UPDATE task SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq
 ), inserted AS (
   INSERT INTO task_event (task_id, seq, type, payload)
-  SELECT $1, bumped.last_seq - $2 + e.ord, e.type, e.payload
-  FROM bumped, unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS e(type, payload, ord)
+  SELECT $1, bumped.last_seq - $2 + e.ord, e.payload->>'type', e.payload
+  FROM bumped, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(payload, ord)
 )
 SELECT last_seq,
-       pg_notify($5, jsonb_strip_nulls(jsonb_build_object('taskId', $1::text, 'seq', last_seq, 'state', $6::text))::text)
+       pg_notify($4, jsonb_strip_nulls(jsonb_build_object('taskId', $1::text, 'seq', last_seq, 'state', $5::text))::text)
 FROM bumped`;
 
 /**
@@ -39,17 +40,10 @@ export async function appendEvents(
   events: ReadonlyArray<{ type: string } & Record<string, unknown>>,
   opts: { state?: string } = {},
 ): Promise<{ firstSeq: number; lastSeq: number }> {
-  const types = new Array<string>(events.length);
-  const payloads = new Array<string>(events.length);
-  events.forEach((event, i) => {
-    types[i] = event.type;
-    payloads[i] = JSON.stringify(event);
-  });
   const result = await db.query<{ last_seq: number }>(APPEND_SQL, [
     taskId,
     events.length,
-    types,
-    payloads,
+    JSON.stringify(events),
     CHANNEL_EVENTS,
     opts.state ?? null,
   ]);

@@ -9,7 +9,7 @@ import path from "node:path";
 export function wharfHome(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.WHARF_HOME
     ? path.resolve(env.WHARF_HOME)
-    : path.join(env.XDG_DATA_HOME ? path.resolve(env.XDG_DATA_HOME) : path.join(os.homedir(), ".local/share"), "wharf");
+    : path.join(env.XDG_DATA_HOME ? path.resolve(env.XDG_DATA_HOME) : path.join(env.HOME || os.homedir(), ".local/share"), "wharf");
   mkdirSync(home, { recursive: true, mode: 0o700 });
   return home;
 }

@@ -50,8 +50,11 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   }
 
   return async () => {
-    await adminQuery(adminUrl, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(template)} WITH (FORCE)`);
-    await stopServer();
+    try {
+      await adminQuery(adminUrl, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(template)} WITH (FORCE)`);
+    } finally {
+      await stopServer();
+    }
   };
 }
 
