@@ -86,6 +86,7 @@ export class AcpSession implements AgentSession {
       return false;
     }
     if (message.method !== methods.client.session.update || "id" in message) return false;
+    if (this.closing) return true; // the owner has let go of this session
     const params = notificationSchema.safeParse(message.params);
     if (!params.success) {
       this.hooks.log.warn("skipped a malformed session/update", { agent: this.agentName, error: params.error.message });
@@ -166,6 +167,9 @@ export class AcpSession implements AgentSession {
     const refuse = (what: string) => new AgentError({ agentName: this.agentName, stage: "prompt", what });
     if (this.closing) throw refuse("was already stopped");
     const failure = this.proc.failed;
+    if (failure?.kind === "exit") {
+      throw new AgentError({ agentName: this.agentName, stage: "prompt", what: "is no longer running", exit: failure.exit });
+    }
     if (failure) throw this.proc.errorFor("prompt", failure);
     if (this.turnRunning) throw refuse("is still working on the previous prompt");
     this.turnRunning = true;

@@ -42,6 +42,8 @@ export class AgentProcess {
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));
+    child.stdout.on("error", (error) => log.warn("reading the agent's output failed", { agent: spec.name, error: error.message }));
+    child.stderr.on("error", (error) => log.warn("reading the agent's stderr failed", { agent: spec.name, error: error.message }));
     this.io = stdioStream(child.stdin, child.stdout, {
       intercept: (message) => this.interceptor(message),
       onGarbage: (line, why) => {
@@ -58,7 +60,7 @@ export class AgentProcess {
     const stdoutEnded = ended(child.stdout);
     const stderrEnded = ended(child.stderr);
     this.exited = new Promise<AgentExit>((resolve) => {
-      child.once("error", (error: NodeJS.ErrnoException) => {
+      child.on("error", (error: NodeJS.ErrnoException) => {
         if (child.pid !== undefined) {
           log.warn("agent process error", { agent: spec.name, error: error.message });
           return;

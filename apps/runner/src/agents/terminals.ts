@@ -114,11 +114,19 @@ export class TerminalManager {
     const extra = Object.fromEntries((req.env ?? []).map((v) => [v.name, v.value]));
     const child = spawnInGroup(cmd, argv, { cwd, env: mergeEnv(this.opts.env, extra) });
     await new Promise<void>((resolve, reject) => {
-      child.once("spawn", resolve);
-      child.once("error", (error) =>
-        reject(new TerminalError(undefined, `Cannot run "${req.command}": ${error.message}`)),
-      );
+      let started = false;
+      child.once("spawn", () => {
+        started = true;
+        resolve();
+      });
+      child.on("error", (error) => {
+        if (!started) reject(new TerminalError(undefined, `Cannot run "${req.command}": ${error.message}`));
+        else this.opts.log.warn("terminal process error", { command: req.command, error: error.message });
+      });
     });
+    for (const stream of [child.stdin, child.stdout, child.stderr]) {
+      stream.on("error", (error) => this.opts.log.warn("terminal pipe error", { command: req.command, error: error.message }));
+    }
 
     const id = `term_${randomUUID()}`;
     const limit = Math.min(hardOutputCap, Math.max(0, req.outputByteLimit ?? hardOutputCap));
