@@ -73,3 +73,18 @@ describe("terminateGroup", () => {
     expect(child.exitCode).toBe(0);
   });
 });
+
+describe("groupMembers after the leader was reaped", () => {
+  it("does not mistake a process that reuses the leader's pid for a member", async () => {
+    const child = spawnInGroup("sh", ["-c", "sleep 9995 & echo $!"], { cwd: "/", env });
+    const sleeper = Number(await firstLine(child));
+    await once(child, "exit");
+    const leader = child.pid!;
+    // Still ours: nothing has the leader's pid, so its group's members count, tag or not.
+    expect(groupMembers(leader, "no-such-tag", true).map((m) => m.pid)).toContain(sleeper);
+    // A live process with the leader's pid means reuse: only the tag counts then.
+    expect(groupMembers(process.ppid, "no-such-tag", true)).toEqual([]);
+    await terminateGroup(child, 1000);
+    expect(alive(sleeper)).toBe(false);
+  });
+});

@@ -93,14 +93,19 @@ function hasTag(pid: number, tag: string): boolean {
  * Every process that belongs to the group led by `leader`: same process group, same session, a
  * descendant of any of those (by ppid), or carrying the spawn tag. Zombies (state Z) are listed
  * too: they no longer run, but `kill(-pgid, 0)` still sees them until their parent reaps them.
+ *
+ * Once the leader has been reaped (`leaderReaped`) its pid may be reused, even as another group's
+ * or session's id. A pid is never reused while a group or session of that id exists, so: if no
+ * process has the leader's pid, processes in its group or session are still ours; if one does,
+ * the pid was reused and only tagged processes (and their descendants) count.
  */
-export function groupMembers(leader: number, tag?: string): ProcStat[] {
+export function groupMembers(leader: number, tag?: string, leaderReaped = false): ProcStat[] {
   const procs = readProcesses().filter((p) => p.pid !== process.pid);
+  const byId = !leaderReaped || !procs.some((p) => p.pid === leader);
   const members = new Map<number, ProcStat>();
   for (const p of procs) {
-    if (p.pid === leader || p.pgid === leader || p.sid === leader || (tag && hasTag(p.pid, tag))) {
-      members.set(p.pid, p);
-    }
+    const sameGroup = byId && (p.pid === leader || p.pgid === leader || p.sid === leader);
+    if (sameGroup || (tag && hasTag(p.pid, tag))) members.set(p.pid, p);
   }
   // Descendants by ppid, transitively (covers children that called setsid while a parent lives).
   let grew = true;
@@ -118,8 +123,16 @@ export function groupMembers(leader: number, tag?: string): ProcStat[] {
 
 const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
 
-function signalAll(leader: number, members: ProcStat[], signal: NodeJS.Signals): void {
-  killGroup(leader, signal);
+/** What terminateGroup works on: the leader's pid stays ours only until Node reaps it. */
+type Scope = { leader: number; tag: string | undefined; child: GroupChild };
+
+const reaped = (child: GroupChild) => child.exitCode !== null || child.signalCode !== null;
+const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child));
+
+function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
+  const { leader } = scope;
+  // The group id cannot be reused while one of its members lives, so a member proves it is ours.
+  if (!reaped(scope.child) || members.some((m) => m.pgid === leader)) killGroup(leader, signal);
   for (const m of running(members)) {
     if (m.pgid !== leader && m.pgid === m.pid) killGroup(m.pgid, signal);
     killPid(m.pid, signal);
@@ -141,9 +154,9 @@ export class ProcessGroupError extends Error {
  * none is even listed, so that `kill(-pgid, 0)` answers ESRCH). Returns the members still running
  * at the deadline.
  */
-async function settle(leader: number, tag: string | undefined, budgetMs: number, zombies = false): Promise<ProcStat[]> {
+async function settle(scope: Scope, budgetMs: number, zombies = false): Promise<ProcStat[]> {
   const deadline = Date.now() + budgetMs;
-  const pending = () => (zombies ? groupMembers(leader, tag) : running(groupMembers(leader, tag)));
+  const pending = () => (zombies ? membersOf(scope) : running(membersOf(scope)));
   let delay = 5;
   let members = pending();
   while (members.length > 0 && Date.now() < deadline) {
@@ -167,24 +180,24 @@ function exitOf(child: GroupChild): Promise<void> {
 export async function terminateGroup(child: GroupChild, graceMs: number): Promise<void> {
   const leader = child.pid;
   if (leader === undefined) return; // never started
-  const tag = tags.get(child);
-  const members = running(groupMembers(leader, tag));
+  const scope: Scope = { leader, tag: tags.get(child), child };
+  const members = running(membersOf(scope));
   if (members.length > 0) {
-    signalAll(leader, members, "SIGTERM");
+    signalAll(scope, members, "SIGTERM");
     // A child that called setsid between the scan and the signal escaped both: look once more.
-    const stragglers = running(groupMembers(leader, tag)).filter((m) => !members.some((x) => x.pid === m.pid));
-    if (stragglers.length > 0) signalAll(leader, stragglers, "SIGTERM");
+    const stragglers = running(membersOf(scope)).filter((m) => !members.some((x) => x.pid === m.pid));
+    if (stragglers.length > 0) signalAll(scope, stragglers, "SIGTERM");
     // Give the leader the grace period to exit; then check the rest with a short back-off.
     const graceEnds = sleep(graceMs);
     await Promise.race([exitOf(child), graceEnds]);
-    let left = await settle(leader, tag, Math.min(graceMs, 250));
+    let left = await settle(scope, Math.min(graceMs, 250));
     if (left.length > 0) {
       await graceEnds;
-      left = running(groupMembers(leader, tag));
+      left = running(membersOf(scope));
     }
     if (left.length > 0) {
-      signalAll(leader, left, "SIGKILL");
-      const survivors = await settle(leader, tag, 5000);
+      signalAll(scope, left, "SIGKILL");
+      const survivors = await settle(scope, 5000);
       if (survivors.length > 0) {
         throw new ProcessGroupError(
           leader,
@@ -196,7 +209,7 @@ export async function terminateGroup(child: GroupChild, graceMs: number): Promis
   await exitOf(child);
   // Dead members may linger as zombies until init reaps them (on some hosts only every second or
   // so); they run nothing, so give that a moment but do not wait for it.
-  await settle(leader, tag, 100, true);
+  await settle(scope, 100, true);
 }
 
 export function isErrno(error: unknown, code: string): boolean {
