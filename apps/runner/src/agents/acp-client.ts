@@ -26,7 +26,7 @@ export type ClientDeps = {
   log: Logger;
 };
 
-export const invalidParams = -32602;
+const invalidParams = -32602;
 const internalError = -32603;
 
 function toRequestError(method: string, error: unknown, log: Logger): RequestError {
