@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
@@ -66,19 +66,23 @@ it("falls back to a free port when the preferred one is taken", async () => {
   expect(await query(other.url, "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
 });
 
-it("starts despite a stale postmaster.pid naming a dead or an unrelated process", async () => {
+it("starts despite a stale postmaster.pid naming a dead process, an unrelated one, or another server", async () => {
   const dataDir = await tempDir();
   const server = await start(dataDir);
   await query(server.url, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)");
   await server.stop();
   const unrelated = spawn("sleep", ["30"]);
   children.push(unrelated);
-  for (const pid of [unrelated.pid!, 4_000_000]) {
+  const otherDir = await tempDir();
+  const other = await start(otherDir);
+  const otherPid = Number((await readFile(path.join(otherDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+  for (const pid of [unrelated.pid!, 4_000_000, otherPid]) {
     await writeFile(path.join(dataDir, "postmaster.pid"), `${pid}\n${dataDir}\n1700000000\n${server.port}\n\n127.0.0.1\n  1  2\nready\n`);
     const again = await start(dataDir);
     expect(await query(again.url, "SELECT v FROM kept")).toEqual([{ v: 7 }]);
     await again.stop();
   }
+  expect(await query(other.url, "SELECT 1 AS alive")).toEqual([{ alive: 1 }]);
 });
 
 it("refuses a data directory a live program runs, and takes over the server once that program died", async () => {

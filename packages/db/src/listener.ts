@@ -129,9 +129,12 @@ export class PgListener {
     client.on("end", () => this.lost(client, new Error("connection ended")));
     try {
       await client.connect();
-      const channels = [...this.handlers.keys()];
-      if (channels.length > 0) {
-        await client.query(channels.map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join("; "));
+      // Channels registered while this runs are picked up by the next round.
+      const listening = new Set<string>();
+      for (let missing = [...this.handlers.keys()]; missing.length > 0; ) {
+        await client.query(missing.map((channel) => `LISTEN ${client.escapeIdentifier(channel)}`).join("; "));
+        for (const channel of missing) listening.add(channel);
+        missing = [...this.handlers.keys()].filter((channel) => !listening.has(channel));
       }
     } catch (error) {
       await client.end().catch((endError: unknown) => this.report("closing a failed connection failed", endError, {}));

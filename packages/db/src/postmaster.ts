@@ -1,4 +1,4 @@
-import { readFile, readlink, rm } from "node:fs/promises";
+import { readFile, readlink, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "./logger";
@@ -35,6 +35,14 @@ async function procField(pid: number, file: "comm" | "stat" | "cmdline"): Promis
   }
 }
 
+async function cwd(pid: number): Promise<string | null> {
+  try {
+    return await readlink(`/proc/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
 /** The program a process runs: /proc/<pid>/exe, else its argv[0]. */
 async function executable(pid: number): Promise<string> {
   try {
@@ -64,7 +72,9 @@ export async function clearStalePostmaster(dataDir: string, log: Logger): Promis
   const pid = Number.parseInt(lines[0] ?? "", 10);
   const port = Number.parseInt(lines[3] ?? "", 10) || null;
   const comm = Number.isInteger(pid) && pid > 0 && isAlive(pid) ? await procField(pid, "comm") : null;
-  if (comm?.trim() !== "postgres") {
+  // A server runs in its data directory; a live process elsewhere (even another PostgreSQL) reused the PID.
+  const serves = comm?.trim() === "postgres" && (await cwd(pid)) === (await realpath(dataDir));
+  if (!serves) {
     log.warn("removing a stale postmaster.pid", { dataDir, pid });
     await rm(file, { force: true });
     return;
