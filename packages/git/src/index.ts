@@ -1,0 +1,38 @@
+export { GitError, gitErrorCodes, isGitError, type GitErrorCode, type GitErrorFields } from "./git-error";
+export { type GitLogger, type GitLogFields, stderrLogger, silentLogger } from "./logger";
+export { createKeyedMutex, type KeyedMutex } from "./keyed-mutex";
+export { type Identity, wharfIdentity } from "./run-git";
+export { inspectRepo, type RepoInfo } from "./inspect-repo";
+export {
+  createWorktree,
+  discardChange,
+  removeWorktree,
+  taskBranch,
+  type CreateWorktreeInput,
+  type RemoveWorktreeInput,
+  type TaskWorktree,
+} from "./worktree";
+export {
+  listWharfBranches,
+  listWharfWorktrees,
+  listWorktrees,
+  wharfBranchPrefix,
+  type WharfWorktree,
+  type WorktreeEntry,
+} from "./list-worktrees";
+export { commitAll, type CommitAllInput, type CommitAllResult } from "./commit-all";
+export {
+  computeChange,
+  defaultMaxDiffBytes,
+  diffTruncationMarker,
+  type Change,
+  type ComputeChangeInput,
+} from "./compute-change";
+export { changeFileSchema, type ChangeFile, type ChangeFileStatus } from "./change-file";
+export {
+  applyChange,
+  squashMessage,
+  type ApplyChangeInput,
+  type ApplyChangeResult,
+  type ApplyFailureReason,
+} from "./apply-change";
