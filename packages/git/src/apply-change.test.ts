@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -80,6 +80,15 @@ describe("applyChange", () => {
       "M  b.txt\n M other.txt\n?? scratch.txt",
     );
     expect(await repo.git("diff", "--cached", "--name-only")).toBe("b.txt");
+  });
+
+  it("applies over files the user touched without changing them", async () => {
+    const { repo, apply } = await scenario();
+    const later = new Date(Date.now() + 5000);
+    await utimes(join(repo.path, "a.txt"), later, later);
+    expect((await apply()).ok).toBe(true);
+    expect(await readFile(join(repo.path, "a.txt"), "utf8")).toContain("line two\n");
+    expect(await repo.git("status", "--porcelain")).toBe("");
   });
 
   it("still applies when the base branch moved on with unrelated commits", async () => {

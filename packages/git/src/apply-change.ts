@@ -120,7 +120,9 @@ async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "b
   const files = changed.map((entry) => entry.path);
   const reflogMessage = `wharf: apply ${input.branch}`;
 
-  const checkout = (await listWorktrees(repo)).find((worktree) => worktree.branch === input.baseBranch);
+  const checkout = (await listWorktrees(repo)).find(
+    (worktree) => worktree.branch === input.baseBranch && !worktree.prunable,
+  );
   if (checkout === undefined) {
     try {
       await runGit(["update-ref", "-m", reflogMessage, ref, commit, baseTip], { cwd: repo, ...logging });
@@ -147,6 +149,8 @@ async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "b
     const outcome = await updateRefWhile(
       { cwd: repo, ref, newValue: commit, oldValue: baseTip, reflogMessage, ...logging },
       async () => {
+        // Like `git checkout`, refresh stat data first so files touched but unchanged pass.
+        await runGit(["update-index", "--refresh"], { cwd: worktree, okExitCodes: [1], ...logging });
         await runGit(["read-tree", "-m", "-u", baseTip, commit], { cwd: worktree, ...logging });
       },
     );
