@@ -1,0 +1,31 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { wharfHome } from "@wharf/db";
+
+const schema = z.object({
+  DATABASE_URL: z.string().min(1, "DATABASE_URL is required: the PostgreSQL URL Wharf uses (./wharf start sets it)."),
+  WHARF_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  WHARF_RUNNER_ID: z.string().min(1).max(100).optional(),
+  /** How long an agent gets between session/cancel and SIGTERM, and SIGTERM and SIGKILL. */
+  WHARF_CANCEL_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  /** Idle agent processes (tasks in review) are stopped after this long; a follow-up restarts them. */
+  WHARF_AGENT_IDLE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
+});
+
+export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; runnerId: string };
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`The runner's environment is not valid:\n${lines}`);
+  }
+  const home = wharfHome(source);
+  return {
+    ...parsed.data,
+    home,
+    worktreesDir: path.join(home, "worktrees"),
+    runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
+  };
+}

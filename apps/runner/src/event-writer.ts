@@ -1,0 +1,111 @@
+import type pg from "pg";
+import { appendEvents } from "@wharf/db";
+import type { TaskEvent } from "@wharf/api/schemas";
+import type { Logger } from "./agents/transport";
+
+/** Message chunks arriving within this window are merged into one stored event. */
+const COALESCE_MS = 12;
+const MAX_BATCH = 500;
+
+/** Events a transaction decided to append, and the task state it set, if any. */
+export type TransactionEvents = { events?: TaskEvent[]; state?: string };
+
+/**
+ * Writes one task's events in order: buffered, consecutive message chunks of one role merged,
+ * flushed in batches (one transaction + one NOTIFY per batch). State changes go through the same
+ * queue so a status event never overtakes the events before it.
+ */
+export class EventWriter {
+  private buffer: TaskEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private failed: unknown = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly taskId: string,
+    private readonly log: Logger,
+  ) {}
+
+  push(event: TaskEvent): void {
+    const last = this.buffer.at(-1);
+    if (event.type === "message" && last?.type === "message" && last.role === event.role && last.text.length < 64_000) {
+      last.text += event.text;
+    } else {
+      this.buffer.push(event.type === "message" ? { ...event } : event);
+    }
+    if (this.buffer.length >= MAX_BATCH) this.scheduleFlush(0);
+    else if (!this.timer) this.scheduleFlush(COALESCE_MS);
+  }
+
+  /** Writes everything buffered; resolves when it is committed, rejects when it could not be. */
+  flush(): Promise<void> {
+    const batch = this.take();
+    if (batch.length === 0) return this.chain;
+    return this.enqueue((client) => appendEvents(client, this.taskId, batch).then(() => undefined));
+  }
+
+  /**
+   * Writes every buffered event, runs `fn`, and appends `events`, all in one transaction (with
+   * `state` in the NOTIFY when given), after every earlier write.
+   */
+  transaction(
+    fn: (client: pg.PoolClient) => Promise<TransactionEvents | void>,
+    events: TaskEvent[] = [],
+    state?: string,
+  ): Promise<void> {
+    const batch = this.take();
+    return this.enqueue(async (client) => {
+      if (batch.length > 0) await appendEvents(client, this.taskId, batch);
+      const more = await fn(client);
+      const all = more?.events ? [...events, ...more.events] : events;
+      const newState = more?.state ?? state;
+      if (all.length > 0) await appendEvents(client, this.taskId, all, newState ? { state: newState } : undefined);
+    });
+  }
+
+  private take(): TaskEvent[] {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.buffer;
+    this.buffer = [];
+    return batch;
+  }
+
+  private scheduleFlush(ms: number) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch((error: unknown) => this.log.error("writing task events failed", { taskId: this.taskId, error }));
+    }, ms);
+  }
+
+  /** Serialises writes; the returned promise carries this write's outcome, the chain never rejects. */
+  private enqueue(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const current = this.chain.then(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        await work(client);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
+        this.failed = error;
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+    this.chain = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    return current;
+  }
+
+  get lastError(): unknown {
+    return this.failed;
+  }
+}

@@ -1,0 +1,166 @@
+import type pg from "pg";
+import { z } from "zod";
+import type { PermissionOption } from "@wharf/api/schemas";
+import type { Logger, PermissionAnswer, PermissionAsk } from "./agents/transport";
+import type { EventWriter } from "./event-writer";
+
+type Waiter = { taskId: string; resolve: (answer: PermissionAnswer) => void };
+type Remembered = "allow" | "reject";
+
+const answerRow = z.object({ state: z.string(), chosen_option: z.string().nullable() });
+
+/**
+ * Turns an agent's permission request into a stored PermissionRequest, waits for the first answer
+ * from any client (signalled by NOTIFY on the control channel; re-checked in the database after
+ * subscribing and after reconnects, so an answer is never missed), and remembers
+ * allow_always / reject_always per task and tool kind.
+ */
+export class PermissionBroker {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly remembered = new Map<string, Remembered>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+  ) {}
+
+  async ask(writer: EventWriter, ask: PermissionAsk, signal: AbortSignal): Promise<PermissionAnswer> {
+    const taskId = writer.taskId;
+    const kind = ask.toolCall.kind ?? "other";
+    const rememberedChoice = this.remembered.get(`${taskId}:${kind}`);
+    const auto = rememberedChoice ? pickOption(ask.options, rememberedChoice) : undefined;
+
+    const { rows } = await this.pool.query<{ id: string }>(`select gen_random_uuid() as id`);
+    const requestId = rows[0]!.id;
+    const requested = {
+      type: "permission" as const,
+      phase: "requested" as const,
+      requestId,
+      toolCallId: ask.toolCall.toolCallId,
+      ...(ask.toolCall.title ? { title: ask.toolCall.title } : {}),
+      ...(ask.toolCall.kind ? { kind: ask.toolCall.kind } : {}),
+      options: ask.options,
+    };
+
+    if (auto) {
+      await writer.transaction(
+        (client) =>
+          client.query(
+            `insert into permission_request (id, task_id, tool_call_id, title, tool_kind, options, tool_call, state, chosen_option, answered_by, answered_at)
+             values ($1, $2, $3, $4, $5, $6, $7, 'answered', $8, 'remembered', now())`,
+            [requestId, taskId, ask.toolCall.toolCallId, ask.toolCall.title ?? null, kind, JSON.stringify(ask.options), JSON.stringify(ask.toolCall), auto.optionId],
+          ).then(() => ({})),
+        [
+          requested,
+          { type: "permission", phase: "resolved", requestId, toolCallId: ask.toolCall.toolCallId, outcome: "selected", optionId: auto.optionId, optionKind: auto.kind, answeredBy: "remembered" },
+        ],
+      );
+      return { outcome: "selected", optionId: auto.optionId };
+    }
+
+    const answered = new Promise<PermissionAnswer>((resolve) => this.waiters.set(requestId, { taskId, resolve }));
+    await writer.transaction(
+      async (client) => {
+        await client.query(
+          `insert into permission_request (id, task_id, tool_call_id, title, tool_kind, options, tool_call, state)
+           values ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
+          [requestId, taskId, ask.toolCall.toolCallId, ask.toolCall.title ?? null, kind, JSON.stringify(ask.options), JSON.stringify(ask.toolCall)],
+        );
+        await client.query(`update task set state = 'needs_input', updated_at = now() where id = $1 and state = 'running'`, [taskId]);
+      },
+      [requested, { type: "status", state: "needs_input", reason: ask.toolCall.title ?? "permission requested" }],
+      "needs_input",
+    );
+
+    const onAbort = () => {
+      void this.expire(writer, requestId, ask.toolCall.toolCallId, "cancelled");
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    // An answer may have been committed before the waiter was visible to the control listener.
+    void this.check(requestId);
+
+    try {
+      const answer = await answered;
+      if (answer.outcome === "selected") {
+        const option = ask.options.find((o) => o.optionId === answer.optionId);
+        if (option?.kind === "allow_always") this.remembered.set(`${taskId}:${kind}`, "allow");
+        if (option?.kind === "reject_always") this.remembered.set(`${taskId}:${kind}`, "reject");
+      }
+      await writer.transaction(async (client) => {
+        const resumed = await client.query(
+          `update task set state = 'running', updated_at = now()
+           where id = $1 and state = 'needs_input'
+             and not exists (select 1 from permission_request where task_id = $1 and state = 'pending')`,
+          [taskId],
+        );
+        return resumed.rowCount ? { events: [{ type: "status", state: "running", reason: "permission answered" }], state: "running" } : {};
+      });
+      return answer;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.waiters.delete(requestId);
+    }
+  }
+
+  /** Called for control notifications: an answer was stored for requestId. */
+  notify(requestId: string): void {
+    if (this.waiters.has(requestId)) void this.check(requestId);
+  }
+
+  /** After a reconnect of the control listener: look at every open request again. */
+  recheckAll(): void {
+    for (const requestId of this.waiters.keys()) void this.check(requestId);
+  }
+
+  /** Answers every pending request of the task with `cancelled` (cancel, shutdown). */
+  async cancelTask(writer: EventWriter): Promise<void> {
+    const pending = [...this.waiters.entries()].filter(([, w]) => w.taskId === writer.taskId);
+    await Promise.all(pending.map(([id]) => this.expire(writer, id, null, "cancelled")));
+  }
+
+  forgetTask(taskId: string): void {
+    for (const key of this.remembered.keys()) if (key.startsWith(`${taskId}:`)) this.remembered.delete(key);
+  }
+
+  private async check(requestId: string): Promise<void> {
+    const waiter = this.waiters.get(requestId);
+    if (!waiter) return;
+    try {
+      const { rows } = await this.pool.query(`select state, chosen_option from permission_request where id = $1`, [requestId]);
+      const row = answerRow.safeParse(rows[0]);
+      if (!row.success) return;
+      if (row.data.state === "answered" && row.data.chosen_option) waiter.resolve({ outcome: "selected", optionId: row.data.chosen_option });
+      else if (row.data.state !== "pending") waiter.resolve({ outcome: "cancelled" });
+    } catch (error) {
+      this.log.error("reading a permission answer failed", { requestId, error });
+    }
+  }
+
+  private async expire(writer: EventWriter, requestId: string, toolCallId: string | null, outcome: "cancelled" | "expired") {
+    try {
+      await writer.transaction(async (client) => {
+        const { rows } = await client.query<{ tool_call_id: string }>(
+          `update permission_request set state = $2, answered_at = now() where id = $1 and state = 'pending' returning tool_call_id`,
+          [requestId, outcome],
+        );
+        const row = rows[0];
+        return row
+          ? { events: [{ type: "permission", phase: "resolved", requestId, toolCallId: toolCallId ?? row.tool_call_id, outcome }] }
+          : {};
+      });
+    } catch (error) {
+      this.log.error("closing a permission request failed", { requestId, error });
+    }
+    this.waiters.get(requestId)?.resolve({ outcome: "cancelled" });
+  }
+}
+
+function pickOption(options: PermissionOption[], choice: Remembered): PermissionOption | undefined {
+  const kinds = choice === "allow" ? ["allow_always", "allow_once"] : ["reject_always", "reject_once"];
+  for (const kind of kinds) {
+    const option = options.find((o) => o.kind === kind);
+    if (option) return option;
+  }
+  return undefined;
+}

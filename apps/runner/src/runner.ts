@@ -1,0 +1,108 @@
+import pg from "pg";
+import type { PgBoss } from "pg-boss";
+import { createBoss } from "@wharf/api/services";
+import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
+import { PgListener } from "@wharf/db";
+import { transportFor } from "./agents/registry";
+import type { Logger } from "./agents/transport";
+import { ensureBuiltinAgents } from "./builtin-agents";
+import type { RunnerEnv } from "./env";
+import { LiveSessions } from "./live-sessions";
+import { PermissionBroker } from "./permission-broker";
+import { reconcile } from "./reconcile";
+import { runTaskTurn, type ActiveRun, type TaskRunDeps } from "./task-run";
+
+export type RunnerHandle = { id: string; stop(): Promise<void> };
+
+/**
+ * A runner: consumes task jobs (pg-boss, LISTEN/NOTIFY), runs up to `concurrency` tasks at once,
+ * follows control messages (cancel, permission answers) and keeps idle agent sessions for
+ * follow-ups until they time out.
+ */
+export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
+  pool.on("error", (error) => log.error("idle database client failed", { error }));
+  await ensureBuiltinAgents(pool);
+  await reconcile({ pool, worktreesDir: env.worktreesDir, log });
+
+  const broker = new PermissionBroker(pool, log);
+  const sessions = new LiveSessions(env.WHARF_AGENT_IDLE_MS, env.WHARF_CANCEL_GRACE_MS, log);
+  const active = new Map<string, ActiveRun>();
+  const deps: TaskRunDeps = {
+    pool,
+    runnerId: env.runnerId,
+    worktreesDir: env.worktreesDir,
+    graceMs: env.WHARF_CANCEL_GRACE_MS,
+    broker,
+    sessions,
+    transportFor,
+    active,
+    log,
+  };
+
+  const listener = new PgListener(env.DATABASE_URL);
+  listener.listen(CHANNEL_CONTROL, (payload: string) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload);
+    } catch {
+      log.warn("control message is not JSON", { payload: payload.slice(0, 200) });
+      return;
+    }
+    const message = controlNotifySchema.safeParse(json);
+    if (!message.success) return log.warn("control message ignored", { payload: payload.slice(0, 200) });
+    if (message.data.action === "cancel") {
+      active.get(message.data.taskId)?.cancel("cancelled by request");
+    } else {
+      broker.notify(message.data.requestId);
+    }
+  });
+  listener.onReconnect(() => {
+    broker.recheckAll();
+    void cancelRequestedWhileAway(pool, active, log);
+  });
+  await listener.start();
+
+  const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
+  await boss.work(
+    TASK_QUEUE,
+    { localConcurrency: env.WHARF_RUNNER_CONCURRENCY, batchSize: 1, notifyPollingIntervalSeconds: 30, pollingIntervalSeconds: 2 },
+    async (jobs) => {
+      for (const job of jobs) {
+        const data = taskJobSchema.safeParse(job.data);
+        if (!data.success) {
+          log.error("dropping a malformed task job", { jobId: job.id, issues: data.error.issues });
+          continue;
+        }
+        await runTaskTurn(deps, { ...data.data, retry: job.retryCount > 0, signal: job.signal });
+      }
+    },
+  );
+  log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    id: env.runnerId,
+    stop() {
+      stopping ??= (async () => {
+        for (const run of active.values()) run.cancel("the runner is stopping");
+        await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
+        await sessions.closeAll();
+        await listener.close();
+        await pool.end();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A cancel may have been sent while the control connection was down. */
+async function cancelRequestedWhileAway(pool: pg.Pool, active: Map<string, ActiveRun>, log: Logger) {
+  if (active.size === 0) return;
+  try {
+    const { rows } = await pool.query<{ id: string }>(`select id from task where id = any($1::uuid[]) and cancel_requested`, [[...active.keys()]]);
+    for (const row of rows) active.get(row.id)?.cancel("cancelled by request");
+  } catch (error) {
+    log.error("checking for cancelled tasks failed", { error });
+  }
+}

@@ -1,0 +1,274 @@
+import type pg from "pg";
+import { z } from "zod";
+import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
+import type { TaskEvent } from "@wharf/api/schemas";
+import { agentEnv } from "./agent-env";
+import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger } from "./agents/transport";
+import { EventWriter } from "./event-writer";
+import type { LiveSessions } from "./live-sessions";
+import type { PermissionBroker } from "./permission-broker";
+
+export type TaskRunDeps = {
+  pool: pg.Pool;
+  runnerId: string;
+  worktreesDir: string;
+  graceMs: number;
+  broker: PermissionBroker;
+  sessions: LiveSessions;
+  transportFor(transport: AgentSpec["transport"]): AgentTransport;
+  /** Runs in progress on this runner, by task id, so control messages can reach them. */
+  active: Map<string, ActiveRun>;
+  log: Logger;
+};
+
+export type ActiveRun = { cancel(reason: string): void };
+
+const taskRow = z.object({
+  id: z.string(),
+  prompt: z.string(),
+  model: z.string().nullable(),
+  mode: z.string().nullable(),
+  state: z.string(),
+  attempt: z.number(),
+  worktree_path: z.string().nullable(),
+  branch: z.string().nullable(),
+  base_commit: z.string().nullable(),
+  session_id: z.string().nullable(),
+  repo_path: z.string(),
+  base_branch: z.string(),
+  agent_id: z.string(),
+  agent_name: z.string(),
+  transport: z.enum(["acp", "pty", "native"]),
+  command: z.string(),
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  secret_env: z.record(z.string(), z.string()),
+});
+type TaskRow = z.infer<typeof taskRow>;
+
+type Outcome =
+  | { kind: "finished" }
+  | { kind: "cancelled"; reason: string }
+  | { kind: "failed"; message: string; detail?: string };
+
+/**
+ * One turn of one task: claim it, make sure it has a worktree and a live agent session, send the
+ * prompt, and finish with a reviewable change. Orchestration only; every step is its own module.
+ */
+export async function runTaskTurn(
+  deps: TaskRunDeps,
+  job: { taskId: string; turn: number; retry: boolean; signal: AbortSignal },
+): Promise<void> {
+  const log = deps.log;
+  const writer = new EventWriter(deps.pool, job.taskId, log);
+  const claimed = await claim(deps, writer, job);
+  if (!claimed) return;
+  let task = claimed;
+
+  let cancelReason: string | null = null;
+  let session: AgentSession | undefined;
+  const cancelController = new AbortController();
+  const cancel = (reason: string) => {
+    if (cancelReason) return;
+    cancelReason = reason;
+    cancelController.abort();
+    void deps.broker.cancelTask(writer);
+    if (session) {
+      const s = session;
+      s.cancel().catch((error: unknown) => log.warn("session/cancel failed", { taskId: task.id, error }));
+      setTimeout(() => void s.close(deps.graceMs).catch((error: unknown) => log.error("stopping the agent failed", { error })), deps.graceMs).unref();
+    }
+  };
+  deps.active.set(task.id, { cancel });
+  const onJobAbort = () => cancel("the runner is stopping");
+  job.signal.addEventListener("abort", onJobAbort, { once: true });
+
+  let outcome: Outcome;
+  try {
+    task = await ensureWorktree(deps, writer, task, job);
+    session = deps.sessions.take(task.id);
+    if (!session) session = await startSession(deps, writer, task, cancelController.signal);
+    if (cancelReason) throw new CancelledError();
+    const text = job.turn === 0 ? task.prompt : await lastUserPrompt(deps.pool, task.id);
+    const result = await session.prompt(text);
+    await writer.flush();
+    outcome = cancelReason || result.stopReason === "cancelled" ? { kind: "cancelled", reason: cancelReason ?? "the agent cancelled the turn" } : { kind: "finished" };
+  } catch (error) {
+    await writer.flush().catch((flushError: unknown) => log.error("flushing events failed", { flushError }));
+    if (cancelReason || error instanceof CancelledError) outcome = { kind: "cancelled", reason: cancelReason ?? "cancelled" };
+    else if (error instanceof AgentError) outcome = { kind: "failed", message: error.message, detail: error.stderrTail };
+    else {
+      log.error("task turn failed", { taskId: task.id, error });
+      outcome = { kind: "failed", message: `Wharf could not run the task: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  } finally {
+    job.signal.removeEventListener("abort", onJobAbort);
+  }
+
+  try {
+    await finish(deps, writer, task, outcome, session);
+  } finally {
+    deps.active.delete(task.id);
+  }
+}
+
+class CancelledError extends Error {}
+
+async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: string; turn: number; retry: boolean }): Promise<TaskRow | null> {
+  let row: TaskRow | null = null;
+  await writer.transaction(async (client) => {
+    const { rows } = await client.query(
+      `update task t set state = 'running', runner_id = $2, updated_at = now(),
+              attempt = t.attempt + (case when $3::int = 0 then 1 else 0 end),
+              started_at = coalesce(t.started_at, now())
+       where t.id = $1 and not t.cancel_requested
+         and (t.state = 'queued' or ($4::boolean and t.state in ('running', 'needs_input')))
+       returning t.id`,
+      [job.taskId, deps.runnerId, job.turn, job.retry],
+    );
+    if (!rows[0]) return {};
+    const loaded = await client.query(
+      `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.worktree_path, t.branch, t.base_commit, t.session_id,
+              p.repo_path, p.base_branch, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
+              a.command, a.args, a.env, a.secret_env
+       from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
+      [job.taskId],
+    );
+    const parsed = taskRow.safeParse(loaded.rows[0]);
+    if (!parsed.success) throw new Error(`task ${job.taskId} has an invalid row: ${parsed.error.message}`);
+    row = parsed.data;
+    if (job.retry) {
+      await client.query(`update permission_request set state = 'expired', answered_at = now() where task_id = $1 and state = 'pending'`, [job.taskId]);
+    }
+    const reason = job.retry ? `retrying (attempt ${parsed.data.attempt}) after the previous runner stopped` : `picked up by runner ${deps.runnerId}`;
+    return { events: [{ type: "status", state: "running", reason }], state: "running" };
+  });
+  if (!row) deps.log.info("job skipped: task is not waiting to run", { taskId: job.taskId });
+  return row;
+}
+
+async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
+  if (job.turn > 0 && task.worktree_path && task.base_commit) return task;
+  if (task.worktree_path && task.branch) {
+    await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
+  }
+  const worktree = await createWorktree({
+    repoPath: task.repo_path,
+    baseBranch: task.base_branch,
+    taskId: task.id,
+    worktreesDir: deps.worktreesDir,
+  });
+  await writer.transaction(async (client) => {
+    await client.query(`update task set worktree_path = $2, branch = $3, base_commit = $4, updated_at = now() where id = $1`, [
+      task.id,
+      worktree.path,
+      worktree.branch,
+      worktree.baseCommit,
+    ]);
+  });
+  return { ...task, worktree_path: worktree.path, branch: worktree.branch, base_commit: worktree.baseCommit };
+}
+
+async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {
+  const agent: AgentSpec = {
+    id: task.agent_id,
+    name: task.agent_name,
+    transport: task.transport,
+    command: task.command,
+    args: task.args,
+    env: { ...task.env, ...task.secret_env },
+  };
+  const session = await deps.transportFor(agent.transport).start({
+    agent,
+    cwd: task.worktree_path!,
+    env: agentEnv(process.env, agent.env),
+    ...(task.session_id ? { resumeSessionId: task.session_id } : {}),
+    ...(task.mode ? { mode: task.mode } : {}),
+    ...(task.model ? { model: task.model } : {}),
+    hooks: {
+      onEvent: (event: TaskEvent) => writer.push(event),
+      requestPermission: (ask, signal) => deps.broker.ask(writer, ask, AbortSignal.any([signal, cancelSignal])),
+      log: deps.log,
+    },
+  });
+  if (task.session_id && session.sessionId !== task.session_id) {
+    writer.push({ type: "error", message: `${agent.name} could not resume its earlier session; this turn starts a new session without the earlier conversation.` });
+  }
+  await writer.transaction(async (client) => {
+    await client.query(`update task set session_id = $2, updated_at = now() where id = $1`, [task.id, session.sessionId]);
+  });
+  return session;
+}
+
+async function lastUserPrompt(pool: pg.Pool, taskId: string): Promise<string> {
+  const { rows } = await pool.query<{ text: string }>(
+    `select payload->>'text' as text from task_event where task_id = $1 and type = 'message' and payload->>'role' = 'user' order by seq desc limit 1`,
+    [taskId],
+  );
+  const text = rows[0]?.text;
+  if (!text) throw new Error(`task ${taskId} has no follow-up prompt stored`);
+  return text;
+}
+
+/** Commits the worktree, records the change and moves the task to its end state for this turn. */
+async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, outcome: Outcome, session: AgentSession | undefined) {
+  const log = deps.log;
+  if (outcome.kind !== "finished" && session) {
+    await session.close(deps.graceMs).catch((error: unknown) => log.error("stopping the agent failed", { taskId: task.id, error }));
+  }
+
+  let change: Awaited<ReturnType<typeof computeChange>> | null = null;
+  let headCommit: string | null = null;
+  if (task.worktree_path && task.base_commit) {
+    try {
+      const committed = await commitAll({ worktreePath: task.worktree_path, message: `wharf task ${task.id}\n\n${task.prompt.slice(0, 2000)}` });
+      headCommit = committed.headCommit;
+      if (headCommit !== task.base_commit) change = await computeChange({ worktreePath: task.worktree_path, baseCommit: task.base_commit, headCommit });
+    } catch (error) {
+      log.error("recording the change failed", { taskId: task.id, error });
+      if (outcome.kind === "finished") outcome = { kind: "failed", message: `Wharf could not record the change: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  const hasChange = !!change && change.files.length > 0;
+  const state: "review" | "completed" | "failed" | "cancelled" = outcome.kind === "finished" ? (hasChange ? "review" : "completed") : outcome.kind;
+  const events: TaskEvent[] = [];
+  await writer.transaction(async (client) => {
+    let changeId: string | null = null;
+    if (change && headCommit && task.branch && task.base_commit) {
+      const { rows } = await client.query<{ id: string }>(
+        `insert into change (id, task_id, branch, base_commit, head_commit, files, additions, deletions, diff, state, updated_at)
+         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+         on conflict (task_id) do update set head_commit = excluded.head_commit, files = excluded.files, additions = excluded.additions,
+           deletions = excluded.deletions, diff = excluded.diff, state = excluded.state, message = null, updated_at = now()
+         returning id`,
+        [task.id, task.branch, task.base_commit, headCommit, JSON.stringify(change.files), change.additions, change.deletions, change.diff, state === "review" ? "pending" : "discarded"],
+      );
+      changeId = rows[0]!.id;
+      if (state === "review") events.push({ type: "change_ready", changeId, files: change.files.length, additions: change.additions, deletions: change.deletions });
+    }
+    if (outcome.kind === "failed") events.push({ type: "error", message: outcome.message, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+    const reason =
+      outcome.kind === "cancelled" ? outcome.reason : outcome.kind === "failed" ? "the agent failed" : hasChange ? "ready for review" : "finished without changes";
+    events.push({ type: "status", state, reason });
+    await client.query(
+      `update task set state = $2::"TaskState", error = $3, updated_at = now(),
+              finished_at = case when $2::text in ('failed', 'cancelled', 'completed') then now() else null end
+       where id = $1`,
+      [task.id, state, outcome.kind === "failed" ? outcome.message : null],
+    );
+    return { events, state };
+  });
+
+  if (state === "review" || state === "completed") {
+    if (session) deps.sessions.park(task.id, session);
+    return;
+  }
+  deps.broker.forgetTask(task.id);
+  // Failed or cancelled: the work stays on the task branch (recorded as a discarded change); the worktree goes.
+  if (task.worktree_path && task.branch) {
+    await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
+      log.error("removing the worktree failed", { taskId: task.id, error }),
+    );
+    await deps.pool.query(`update task set worktree_path = null where id = $1`, [task.id]);
+  }
+}

@@ -1,0 +1,18 @@
+import { agentRouter } from "./router/agent";
+import { changeRouter } from "./router/change";
+import { healthRouter } from "./router/health";
+import { permissionRouter } from "./router/permission";
+import { projectRouter } from "./router/project";
+import { taskRouter } from "./router/task";
+import { createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  health: healthRouter,
+  project: projectRouter,
+  agent: agentRouter,
+  task: taskRouter,
+  permission: permissionRouter,
+  change: changeRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,59 @@
+import path from "node:path";
+import { TRPCError } from "@trpc/server";
+import { GitError, inspectRepo } from "@wharf/git";
+import { z } from "zod";
+import { notFound } from "../errors";
+import { protectedProcedure } from "../trpc";
+
+export const projectSelect = {
+  id: true,
+  name: true,
+  repoPath: true,
+  baseBranch: true,
+  setupScript: true,
+  createdAt: true,
+} as const;
+
+export const projectCreateInput = z.object({
+  path: z
+    .string()
+    .trim()
+    .min(1, "Give the path of a git repository.")
+    .max(4096)
+    .refine((p) => !p.includes("\0"), "The path contains a NUL byte.")
+    .refine((p) => path.isAbsolute(p), "Give an absolute path (it is resolved on the Wharf host)."),
+  name: z.string().trim().min(1).max(200).optional(),
+  baseBranch: z.string().trim().min(1).max(255).optional(),
+});
+
+export const projectRouter = {
+  create: protectedProcedure.input(projectCreateInput).mutation(async ({ ctx, input }) => {
+    let repo;
+    try {
+      repo = await inspectRepo(input.path);
+    } catch (error) {
+      if (error instanceof GitError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: error });
+      throw error;
+    }
+    const existing = await ctx.services.prisma.project.findUnique({ where: { repoPath: repo.root }, select: projectSelect });
+    if (existing) return existing;
+    return ctx.services.prisma.project.create({
+      data: {
+        name: input.name ?? path.basename(repo.root),
+        repoPath: repo.root,
+        baseBranch: input.baseBranch ?? repo.baseBranch,
+      },
+      select: projectSelect,
+    });
+  }),
+
+  list: protectedProcedure.query(({ ctx }) =>
+    ctx.services.prisma.project.findMany({ select: projectSelect, orderBy: { createdAt: "asc" }, take: 1000 }),
+  ),
+
+  get: protectedProcedure.input(z.object({ id: z.string().uuid() })).query(async ({ ctx, input }) => {
+    const project = await ctx.services.prisma.project.findUnique({ where: { id: input.id }, select: projectSelect });
+    if (!project) throw notFound("Project", input.id);
+    return project;
+  }),
+};
