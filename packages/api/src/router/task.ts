@@ -166,8 +166,9 @@ export const taskRouter = {
         if (row.job_id) await boss.cancel("wharf-task", row.job_id, { db: { executeSql: (t: string, v?: unknown[]) => client.query(t, v) } });
         return { id: input.id, state: "cancelled" as const };
       }
-      if (row.state !== "running" && row.state !== "needs_input" && row.state !== "review") {
-        throw new TRPCError({ code: "CONFLICT", message: `Task ${input.id} is ${row.state}; only queued, running, waiting or in-review tasks can be cancelled.` });
+      if (row.state !== "running" && row.state !== "needs_input") {
+        const hint = row.state === "review" ? " To drop its change, use change.discard." : "";
+        throw new TRPCError({ code: "CONFLICT", message: `Task ${input.id} is ${row.state}; only queued, running or waiting tasks can be cancelled.${hint}` });
       }
       await client.query(`update task set cancel_requested = true, updated_at = now() where id = $1`, [input.id]);
       const message: ControlNotify = { action: "cancel", taskId: input.id };

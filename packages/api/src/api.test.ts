@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
+import { appRouter } from "./root";
+import { createServices, type Services } from "./services";
+import { createCallerFactory, createTRPCContext } from "./trpc";
+
+const TOKEN = "wharf_api_test_token_0123456789abcdefghij";
+let db: TestDatabase;
+let services: Services;
+const caller = (headers: Record<string, string>) =>
+  createCallerFactory(appRouter)(createTRPCContext({ services, headers: new Headers(headers), accessToken: TOKEN }));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  services = await createServices({ databaseUrl: db.url, poolSize: 8 });
+});
+afterAll(async () => {
+  await services?.close();
+  await db?.drop();
+});
+
+/** Every procedure path in the router, e.g. "task.create". */
+function procedurePaths(): string[] {
+  return Object.keys(appRouter._def.procedures);
+}
+
+describe("authentication", () => {
+  it("refuses every procedure without the token or with a wrong one", async () => {
+    const paths = procedurePaths();
+    expect(paths.length).toBeGreaterThan(10);
+    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }]) {
+      const api = caller(headers);
+      for (const path of paths) {
+        const [domain, name] = path.split(".") as [string, string];
+        const procedures = (api as unknown as Record<string, Record<string, { call(thisArg: null, input: unknown): Promise<unknown> }>>)[domain]!;
+        await expect(procedures[name]!.call(null, {}), `${path} with ${JSON.stringify(headers)}`).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+      }
+    }
+  });
+
+  it("answers with the right token", async () => {
+    await expect(caller({ authorization: `Bearer ${TOKEN}` }).health.check()).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe("permission.respond", () => {
+  it("accepts exactly one of many simultaneous answers", async () => {
+    const pool = services.pool;
+    const repo = `/tmp/not-used-${Date.now()}`;
+    const { rows: p } = await pool.query(`insert into project (id, name, repo_path, base_branch, updated_at) values (gen_random_uuid(), 'p', $1, 'main', now()) returning id`, [repo]);
+    await pool.query(`insert into agent (id, name, transport, command, updated_at) values ('race-agent', 'Race', 'acp', 'true', now()) on conflict do nothing`);
+    const { rows: t } = await pool.query(`insert into task (id, project_id, agent_id, prompt, state, updated_at) values (gen_random_uuid(), $1, 'race-agent', 'x', 'needs_input', now()) returning id`, [p[0].id]);
+    const options = [
+      { optionId: "allow", name: "Allow", kind: "allow_once" },
+      { optionId: "reject", name: "Reject", kind: "reject_once" },
+    ];
+    const { rows: r } = await pool.query(
+      `insert into permission_request (id, task_id, tool_call_id, options, tool_call) values (gen_random_uuid(), $1, 'tc', $2, '{}') returning id`,
+      [t[0].id, JSON.stringify(options)],
+    );
+    const api = caller({ authorization: `Bearer ${TOKEN}` });
+    const answers = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => api.permission.respond({ requestId: r[0].id, optionId: i % 2 ? "allow" : "reject" })),
+    );
+    const accepted = answers.filter((a) => a.status === "fulfilled");
+    const refused = answers.filter((a): a is PromiseRejectedResult => a.status === "rejected");
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(7);
+    for (const a of refused) expect(String(a.reason)).toMatch(/already answered/);
+    const stored = await pool.query(`select state, chosen_option from permission_request where id = $1`, [r[0].id]);
+    expect(stored.rows[0].state).toBe("answered");
+    const resolvedEvents = await pool.query(`select count(*)::int as n from task_event where task_id = $1 and type = 'permission'`, [t[0].id]);
+    expect(resolvedEvents.rows[0].n).toBe(1);
+  });
+
+  it("rejects an option the agent did not offer", async () => {
+    const api = caller({ authorization: `Bearer ${TOKEN}` });
+    await expect(api.permission.respond({ requestId: "00000000-0000-4000-8000-000000000000", optionId: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
