@@ -104,7 +104,7 @@ async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "b
       ok: false,
       reason: "conflict",
       files: merge.conflicts,
-      message: `The change conflicts with ${input.baseBranch}, which changed the same lines since the task started, in: ${list}. Nothing was changed. Resolve by merging ${input.branch} yourself, or run the task again from the current ${input.baseBranch}.`,
+      message: `The change conflicts with ${input.baseBranch}, which changed the same places since the task started: ${list}. Nothing was changed. Resolve by merging ${input.branch} yourself, or run the task again from the current ${input.baseBranch}.`,
     };
   }
   const baseTree = (await runGit(["rev-parse", `${baseTip}^{tree}`], { cwd: repo })).stdout.trim();

@@ -95,23 +95,24 @@ export function heldLockFile(stderr: string): string | undefined {
 }
 
 /**
- * Runs git with the fixed configuration and a clean environment.
+ * Runs git with the fixed configuration and a clean environment. Resolves with git's output when
+ * the exit code is 0 or in `okExitCodes`; otherwise throws a `GitError` (`busy` when a lock file
+ * stayed held through every retry, `git_failed` otherwise).
  *
  * git is spawned directly rather than through simple-git: simple-git 4 waits a fixed 50 ms after
  * every command that prints nothing (most of the ones Wharf runs: worktree add, update-ref,
  * read-tree, add), which alone would put worktree creation over its time budget, and it cannot
  * hold a conversation on stdin (see ref-transaction.ts).
- * Resolves with git's output when
- * the exit code is 0 or in `okExitCodes`; otherwise throws a `GitError` (`busy` when a lock file
- * stayed held through every retry, `git_failed` otherwise).
  */
 export async function runGit(args: string[], options: RunGitOptions): Promise<GitResult> {
   const logger = options.logger ?? stderrLogger;
   const retry = options.retryOnLock ?? true;
   for (let attempt = 0; ; attempt++) {
     const result = await runOnce(args, options);
-    if (result.exitCode === 0 || options.okExitCodes?.includes(result.exitCode)) return result;
+    if (result.exitCode === 0) return result;
 
+    // A held lock is checked before okExitCodes: git reports it with the same code (128) as
+    // answers some callers accept.
     const lockFile = heldLockFile(result.stderr);
     const delay = lockRetryDelaysMs[attempt];
     if (lockFile !== undefined && retry && delay !== undefined) {
@@ -123,6 +124,7 @@ export async function runGit(args: string[], options: RunGitOptions): Promise<Gi
       await sleep(delay);
       continue;
     }
+    if (options.okExitCodes?.includes(result.exitCode) && (lockFile === undefined || !retry)) return result;
     if (lockFile !== undefined) {
       throw new GitError(
         "busy",
