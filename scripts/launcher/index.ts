@@ -1,0 +1,5 @@
+export { startStack, StackError, type Stack, type StackOptions } from "./stack";
+export { Supervisor, ProcessKeepsExitingError, type RestartPolicy, type SupervisorOptions } from "./supervisor";
+export { assertPortFree, findFreePort, PortUnavailableError } from "./port";
+export { waitForHealth, HealthCheckError } from "./health";
+export { parseLauncherEnv, LauncherEnvError, type LauncherEnv } from "./env";

@@ -1,0 +1,145 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { ensureAccessToken, tokenPath } from "@wharf/api";
+import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db";
+import { waitForHealth } from "./health";
+import { assertPortFree } from "./port";
+import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy } from "./supervisor";
+
+/** Something the stack needs is missing; the message says how to get it. */
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackError";
+  }
+}
+
+export type StackOptions = {
+  /** The repository root (holds apps/web and apps/runner). */
+  root: string;
+  /** Base environment for the children; DATABASE_URL and WHARF_HOME here choose the database and data dir. */
+  env: NodeJS.ProcessEnv;
+  host: string;
+  port: number;
+  runnerConcurrency?: number;
+  /** Receives every line: children's output with their name, and the launcher's own notices as "wharf". */
+  log: (source: string, line: string) => void;
+  healthTimeoutMs?: number;
+  restart?: Partial<RestartPolicy>;
+};
+
+export type Stack = {
+  url: string;
+  home: string;
+  token: string;
+  tokenCreated: boolean;
+  tokenFile: string;
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  /** Resolves if a child keeps dying after start; the caller should then stop the stack. */
+  failed: Promise<ProcessKeepsExitingError>;
+  /** Stops the runner and the web server, then the embedded database. */
+  stop(): Promise<void>;
+};
+
+/** @wharf/db's logger interface, writing one line per message. */
+function lineLogger(write: (line: string) => void): Logger {
+  const format = (level: string, message: string, fields?: Record<string, unknown>) =>
+    write(`${level === "info" ? "" : `${level}: `}${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`);
+  return {
+    info: (message, fields) => format("info", message, fields),
+    warn: (message, fields) => format("warn", message, fields),
+    error: (message, fields) => format("error", message, fields),
+  };
+}
+
+function nodeCommand(root: string) {
+  const webDir = path.join(root, "apps", "web");
+  const runnerDir = path.join(root, "apps", "runner");
+  const nextBin = path.join(webDir, "node_modules", "next", "dist", "bin", "next");
+  if (!existsSync(nextBin)) throw new StackError(`Next.js is not installed in ${webDir}. Run ./wharf start, which installs it.`);
+  if (!existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
+    throw new StackError(`The web app has no production build in ${webDir}/.next. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
+  }
+  const runnerMain = path.join(runnerDir, "src", "main.ts");
+  if (!existsSync(runnerMain)) throw new StackError(`The runner's entry point ${runnerMain} is missing.`);
+  return { webDir, runnerDir, nextBin, runnerMain };
+}
+
+/**
+ * Starts Wharf: the database (DATABASE_URL or the embedded PostgreSQL), migrations, the access
+ * token, then the web server and one runner under supervision. Resolves once the web server answers
+ * `health.check`; on any failure everything already started is stopped again.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { webDir, runnerDir, nextBin, runnerMain } = nodeCommand(opts.root);
+  await assertPortFree(opts.host, opts.port);
+  const note = (line: string) => opts.log("wharf", line);
+
+  const home = wharfHome(opts.env);
+  const dbLog = lineLogger((line) => opts.log("db", line));
+  const database = await resolveDatabase(opts.env, { log: dbLog });
+  const supervisors: Supervisor[] = [];
+  const stopAll = async () => {
+    await Promise.all(supervisors.map((s) => s.stop()));
+    await database.stop();
+  };
+
+  try {
+    note(database.embedded ? `embedded PostgreSQL is up (data in ${home})` : "using the PostgreSQL at DATABASE_URL");
+    const { applied } = await migrate(database.url, dbLog);
+    if (applied.length > 0) note(`applied migrations: ${applied.join(", ")}`);
+    const { token, created } = ensureAccessToken(home);
+
+    const childEnv: NodeJS.ProcessEnv = {
+      ...opts.env,
+      DATABASE_URL: database.url,
+      WHARF_HOME: home,
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
+    };
+    const supervise = (name: string, args: string[], cwd: string) => {
+      const supervisor = new Supervisor({
+        name,
+        command: process.execPath,
+        args,
+        cwd,
+        env: childEnv,
+        onLine: (line) => opts.log(name, line),
+        onNotice: note,
+        ...(opts.restart ? { restart: opts.restart } : {}),
+      });
+      supervisors.push(supervisor);
+      supervisor.start();
+      return supervisor;
+    };
+    const web = supervise("web", [nextBin, "start", "--hostname", opts.host, "--port", String(opts.port)], webDir);
+    const runner = supervise("runner", ["--import", "tsx", runnerMain], runnerDir);
+    const failed = Promise.race([web.gaveUp, runner.gaveUp]);
+
+    const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const startup = new AbortController();
+    const healthy = waitForHealth({ baseUrl: url, token, timeoutMs: opts.healthTimeoutMs ?? 60_000, signal: startup.signal });
+    const outcome = await Promise.race([healthy.then(() => null), failed]);
+    if (outcome) {
+      startup.abort();
+      await healthy.catch((error: unknown) => note(`health check stopped: ${(error as Error).message}`));
+      throw outcome;
+    }
+
+    return {
+      url,
+      home,
+      token,
+      tokenCreated: created,
+      tokenFile: tokenPath(home),
+      databaseUrl: database.url,
+      embeddedDatabase: database.embedded,
+      failed,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch((stopError: unknown) => note(`stopping after a failed start also failed: ${(stopError as Error).message}`));
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// @ts-check
+// `./wharf start | test | bench`. Runs on the system Node (18+): it installs the toolchain
+// Wharf itself needs (Node 24, pnpm) before anything else.
+import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureDependencies, prepare } from "./bootstrap/install.mjs";
+import { SetupError, run } from "./bootstrap/process.mjs";
+import { runAllTests } from "./bootstrap/test.mjs";
+import { ensureToolchain } from "./bootstrap/toolchain.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const USAGE = `Usage: ./wharf <command>
+
+  start   install what is missing, build, and start Wharf (web + runner + database)
+  test    install what is missing and run every test (typecheck, vitest, Playwright)
+  bench   run the benchmarks
+
+Environment: WHARF_PORT (default 7777), WHARF_HOST (default 127.0.0.1), DATABASE_URL (default:
+an embedded PostgreSQL in WHARF_HOME), WHARF_HOME (default ~/.local/share/wharf).`;
+
+/**
+ * Runs the TypeScript launcher in its own process group and forwards stop signals to it once.
+ * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
+ * @returns {Promise<number>}
+ */
+function launch(tc) {
+  return new Promise((resolve) => {
+    const child = spawn(tc.node, ["--import", "tsx", path.join(root, "scripts", "start.ts")], {
+      cwd: path.join(root, "scripts"),
+      env: tc.env,
+      stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
+    });
+    /** @param {NodeJS.Signals} signal */
+    const forward = (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM", "SIGHUP"])) process.on(signal, forward);
+    child.on("error", (error) => {
+      console.error(`wharf: could not start the launcher: ${error.message}`);
+      resolve(1);
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
+  });
+}
+
+/** @param {string | undefined} command */
+async function main(command) {
+  switch (command) {
+    case "start": {
+      const tc = await ensureToolchain(root, process.env);
+      await prepare(root, tc);
+      return launch(tc);
+    }
+    case "test": {
+      const tc = await ensureToolchain(root, process.env);
+      await prepare(root, tc);
+      return runAllTests(root, tc);
+    }
+    case "bench": {
+      const tc = await ensureToolchain(root, process.env);
+      await ensureDependencies(root, tc);
+      const manifest = path.join(root, "bench", "package.json");
+      const pkg = existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")) : null;
+      if (pkg?.name !== "@wharf/bench" || !pkg.scripts?.bench) {
+        console.error("wharf: there are no benchmarks yet (no @wharf/bench package with a \"bench\" script in bench/).");
+        return 1;
+      }
+      return (await run(tc.pnpm, ["--filter", "@wharf/bench", "run", "bench"], { cwd: root, env: tc.env })).code;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`wharf: unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof SetupError) {
+      console.error(`wharf: ${error.message}${error.hint ? `\n  ${error.hint}` : ""}`);
+    } else {
+      console.error("wharf: unexpected error", error);
+    }
+    process.exit(1);
+  },
+);
