@@ -50,7 +50,10 @@ async function main(): Promise<void> {
     const plain: number[] = [];
     const wharf: number[] = [];
 
+    // Flush pending writes before each measurement so that neither side pays for the other's.
+    const settle = () => run("sync");
     const timePlain = async (i: number) => {
+      await settle();
       const start = performance.now();
       await run("git", ["worktree", "add", "--quiet", "-b", `plain/${i}`, join(worktreesDir, `plain-${i}`), "main"], {
         cwd: repo,
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
       plain.push(performance.now() - start);
     };
     const timeWharf = async (i: number) => {
+      await settle();
       const start = performance.now();
       await createWorktree({ repoPath: repo, baseBranch: "main", taskId: `bench-${i}`, worktreesDir, logger: silentLogger });
       wharf.push(performance.now() - start);
