@@ -47,7 +47,13 @@ export async function createTestRepo(files: Record<string, string | Buffer> = { 
     await git("commit", "--quiet", "--allow-empty", "-m", message);
     return git("rev-parse", "HEAD");
   };
-  await git("init", "--quiet", "--initial-branch=main");
-  await commit(files, "initial");
-  return { path, git, write, commit, remove: () => rm(root, { recursive: true, force: true }) };
+  const remove = () => rm(root, { recursive: true, force: true });
+  try {
+    await git("init", "--quiet", "--initial-branch=main");
+    await commit(files, "initial");
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { path, git, write, commit, remove };
 }
