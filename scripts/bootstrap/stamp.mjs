@@ -1,16 +1,63 @@
 // @ts-check
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-const SKIPPED_DIRS = new Set(["node_modules", ".next", "dist", "coverage", "test-results", "playwright-report", "screenshots", ".turbo", ".git"]);
+// Build output, for work trees without git (with git, .gitignore decides).
+const SKIPPED_DIRS = new Set(["node_modules", ".next", "dist", "coverage", "test-results", "playwright-report", "screenshots", ".turbo", ".git", "generated"]);
 
 // Tests do not change what gets built.
 const SKIPPED_FILES = /(\.tsbuildinfo|\.test\.tsx?)$/;
 
 /**
- * Hashes the contents of files and folders (recursively, skipping build output and tests) under `root`,
- * plus any extra strings (tool versions). Missing entries hash as missing.
+ * The files under `entries` that git would track: tracked or untracked, minus .gitignore'd ones
+ * (build output, generated code, node_modules). Null when `root` is not a git work tree.
+ * @param {string} root
+ * @param {string[]} entries
+ * @returns {string[] | null}
+ */
+function gitFiles(root, entries) {
+  const result = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...entries], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0 || result.error) return null;
+  return [...new Set(result.stdout.split("\0").filter(Boolean))].sort();
+}
+
+/**
+ * Every file under `entries` by walking the folders, skipping build output.
+ * @param {string} root
+ * @param {string[]} entries
+ */
+function walkFiles(root, entries) {
+  /** @type {string[]} */
+  const files = [];
+  /** @param {string} rel */
+  const visit = (rel) => {
+    let stat;
+    try {
+      stat = statSync(path.join(root, rel));
+    } catch {
+      return;
+    }
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path.join(root, rel))) {
+        if (!SKIPPED_DIRS.has(name)) visit(path.join(rel, name));
+      }
+    } else if (stat.isFile()) {
+      files.push(rel);
+    }
+  };
+  for (const entry of entries) visit(entry);
+  return files.sort();
+}
+
+/**
+ * Hashes the contents of files and folders under `root` (what git would track there, skipping
+ * tests), plus extra strings such as tool versions.
  * @param {string} root
  * @param {string[]} entries paths relative to root
  * @param {string[]} [extra]
@@ -18,28 +65,21 @@ const SKIPPED_FILES = /(\.tsbuildinfo|\.test\.tsx?)$/;
 export function hashInputs(root, entries, extra = []) {
   const hash = createHash("sha256");
   for (const value of extra) hash.update(`extra:${value}\0`);
-  /** @param {string} rel */
-  const visit = (rel) => {
-    const abs = path.join(root, rel);
-    let stat;
+  const files = gitFiles(root, entries) ?? walkFiles(root, entries);
+  for (const rel of files) {
+    if (SKIPPED_FILES.test(rel)) continue;
+    let content;
     try {
-      stat = statSync(abs);
+      content = readFileSync(path.join(root, rel));
     } catch {
+      // Tracked but deleted in the work tree.
       hash.update(`missing:${rel}\0`);
-      return;
+      continue;
     }
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(abs).sort()) {
-        if (SKIPPED_DIRS.has(name) || SKIPPED_FILES.test(name)) continue;
-        visit(path.join(rel, name));
-      }
-    } else if (stat.isFile()) {
-      hash.update(`file:${rel}\0`);
-      hash.update(readFileSync(abs));
-      hash.update("\0");
-    }
-  };
-  for (const entry of [...entries].sort()) visit(entry);
+    hash.update(`file:${rel}\0`);
+    hash.update(content);
+    hash.update("\0");
+  }
   return hash.digest("hex");
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,20 @@ describe("hashInputs", () => {
     writeFileSync(path.join(dir, "app", "page.test.ts"), "test");
     expect(hashInputs(dir, ["app"])).toBe(first);
     writeFileSync(path.join(dir, "app", "page.tsx"), "two");
+    expect(hashInputs(dir, ["app"])).not.toBe(first);
+  });
+});
+
+describe("hashInputs in a git work tree", () => {
+  it("ignores what .gitignore ignores and sees untracked sources", () => {
+    execFileSync("git", ["init", "-q", dir]);
+    mkdirSync(path.join(dir, "app"));
+    writeFileSync(path.join(dir, ".gitignore"), "next-env.d.ts\n");
+    writeFileSync(path.join(dir, "app", "page.tsx"), "one");
+    const first = hashInputs(dir, ["app"]);
+    writeFileSync(path.join(dir, "app", "next-env.d.ts"), "generated");
+    expect(hashInputs(dir, ["app"])).toBe(first);
+    writeFileSync(path.join(dir, "app", "layout.tsx"), "new file");
     expect(hashInputs(dir, ["app"])).not.toBe(first);
   });
 });
