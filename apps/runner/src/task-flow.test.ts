@@ -217,6 +217,29 @@ describe("the task path", () => {
   }, 60_000);
 });
 
+describe("agent environment", () => {
+  it("carries no database URL, token or PostgreSQL settings from the runner", async () => {
+    const saved = { ...process.env };
+    process.env.DATABASE_URL = stack.db.url;
+    process.env.WHARF_TOKEN = "wharf_secret_that_must_not_leak";
+    process.env.PGPASSWORD = "pg-secret";
+    try {
+      const { project: p } = await project();
+      const dump = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-env-")), "env.json");
+      const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: scenario({ steps: [{ type: "env_dump", path: dump }] }) });
+      await stack.waitForState(created.id, ["completed", "review", "failed"]);
+      const text = readFileSync(dump, "utf8");
+      expect(text).toContain("PATH");
+      expect(text).not.toContain("DATABASE_URL");
+      expect(text).not.toContain("wharf_secret_that_must_not_leak");
+      expect(text).not.toContain("pg-secret");
+      expect(text).not.toContain(stack.db.url);
+    } finally {
+      process.env = saved;
+    }
+  }, 30_000);
+});
+
 describe("bad input", () => {
   it("refuses bad projects, agents and prompts, and stores nothing", async () => {
     const before = await stack.api.task.list({});
