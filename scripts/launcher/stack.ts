@@ -53,7 +53,7 @@ function lineLogger(write: (line: string) => void): Logger {
   };
 }
 
-function nodeCommand(root: string) {
+function locateApps(root: string) {
   const webDir = path.join(root, "apps", "web");
   const runnerDir = path.join(root, "apps", "runner");
   const nextBin = path.join(webDir, "node_modules", "next", "dist", "bin", "next");
@@ -72,7 +72,7 @@ function nodeCommand(root: string) {
  * `health.check`; on any failure everything already started is stopped again.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const { webDir, runnerDir, nextBin, runnerMain } = nodeCommand(opts.root);
+  const { webDir, runnerDir, nextBin, runnerMain } = locateApps(opts.root);
   await assertPortFree(opts.host, opts.port);
   const note = (line: string) => opts.log("wharf", line);
 
