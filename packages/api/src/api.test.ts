@@ -28,7 +28,8 @@ describe("authentication", () => {
   it("refuses every procedure without the token or with a wrong one", async () => {
     const paths = procedurePaths();
     expect(paths.length).toBeGreaterThan(10);
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }];
+    for (const headers of attempts) {
       const api = caller(headers);
       for (const path of paths) {
         const [domain, name] = path.split(".") as [string, string];
