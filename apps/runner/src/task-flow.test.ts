@@ -92,6 +92,30 @@ describe("the task path", () => {
     expect((await stack.api.task.get({ id: created.id })).state).toBe("applied");
   }, 60_000);
 
+  it("reports a conflicting apply without touching the repository, and discards the change", async () => {
+    const { repo, project: p } = await project();
+    const created = await stack.api.task.create({
+      projectId: p.id,
+      agentId: "scripted",
+      prompt: scenario({ steps: [{ type: "write_file", path: "src/app.txt", content: "one\nTWO from the agent\nthree\n" }] }),
+    });
+    const task = await stack.waitForState(created.id, ["review", "failed"]);
+    expect(task.state).toBe("review");
+    // Meanwhile the user changed the same line on the base branch.
+    writeFileSync(path.join(repo, "src/app.txt"), "one\ntwo from the user\nthree\n");
+    git(repo, "commit", "-qam", "user edit");
+    const head = git(repo, "rev-parse", "HEAD");
+    await expect(stack.api.change.apply.call(null, { taskId: created.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/src\/app.txt/) });
+    expect(git(repo, "rev-parse", "HEAD")).toBe(head);
+    expect(git(repo, "status", "--porcelain")).toBe("");
+    expect((await stack.api.change.get({ taskId: created.id })).state).toBe("conflict");
+
+    await stack.api.change.discard({ taskId: created.id });
+    expect((await stack.api.task.get({ id: created.id })).state).toBe("discarded");
+    expect(existsSync(task.worktreePath!)).toBe(false);
+    expect(git(repo, "branch", "--list", `wharf/${created.id}`)).toBe("");
+  }, 60_000);
+
   it("tells the agent when permission is rejected and writes nothing", async () => {
     const { project: p } = await project();
     const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: scenario(editWithPermission("nope.txt", "x\n")) });
