@@ -19,8 +19,25 @@ export type GroupChild = ChildProcessWithoutNullStreams;
 
 const tags = new WeakMap<GroupChild, string>();
 
+/**
+ * Tags are `<owner pid>.<owner start time>.<uuid>`: the owner is this process, identified so a
+ * later runner can tell that the owner is gone (pid dead, or reused by a process that started at
+ * another time) and reap what it left behind (see reapOrphans).
+ */
+const ownerPrefix = `${process.pid}.${startTimeOf(process.pid) ?? "0"}`;
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // Field 22 (starttime), counted after the ")" that ends the command name.
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOptions): GroupChild {
-  const tag = randomUUID();
+  const tag = `${ownerPrefix}.${randomUUID()}`;
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: { ...opts.env, [processTagVar]: tag },
@@ -214,4 +231,39 @@ export async function terminateGroup(child: GroupChild, graceMs: number): Promis
 
 export function isErrno(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/**
+ * Kills every tagged process whose owning runner is gone (killed with -9, crashed): agents and
+ * terminals cannot outlive the runner that started them by more than the next runner start.
+ * Returns the pids it killed.
+ */
+export function reapOrphans(): number[] {
+  const killed: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return killed;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const tagEntry = environ.split("\0").find((v) => v.startsWith(`${processTagVar}=`));
+    if (!tagEntry) continue;
+    const [ownerPid, ownerStart] = tagEntry.slice(processTagVar.length + 1).split(".");
+    const owner = Number(ownerPid);
+    if (!Number.isInteger(owner) || owner <= 0) continue;
+    if (owner === process.pid) continue;
+    if (startTimeOf(owner) === ownerStart) continue; // owner still alive
+    killPid(pid, "SIGKILL");
+    killed.push(pid);
+  }
+  return killed;
 }

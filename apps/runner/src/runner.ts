@@ -66,7 +66,9 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
   await boss.work(
     TASK_QUEUE,
-    { localConcurrency: env.WHARF_RUNNER_CONCURRENCY, batchSize: 1, notifyPollingIntervalSeconds: 30, pollingIntervalSeconds: 2 },
+    // NOTIFY wakes the runner for new jobs; the 5 s fetch is only the backstop that also picks up
+    // jobs pg-boss put back for retry after another runner died.
+    { localConcurrency: env.WHARF_RUNNER_CONCURRENCY, batchSize: 1, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 2 },
     async (jobs) => {
       for (const job of jobs) {
         const data = taskJobSchema.safeParse(job.data);

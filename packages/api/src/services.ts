@@ -28,7 +28,9 @@ export async function createBoss(databaseUrl: string, role: "api" | "runner"): P
     useListenNotify: role === "runner",
     instanceName: `wharf-${role}`,
     max: role === "runner" ? 4 : 2,
-    ...(role === "api" ? { supervise: false, schedule: false } : {}),
+    // Runners supervise: a job whose runner stopped heartbeating is failed (and retried) within
+    // heartbeatSeconds plus this interval.
+    ...(role === "api" ? { supervise: false, schedule: false } : { superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 }),
   });
   boss.on("error", (error: unknown) => {
     console.error(`[pg-boss ${role}]`, error);

@@ -14,7 +14,7 @@ export const TEST_TOKEN = "wharf_test_token_0123456789abcdefghijklmnop";
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** The real thing for integration tests: a fresh database, the API (as a caller) and a runner. */
-export async function startStack(opts: { concurrency?: number; runnerEnv?: Record<string, string> } = {}) {
+export async function startStack(opts: { concurrency?: number; runnerEnv?: Record<string, string>; inProcessRunner?: boolean } = {}) {
   const db = await createTestDatabase();
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-home-"));
   const services: Services = await createServices({ databaseUrl: db.url, poolSize: 4 });
@@ -28,7 +28,17 @@ export async function startStack(opts: { concurrency?: number; runnerEnv?: Recor
     );
   const api = callerFor(TEST_TOKEN);
   const log = createLogger("test-runner");
-  const runner: RunnerHandle = await startRunner(
+  const runnerEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: db.url,
+    WHARF_HOME: home,
+    WHARF_CANCEL_GRACE_MS: "1000",
+    WHARF_RUNNER_CONCURRENCY: String(opts.concurrency ?? 4),
+    ...opts.runnerEnv,
+  };
+  const noRunner: RunnerHandle = { id: "none", stop: async () => undefined };
+  const runner: RunnerHandle = opts.inProcessRunner === false ? noRunner : await startRunner(
     readEnv({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -99,6 +109,7 @@ export async function startStack(opts: { concurrency?: number; runnerEnv?: Recor
     api,
     callerFor,
     runner,
+    runnerEnv,
     events,
     waitUntil,
     waitForState(taskId: string, states: TaskState[], timeoutMs?: number) {

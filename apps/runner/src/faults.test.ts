@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepo } from "./testing/git-fixture";
+import { spawnRunner } from "./testing/runner-process";
+import { startStack, type Stack } from "./testing/stack";
+
+const scenario = (value: unknown) => `\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ inProcessRunner: false });
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+}, 30_000);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "latin1").includes(") Z ");
+  } catch {
+    return false;
+  }
+}
+
+describe("a runner killed with -9", () => {
+  it("leaves no agent process after the next runner start, keeps every stored event, and the task is retried", async () => {
+    const first = spawnRunner({ ...stack.runnerEnv });
+    await first.ready;
+    const project = await stack.api.project.create({ path: makeRepo() });
+    const pidDir = mkdtempSync(path.join(os.tmpdir(), "wharf-kill9-"));
+    const task = await stack.api.task.create({
+      projectId: project.id,
+      agentId: "scripted",
+      prompt: scenario({
+        steps: [
+          { type: "record", path: path.join(pidDir, "agent.json") },
+          { type: "spawn_detached", pidFile: path.join(pidDir, "child.pid") },
+          { type: "ignore_sigterm" },
+          { type: "text", text: "working on it" },
+          { type: "hang" },
+        ],
+      }),
+    });
+    await stack.waitForEvent(task.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
+    const before = await stack.events(task.id);
+    const agentPid = (JSON.parse(readFileSync(path.join(pidDir, "agent.json"), "utf8")) as { pid: number }).pid;
+    const childPid = Number(readFileSync(path.join(pidDir, "child.pid"), "utf8").trim());
+    expect(alive(childPid)).toBe(true);
+
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = spawnRunner({ ...stack.runnerEnv });
+    try {
+      await second.ready;
+      // The new runner reaps what the dead one left, before it takes any work.
+      expect(alive(childPid)).toBe(false);
+      expect(alive(agentPid)).toBe(false);
+
+      // pg-boss notices the missed heartbeats and the job comes back: attempt 2 starts.
+      await stack.waitForEvent(task.id, (e) => e.type === "status" && e.state === "running" && /retrying/.test(e.reason ?? ""), "the retry", 45_000);
+      const after = await stack.events(task.id);
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => i + 1));
+
+      await stack.api.task.cancel({ id: task.id });
+      const done = await stack.waitForState(task.id, ["cancelled"], 15_000);
+      expect(done.state).toBe("cancelled");
+      // Only the live task's worktree may exist, and it is gone once the task ended.
+      const worktrees = readdirSync(path.join(stack.home, "worktrees"));
+      expect(worktrees).not.toContain(task.id);
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+  }, 90_000);
+});
