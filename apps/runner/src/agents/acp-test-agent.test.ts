@@ -334,7 +334,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     await session.prompt("go");
     const dumped = JSON.parse(await readFile(path.join(session.cwd, "env.json"), "utf8")) as Record<string, string>;
     expect(dumped.AGENT_KEY).toBe("k");
-    expect(dumped.WHARF_PROCESS_TAG).toMatch(/^[0-9a-f-]{36}$/);
+    expect(dumped.WHARF_PROCESS_TAG).toMatch(/^\d+\.\d+\.[0-9a-f-]{36}$/);
     for (const name of ["DATABASE_URL", "PGPASSWORD", "WHARF_TOKEN", "GIT_DIR"]) expect(dumped[name]).toBeUndefined();
     await session.close();
   });
