@@ -78,3 +78,39 @@ describe("a runner killed with -9", () => {
     }
   }, 90_000);
 });
+
+describe("a runner stopped with SIGTERM", () => {
+  it("cancels its running tasks cleanly within the grace period and leaves no process", async () => {
+    const runner = spawnRunner({ ...stack.runnerEnv });
+    await runner.ready;
+    const project = await stack.api.project.create({ path: makeRepo() });
+    const pidDir = mkdtempSync(path.join(os.tmpdir(), "wharf-sigterm-"));
+    const task = await stack.api.task.create({
+      projectId: project.id,
+      agentId: "scripted",
+      prompt: scenario({
+        steps: [
+          { type: "record", path: path.join(pidDir, "agent.json") },
+          { type: "spawn_detached", pidFile: path.join(pidDir, "child.pid") },
+          { type: "ignore_sigterm" },
+          { type: "text", text: "working on it" },
+          { type: "hang" },
+        ],
+      }),
+    });
+    await stack.waitForEvent(task.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
+    const agentPid = (JSON.parse(readFileSync(path.join(pidDir, "agent.json"), "utf8")) as { pid: number }).pid;
+    const childPid = Number(readFileSync(path.join(pidDir, "child.pid"), "utf8").trim());
+
+    const started = Date.now();
+    runner.child.kill("SIGTERM");
+    const code = await runner.exited;
+    // Grace 1 s: session/cancel, then SIGTERM, then SIGKILL after another second, plus shutdown.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(code).toBe(0);
+    const done = await stack.api.task.get({ id: task.id });
+    expect(done.state).toBe("cancelled");
+    expect(alive(agentPid)).toBe(false);
+    expect(alive(childPid)).toBe(false);
+  }, 60_000);
+});
