@@ -7,6 +7,20 @@ import type { Logger } from "./agents/transport";
 const COALESCE_MS = 12;
 const MAX_BATCH = 500;
 
+/** How long a write keeps retrying while the database is unreachable. */
+const RETRY_FOR_MS = 60_000;
+
+/** Connection-level failures: the server went away or is not accepting connections yet. */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03"].includes(code)) return true;
+    if (code.startsWith("08")) return true; // connection exceptions
+  }
+  return /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i.test(error.message);
+}
+
 /** Events a transaction decided to append, and the task state it set, if any. */
 export type TransactionEvents = { events?: TaskEvent[]; state?: string };
 
@@ -82,20 +96,26 @@ export class EventWriter {
     }, ms);
   }
 
-  /** Serialises writes; the returned promise carries this write's outcome, the chain never rejects. */
+  /**
+   * Serialises writes; the returned promise carries this write's outcome, the chain never rejects.
+   * A write that fails because the database is unreachable (restart, failover) is retried with
+   * backoff for up to RETRY_FOR_MS: each write is one transaction, so a retry never doubles it.
+   */
   private enqueue(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const current = this.chain.then(async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN");
-        await work(client);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
-        this.failed = error;
-        throw error;
-      } finally {
-        client.release();
+      const deadline = Date.now() + RETRY_FOR_MS;
+      for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+        try {
+          await this.writeOnce(work);
+          return;
+        } catch (error) {
+          if (!isTransient(error) || Date.now() + delay > deadline) {
+            this.failed = error;
+            throw error;
+          }
+          this.log.warn("database unreachable; retrying the event write", { taskId: this.taskId, delayMs: delay, error: String(error) });
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
       }
     });
     this.chain = current.then(
@@ -103,6 +123,23 @@ export class EventWriter {
       () => undefined,
     );
     return current;
+  }
+
+  private async writeOnce(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      await work(client);
+      await client.query("COMMIT");
+    } catch (error) {
+      broken = isTransient(error);
+      if (!broken) await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
+      throw error;
+    } finally {
+      // A connection that failed is not given back to the pool.
+      client.release(broken);
+    }
   }
 
   get lastError(): unknown {

@@ -14,8 +14,10 @@ export const TEST_TOKEN = "wharf_test_token_0123456789abcdefghijklmnop";
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** The real thing for integration tests: a fresh database, the API (as a caller) and a runner. */
-export async function startStack(opts: { concurrency?: number; runnerEnv?: Record<string, string>; inProcessRunner?: boolean } = {}) {
-  const db = await createTestDatabase();
+export async function startStack(
+  opts: { concurrency?: number; runnerEnv?: Record<string, string>; inProcessRunner?: boolean; database?: { url: string; drop(): Promise<void> } } = {},
+) {
+  const db = opts.database ?? (await createTestDatabase());
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-home-"));
   const services: Services = await createServices({ databaseUrl: db.url, poolSize: 4 });
   const callerFor = (token: string | null) =>
