@@ -114,3 +114,47 @@ describe("a runner stopped with SIGTERM", () => {
     expect(alive(childPid)).toBe(false);
   }, 60_000);
 });
+
+describe("an agent that floods its output", () => {
+  it("keeps the runner's memory bounded and stores every update", async () => {
+    const runner = spawnRunner({ ...stack.runnerEnv });
+    await runner.ready;
+    try {
+      const project = await stack.api.project.create({ path: makeRepo() });
+      const count = 40_000;
+      const task = await stack.api.task.create({
+        projectId: project.id,
+        agentId: "scripted",
+        prompt: scenario({ steps: [{ type: "flood", count }, { type: "terminal", command: "sh", args: ["-c", "head -c 8000000 /dev/zero | tr '\\0' x"] }, { type: "text", text: "flood over" }] }),
+      });
+      let peakKb = 0;
+      const sample = () => {
+        const status = readFileSync(`/proc/${runner.child.pid}/status`, "utf8");
+        peakKb = Math.max(peakKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      };
+      const sampler = setInterval(sample, 50);
+      let done;
+      try {
+        done = await stack.waitForState(task.id, ["review", "completed", "failed"], 60_000);
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(done.state).toBe("completed");
+      const events = await stack.events(task.id);
+      const text = events.flatMap((e) => (e.event.type === "message" && e.event.role === "agent" ? [e.event.text] : [])).join("");
+      const seen = new Set([...text.matchAll(/flood (\d+)\//g)].map((m) => Number(m[1])));
+      expect(seen.size).toBe(count);
+      expect(text).toContain("flood over");
+      // Chunks are merged: far fewer stored events than updates.
+      expect(events.length).toBeLessThan(count / 4);
+      // Terminal output is bounded too: at most a few MiB streamed.
+      const terminalBytes = events.reduce((n, e) => n + (e.event.type === "terminal_output" ? e.event.data.length : 0), 0);
+      expect(terminalBytes).toBeLessThanOrEqual(4 * 1024 * 1024 + 64 * 1024);
+      console.info(`flood: ${count} updates, ${events.length} stored events, runner peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
+      expect(peakKb / 1024).toBeLessThan(400);
+    } finally {
+      runner.child.kill("SIGTERM");
+      await runner.exited;
+    }
+  }, 90_000);
+});
