@@ -116,6 +116,27 @@ describe("the task path", () => {
     expect(git(repo, "branch", "--list", `wharf/${created.id}`)).toBe("");
   }, 60_000);
 
+  it("remembers allow_always for the rest of the task, per tool kind", async () => {
+    const { project: p } = await project();
+    const edit = (id: string, file: string) => ({
+      type: "permission",
+      toolCallId: id,
+      title: `Write ${file}`,
+      kind: "edit",
+      onAllow: [{ type: "write_file", path: file, content: `${file}\n` }],
+    });
+    const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: scenario({ steps: [edit("e1", "one.txt"), edit("e2", "two.txt")] }) });
+    await stack.waitForEvent(created.id, (e) => e.type === "permission" && e.phase === "requested", "the first permission request");
+    const [first] = await stack.api.permission.pending({ taskId: created.id });
+    const always = (first!.options as Array<{ optionId: string; kind: string }>).find((o) => o.kind === "allow_always")!;
+    await stack.api.permission.respond({ requestId: first!.id, optionId: always.optionId });
+    const task = await stack.waitForState(created.id, ["review", "failed"], 10_000);
+    expect(task.state).toBe("review");
+    expect(task.change?.files.map((f) => f.path).sort()).toEqual(["one.txt", "two.txt"]);
+    const resolved = (await stack.events(created.id)).flatMap((e) => (e.event.type === "permission" && e.event.phase === "resolved" ? [e.event] : []));
+    expect(resolved.map((r) => r.answeredBy)).toEqual(["api", "remembered"]);
+  }, 60_000);
+
   it("tells the agent when permission is rejected and writes nothing", async () => {
     const { project: p } = await project();
     const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: scenario(editWithPermission("nope.txt", "x\n")) });
