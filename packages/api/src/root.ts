@@ -1,4 +1,5 @@
 import { agentRouter } from "./router/agent";
+import { boardRouter } from "./router/board";
 import { changeRouter } from "./router/change";
 import { healthRouter } from "./router/health";
 import { permissionRouter } from "./router/permission";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   permission: permissionRouter,
   change: changeRouter,
+  board: boardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { PgBoss } from "pg-boss";
 import pg from "pg";
 import { createPrisma, type PrismaClient } from "@wharf/db";
+import { LiveHub, type Live } from "./live";
 import { TASK_QUEUE } from "./schemas";
 
 /** Long-lived resources of one process that serves the API (web tier, tests, scripts). */
@@ -8,6 +9,8 @@ export type Services = {
   prisma: PrismaClient;
   pool: pg.Pool;
   boss: PgBoss;
+  /** Live task events and board changes: one LISTEN connection, fanned out in memory. */
+  live: Live;
   close(): Promise<void>;
 };
 
@@ -45,11 +48,14 @@ export async function createServices(opts: { databaseUrl: string; poolSize?: num
   pool.on("error", (error) => console.error("[pg pool] idle client error", error));
   const prisma = createPrisma(opts.databaseUrl);
   const boss = await createBoss(opts.databaseUrl, "api");
+  const live = new LiveHub({ databaseUrl: opts.databaseUrl, pool });
   return {
     prisma,
     pool,
     boss,
+    live,
     async close() {
+      await live.close();
       await boss.stop({ graceful: false, close: true });
       await prisma.$disconnect();
       await pool.end();

@@ -26,6 +26,12 @@ export type Context = ReturnType<typeof createTRPCContext>;
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Subscriptions over SSE: a comment-sized ping every 10 s keeps proxies from closing idle streams,
+  // and a client that hears nothing for 25 s reconnects (resuming from its last event id).
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 25_000 },
+  },
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     return {

@@ -5,6 +5,7 @@ import { notFound } from "../errors";
 import { appendTaskEvents, inTransaction, sendTaskJob } from "../queue";
 import { CHANNEL_CONTROL, changeFileSchema, taskEventSchema, taskStates, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
+import { taskEvents } from "./task-events";
 
 export const PROMPT_MAX = 100_000;
 
@@ -147,6 +148,9 @@ export const taskRouter = {
       }
       return { lastSeq: task.lastSeq, events };
     }),
+
+  /** Subscription: stored then live events, resumable by `lastEventId` (see task-events.ts). */
+  events: taskEvents,
 
   cancel: protectedProcedure.input(z.object({ id: taskId })).mutation(async ({ ctx, input }) => {
     const { pool, boss } = ctx.services;

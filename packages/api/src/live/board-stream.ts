@@ -1,0 +1,53 @@
+import type { BoardChange, Live } from "./hub";
+
+export type BoardStreamOptions = {
+  live: Live;
+  /** Only cards of this project. */
+  projectId?: string;
+  signal?: AbortSignal;
+};
+
+/**
+ * Board changes as they come, coalesced per task: while the consumer is slow, a task's newer
+ * change replaces its older one (the state is kept when the newer one has none), so memory is
+ * bounded by the number of tasks. Ends when `signal` aborts; the watcher is removed then.
+ */
+export async function* streamBoardChanges(opts: BoardStreamOptions): AsyncGenerator<BoardChange, void, undefined> {
+  const { live, projectId, signal } = opts;
+  await live.ready();
+  let pending = new Map<string, BoardChange>();
+  let resume: (() => void) | null = null;
+  const wake = () => {
+    const run = resume;
+    resume = null;
+    run?.();
+  };
+  const unwatch = live.watchBoard((changes) => {
+    for (const change of changes) {
+      if (projectId && change.projectId !== projectId) continue;
+      const previous = pending.get(change.taskId);
+      pending.set(change.taskId, previous?.state && !change.state ? { ...change, state: previous.state } : change);
+    }
+    if (pending.size > 0) wake();
+  });
+  signal?.addEventListener("abort", wake);
+  try {
+    while (!signal?.aborted) {
+      if (pending.size === 0) {
+        await new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        continue;
+      }
+      const batch = pending;
+      pending = new Map();
+      for (const change of batch.values()) {
+        if (signal?.aborted) return;
+        yield change;
+      }
+    }
+  } finally {
+    unwatch();
+    signal?.removeEventListener("abort", wake);
+  }
+}

@@ -1,0 +1,196 @@
+import { appendEvents } from "@wharf/db";
+import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { appRouter } from "../root";
+import { createServices, type Services } from "../services";
+import { createCallerFactory, createTRPCContext } from "../trpc";
+import type { BoardChange, Live } from "./hub";
+
+const TOKEN = "wharf_live_test_token_0123456789abcdefghij";
+let db: TestDatabase;
+let services: Services;
+let projectId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  services = await createServices({ databaseUrl: db.url, poolSize: 6 });
+  const { rows } = await services.pool.query<{ id: string }>(
+    `insert into project (id, name, repo_path, base_branch, updated_at) values (gen_random_uuid(), 'live', '/tmp/wharf-live-test', 'main', now()) returning id`,
+  );
+  projectId = rows[0]!.id;
+  await services.pool.query(`insert into agent (id, name, transport, command, updated_at) values ('live-agent', 'Live', 'acp', 'true', now())`);
+});
+afterAll(async () => {
+  await services?.close();
+  await db?.drop();
+});
+
+function api(signal?: AbortSignal, serving: Services = services) {
+  const ctx = createTRPCContext({ services: serving, headers: new Headers({ authorization: `Bearer ${TOKEN}` }), accessToken: TOKEN });
+  return createCallerFactory(appRouter)(ctx, { signal });
+}
+
+async function newTask(project = projectId): Promise<string> {
+  const { rows } = await services.pool.query<{ id: string }>(
+    `insert into task (id, project_id, agent_id, prompt, state, updated_at) values (gen_random_uuid(), $1, 'live-agent', 'p', 'queued', now()) returning id`,
+    [project],
+  );
+  return rows[0]!.id;
+}
+
+/** The services with a live layer that tells when a board subscription has registered. */
+function watchingBoards() {
+  const registered = Promise.withResolvers<void>();
+  const live: Live = {
+    ready: () => services.live.ready(),
+    watchTask: (taskId, wake) => services.live.watchTask(taskId, wake),
+    watchBoard: (wake) => {
+      const unwatch = services.live.watchBoard(wake);
+      registered.resolve();
+      return unwatch;
+    },
+    counts: () => services.live.counts(),
+    close: () => services.live.close(),
+  };
+  return { serving: { ...services, live }, registered: registered.promise };
+}
+
+const text = (i: number) => ({ type: "message", role: "agent", text: `chunk ${i}` });
+
+async function append(taskId: string, count: number, state?: string): Promise<number> {
+  const events = Array.from({ length: count }, (_, i) => text(i));
+  return (await appendEvents(services.pool, taskId, events, { state })).lastSeq;
+}
+
+/** Appends `batches` batches of 1–4 events with a macrotask between them; resolves with the last seq. */
+async function appendConcurrently(taskId: string, batches: number): Promise<number> {
+  let last = 0;
+  for (let b = 0; b < batches; b++) {
+    last = await append(taskId, 1 + (b % 4));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return last;
+}
+
+type Tracked = [string, { seq: number; at: Date; event: { type: string } }];
+
+/** Reads a subscription until `until(seqs)` holds, leaving it open; returns the seqs read. */
+async function collect(iterable: AsyncIterable<unknown>, seqs: number[], until: (seqs: number[]) => boolean): Promise<number[]> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  while (!until(seqs)) {
+    const result = await iterator.next();
+    if (result.done) throw new Error(`the subscription ended after ${seqs.length} events`);
+    const [id, data] = result.value as Tracked;
+    expect(id).toBe(String(data.seq));
+    seqs.push(data.seq);
+  }
+  return seqs;
+}
+
+function expectDense(seqs: number[], last: number) {
+  expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+}
+
+it("backfills, follows live appends and resumes from lastEventId with no gap and no duplicate", async () => {
+  const taskId = await newTask();
+  await append(taskId, 30);
+  const total = appendConcurrently(taskId, 150);
+
+  const first = new AbortController();
+  const seqs = await collect(await api(first.signal).task.events({ taskId }), [], (s) => s.length >= 120);
+  first.abort();
+
+  const lastEventId = String(seqs.at(-1));
+  const second = new AbortController();
+  const iterable = await api(second.signal).task.events({ taskId, lastEventId });
+  const last = await total;
+  await collect(iterable, seqs, (s) => s.at(-1) === last);
+  second.abort();
+  expectDense(seqs, last);
+});
+
+it("starts from the tail when asked, and refuses unknown tasks and ids past the end", async () => {
+  const taskId = await newTask();
+  const last = await append(taskId, 40);
+  const controller = new AbortController();
+  const seqs = await collect(await api(controller.signal).task.events({ taskId, tail: 5 }), [], (s) => s.at(-1) === last);
+  controller.abort();
+  expect(seqs).toEqual([36, 37, 38, 39, 40]);
+
+  const missing = await api().task.events({ taskId: "00000000-0000-4000-8000-000000000000" });
+  await expect(collect(missing, [], () => false)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  const past = await api().task.events({ taskId, lastEventId: "41" });
+  await expect(collect(past, [], () => false)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+});
+
+it("removes a subscriber's watcher when it leaves, whether waiting or reading", async () => {
+  const taskId = await newTask();
+  await append(taskId, 3);
+  const before = services.live.counts();
+
+  const waiting = new AbortController();
+  const iterator = (await api(waiting.signal).task.events({ taskId }))[Symbol.asyncIterator]();
+  for (let i = 0; i < 3; i++) await iterator.next();
+  expect(services.live.counts().taskWatchers).toBe(before.taskWatchers + 1);
+  const pending = iterator.next(); // waits for a live event
+  waiting.abort();
+  await expect(pending).resolves.toMatchObject({ done: true });
+  expect(services.live.counts()).toEqual(before);
+
+  const reading = new AbortController();
+  const second = (await api(reading.signal).task.events({ taskId }))[Symbol.asyncIterator]();
+  await second.next();
+  expect(services.live.counts().taskWatchers).toBe(before.taskWatchers + 1);
+  await second.return?.(undefined);
+  expect(services.live.counts()).toEqual(before);
+});
+
+it("misses nothing when the LISTEN connection is killed mid-stream", async () => {
+  const taskId = await newTask();
+  await append(taskId, 10);
+  const controller = new AbortController();
+  const iterable = await api(controller.signal).task.events({ taskId });
+  const seqs = await collect(iterable, [], (s) => s.length === 10);
+
+  const { rows } = await services.pool.query<{ n: number }>(
+    `select count(*)::int as n from (
+       select pg_terminate_backend(pid) from pg_stat_activity
+       where datname = current_database() and application_name = 'wharf-listener'
+     ) killed`,
+  );
+  expect(rows[0]!.n).toBe(1);
+  // Written while no one listens: only the reconnect's re-read can deliver these.
+  const last = await append(taskId, 25);
+  await collect(iterable, seqs, (s) => s.at(-1) === last);
+  controller.abort();
+  expectDense(seqs, last);
+});
+
+it("board.changes sends state changes and a status line, per project, coalesced per task", async () => {
+  const otherProject = (
+    await services.pool.query<{ id: string }>(
+      `insert into project (id, name, repo_path, base_branch, updated_at) values (gen_random_uuid(), 'other', '/tmp/wharf-live-other', 'main', now()) returning id`,
+    )
+  ).rows[0]!.id;
+  const taskId = await newTask();
+  const elsewhere = await newTask(otherProject);
+  const controller = new AbortController();
+  const { serving, registered } = watchingBoards();
+  const iterator = (await api(controller.signal, serving).board.changes({ projectId }))[Symbol.asyncIterator]();
+  const first = iterator.next();
+  await registered;
+  const next = async () => (await iterator.next()).value as BoardChange;
+
+  await append(elsewhere, 1, "running");
+  await appendEvents(services.pool, taskId, [{ type: "status", state: "running", reason: "agent started" }], { state: "running" });
+  // A burst: many batches within one window become one change.
+  for (let i = 0; i < 20; i++) await appendEvents(services.pool, taskId, [{ type: "tool_call", toolCallId: `t${i}`, title: `Read file ${i}` }]);
+  const change = (await first).value as BoardChange;
+  expect(change).toEqual({ taskId, projectId, seq: 21, state: "running", status: "Read file 19" });
+
+  await appendEvents(services.pool, taskId, [{ type: "status", state: "review", reason: "agent finished" }], { state: "review" });
+  expect(await next()).toEqual({ taskId, projectId, seq: 22, state: "review", status: "agent finished" });
+  controller.abort();
+  await expect(iterator.next()).resolves.toMatchObject({ done: true });
+  expect(services.live.counts().boardWatchers).toBe(0);
+});
