@@ -9,11 +9,16 @@ export type CreateContextOptions = {
   headers: Headers;
   /** The token every request must present. */
   accessToken: string;
+  /**
+   * tRPC connection params (`httpSubscriptionLink`'s `connectionParams`): a browser's EventSource
+   * cannot send headers, so its subscriptions carry `{token}` here instead.
+   */
+  connectionParams?: Record<string, string | undefined> | null;
 };
 
 export function createTRPCContext(opts: CreateContextOptions) {
   const header = opts.headers.get("authorization");
-  const bearer = header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : null;
+  const bearer = header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : (opts.connectionParams?.token ?? null);
   return {
     services: opts.services,
     headers: opts.headers,

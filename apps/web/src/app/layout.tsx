@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { browserToken } from "~/server/browser-token";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -8,11 +9,11 @@ export const metadata: Metadata = {
   description: "A self-hosted task board for coding agents.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-950 font-sans text-slate-100 antialiased">
-        <TRPCReactProvider>{children}</TRPCReactProvider>
+        <TRPCReactProvider token={await browserToken()}>{children}</TRPCReactProvider>
       </body>
     </html>
   );

@@ -1,11 +1,11 @@
 "use client";
 
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchStreamLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { createTRPCClient } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@wharf/api";
 import { useState, type ReactNode } from "react";
-import superjson from "superjson";
+import { wharfLinks } from "./links";
 
 /** Hooks for client components: `const trpc = useTRPC(); useQuery(trpc.health.check.queryOptions())`. */
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
@@ -14,20 +14,14 @@ function makeQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } });
 }
 
-/** Wraps the app with a query client and a tRPC client: subscriptions over SSE, the rest batched. */
-export function TRPCReactProvider({ children }: { children: ReactNode }) {
+/**
+ * Wraps the app with a query client and a tRPC client. `token` comes from the root layout
+ * (`browserToken()` in `~/server/browser-token`). A tab should hold at most one `board.changes`
+ * and one `task.events` subscription at a time: browsers allow six HTTP/1.1 connections per origin.
+ */
+export function TRPCReactProvider({ children, token }: { children: ReactNode; token: string }) {
   const [queryClient] = useState(makeQueryClient);
-  const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({
-      links: [
-        splitLink({
-          condition: (op) => op.type === "subscription",
-          true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
-          false: httpBatchStreamLink({ url: "/api/trpc", transformer: superjson }),
-        }),
-      ],
-    }),
-  );
+  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: wharfLinks({ url: "/api/trpc", token }) }));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

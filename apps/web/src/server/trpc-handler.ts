@@ -1,0 +1,45 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { appRouter, createTRPCContext, type Services } from "@wharf/api";
+
+export type TRPCHandlerOptions = {
+  /** The process's services (created once, shared by every request). */
+  services: () => Promise<Services>;
+  /** The access token requests must present; read per request so a rotated token takes effect. */
+  accessToken: () => string;
+  endpoint?: string;
+};
+
+/**
+ * The `/api/trpc` handler: queries and mutations (batched, streamed) and subscriptions over SSE.
+ * A subscription's response stays open; when the client goes away the request's signal aborts
+ * and the subscription's generator ends.
+ */
+export function createTRPCHandler(opts: TRPCHandlerOptions): (req: Request) => Promise<Response> {
+  return async (req) => {
+    let services: Services;
+    try {
+      services = await opts.services();
+    } catch (error) {
+      console.error("The API cannot reach its services:", error);
+      return Response.json(
+        { error: { message: `Wharf's API cannot start: ${(error as Error).message}` } },
+        { status: 503 },
+      );
+    }
+    return fetchRequestHandler({
+      endpoint: opts.endpoint ?? "/api/trpc",
+      req,
+      router: appRouter,
+      createContext: ({ info }) =>
+        createTRPCContext({
+          services,
+          headers: req.headers,
+          accessToken: opts.accessToken(),
+          connectionParams: info.connectionParams,
+        }),
+      onError({ path, error }) {
+        if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "(no path)"} failed:`, error);
+      },
+    });
+  };
+}
