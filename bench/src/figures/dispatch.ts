@@ -1,0 +1,42 @@
+import type { Figure } from "../figure";
+import { scenario } from "../stack";
+import { summarize } from "../stats";
+
+const quickText = scenario({ steps: [{ type: "text", text: "ok" }] });
+
+/** task.create returns → the subscriber sees the task's `running` status event. */
+export const dispatch: Figure = {
+  id: "dispatch",
+  title: "dispatch latency",
+  async run(ctx) {
+    const { api, tap } = ctx.stack;
+    await ctx.runner();
+    const projectId = await ctx.stack.project();
+    const runs = ctx.quick ? 15 : 40;
+    const latency: number[] = [];
+    const createCall: number[] = [];
+    for (let i = -2; i < runs; i++) {
+      const started = performance.now();
+      const task = await api.task.create({ projectId, agentId: "scripted", prompt: quickText });
+      const returned = performance.now();
+      const running = await tap.waitFor(task.id, (e) => e.event.type === "status" && e.event.state === "running", "running");
+      await ctx.stack.waitTurnOver(task.id);
+      if (i < 0) continue; // warm-up: first spawns, first queries
+      latency.push(running.at - returned);
+      createCall.push(returned - started);
+    }
+    const s = summarize(latency);
+    ctx.shared.dispatchMedian = s.median;
+    return [
+      {
+        figure: "1 dispatch",
+        metric: "task.create returned → `running` at subscriber",
+        summary: s,
+        target: "p50 ≤ 25, p99 ≤ 100",
+        met: s.median <= 25 && s.p99 <= 100,
+        note: `subscriber: ${tap.kind} (no task.events subscription in the API yet)`,
+      },
+      { figure: "1 dispatch", metric: "task.create call itself", summary: summarize(createCall) },
+    ];
+  },
+};

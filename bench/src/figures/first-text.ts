@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Figure } from "../figure";
+import { summarize } from "../stats";
+
+/** task.create returns → the first agent text of the ACP SDK 1.9.0 example agent at the subscriber. */
+export const firstText: Figure = {
+  id: "first-text",
+  title: "time to first agent text",
+  async run(ctx) {
+    const { api, tap } = ctx.stack;
+    await ctx.runner();
+    const projectId = await ctx.stack.project();
+    const runs = ctx.quick ? 5 : 15;
+    const latency: number[] = [];
+    for (let i = -1; i < runs; i++) {
+      const task = await api.task.create({ projectId, agentId: "acp-example", prompt: "Say hello." });
+      const returned = performance.now();
+      const first = await tap.waitFor(task.id, (e) => e.event.type === "message" && e.event.role === "agent", "the first agent text");
+      if (i >= 0) latency.push(first.at - returned);
+      // The example agent goes on to ask for a permission; the measurement is done.
+      await api.task.cancel({ id: task.id });
+      await ctx.stack.waitTurnOver(task.id);
+    }
+    // The agent by itself, driven over stdio with nothing else in between: the floor of the above.
+    const alone: number[] = [];
+    for (let i = 0; i < runs; i++) alone.push(await agentAlone(ctx.stack.dir));
+    const s = summarize(latency);
+    const a = summarize(alone);
+    return [
+      {
+        figure: "4 first text",
+        metric: "task.create returned → first agent `message` (acp-example)",
+        summary: s,
+        target: "median ≤ 150 (peers: 606, ~1,200)",
+        met: s.median <= 150,
+        note: "includes worktree, agent spawn, initialize, session/new",
+      },
+      {
+        figure: "4 first text",
+        metric: "the example agent alone: spawn → initialize → session/new → first text",
+        summary: a,
+        note: `Wharf adds ${Math.round(s.median - a.median)} ms at the median`,
+      },
+    ];
+  },
+};
+
+// The same file the runner's `acp-example` preset runs: examples/agent.js next to the SDK's entry.
+const exampleAgent = path.join(path.dirname(fileURLToPath(import.meta.resolve("@agentclientprotocol/sdk-example"))), "examples", "agent.js");
+
+/** Spawns the example agent and drives one prompt over newline-delimited JSON-RPC; ms to its first text. */
+function agentAlone(cwd: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [exampleAgent], { cwd, stdio: ["pipe", "pipe", "ignore"] });
+  const send = (id: number, method: string, params: unknown) => child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+  return new Promise<number>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the example agent exited (${code}) before its first text`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      let msg: { id?: number; method?: string; result?: { sessionId?: string }; params?: { update?: { sessionUpdate?: string } } };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (msg.id === 1) send(2, "session/new", { cwd, mcpServers: [] });
+      else if (msg.id === 2) send(3, "session/prompt", { sessionId: msg.result?.sessionId, prompt: [{ type: "text", text: "Say hello." }] });
+      else if (msg.method === "session/update" && msg.params?.update?.sessionUpdate === "agent_message_chunk") {
+        const ms = performance.now() - started;
+        child.removeAllListeners("exit");
+        child.once("exit", () => resolve(ms));
+        child.kill("SIGTERM");
+      }
+    });
+    send(1, "initialize", { protocolVersion: 1, clientCapabilities: {} });
+  });
+}

@@ -1,0 +1,104 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import path from "node:path";
+import { appendEvents } from "@wharf/db";
+import type { Figure } from "../figure";
+import { childPids, cpuSplit, pidsNamed } from "../procs";
+import { scenario } from "../stack";
+import { round } from "../stats";
+
+/** Events persisted per second, all tasks together: through the runner, and the database alone. */
+export const throughput: Figure = {
+  id: "throughput",
+  title: "event throughput",
+  async run(ctx) {
+    const { api, tap, services } = ctx.stack;
+    const tasks = ctx.quick ? 4 : 8;
+    const perTask = 3000;
+    const runner = await ctx.runner({ concurrency: 10 });
+    const projectId = await ctx.stack.project();
+    // Every agent waits at a terminal reading a FIFO until all are there, so their updates overlap
+    // instead of being spread over the agents' staggered start-up.
+    const gate = path.join(ctx.stack.dir, "throughput-gate");
+    execFileSync("mkfifo", [gate]);
+    // Alternating text and thought chunks cannot be merged: one stored event per update.
+    const updates = Array.from({ length: perTask }, (_, i) => ({ type: i % 2 ? "thought" : "text", text: "x" }));
+    const prompt = scenario({ steps: [{ type: "terminal", command: "cat", args: [gate] }, ...updates] });
+    let released = 0;
+    let last = 0;
+    let events = 0;
+    let waiting = 0;
+    let open!: () => void;
+    const allWaiting = new Promise<void>((resolve) => (open = resolve));
+    const ids = await Promise.all(Array.from({ length: tasks }, () => api.task.create({ projectId, agentId: "scripted", prompt })));
+    const stops = ids.map((t) =>
+      tap.watch(t.id, (e) => {
+        if (e.event.type === "tool_call" && ++waiting === tasks) open();
+        if (e.event.type !== "message" || e.event.role === "user" || !released) return;
+        events += 1;
+        last = Math.max(last, e.at);
+      }),
+    );
+    await allWaiting;
+    const cpu = cpuSplit({ runner: () => [runner.pid], agents: () => childPids(runner.pid), postgres: () => pidsNamed("postgres") });
+    released = performance.now();
+    const releasedWall = new Date();
+    closeSync(openSync(gate, "w")); // EOF for every reader: all agents go at once
+    await Promise.all(ids.map((t) => ctx.stack.waitTurnOver(t.id, 180_000)));
+    const used = cpu.stop(); // agents stay parked (alive) after their turn, so their CPU is still readable
+    for (const stop of stops) stop();
+    const seconds = (last - released) / 1000;
+    const viaRunner = events / seconds;
+    // The database's view: rows written after the release, and in how many transactions.
+    const db = await services.pool.query<{ n: string; commits: string; span_ms: number }>(
+      `select count(*) as n, count(distinct (task_id, created_at)) as commits,
+              extract(epoch from max(created_at) - $2::timestamptz) * 1000 as span_ms
+       from task_event where task_id = any($1::uuid[]) and created_at >= $2 and type = 'message'`,
+      [ids.map((t) => t.id), releasedWall],
+    );
+    const stored = Number(db.rows[0]!.n);
+    const commits = Number(db.rows[0]!.commits);
+
+    // The database alone: 10 writers appending batches of 500 for 3 s (the runner's batch size).
+    const { rows } = await services.pool.query<{ id: string }>(
+      `insert into task (id, project_id, agent_id, prompt, state, updated_at)
+       select gen_random_uuid(), $1, 'scripted', 'direct writes', 'completed', now() from generate_series(1, 10) returning id`,
+      [projectId],
+    );
+    const batch = Array.from({ length: 500 }, (_, i) => ({ type: "message", role: i % 2 ? "thought" : "agent", text: "x" }));
+    let written = 0;
+    const until = performance.now() + 3000;
+    const started = performance.now();
+    await Promise.all(
+      rows.map(async (r) => {
+        while (performance.now() < until) {
+          await appendEvents(services.pool, r.id, batch);
+          written += batch.length;
+        }
+      }),
+    );
+    const direct = written / ((performance.now() - started) / 1000);
+    return [
+      {
+        figure: "6 throughput",
+        metric: `events persisted/s via runner (${tasks} tasks × ${perTask} updates at once)`,
+        value: `${round(viaRunner, 0)} /s`,
+        target: "≥ 20,000 /s",
+        met: viaRunner >= 20_000,
+        note: `${events} events in ${round(seconds, 2)} s, release to last at subscriber; in the database ${stored} rows in ~${commits} transactions (${round(stored / Math.max(1, commits), 0)} per commit), last commit began ${round(Number(db.rows[0]!.span_ms), 0)} ms after the release`,
+      },
+      {
+        figure: "6 throughput",
+        metric: "CPU used during that window (2 cores)",
+        value: Object.entries(used).map(([k, v]) => `${k} ${round(v, 0)} ms`).join(", "),
+        note: `window ${round(seconds * 1000, 0)} ms = ${round(seconds * 2000, 0)} core-ms available`,
+      },
+      {
+        figure: "6 throughput",
+        metric: "events persisted/s by appendEvents alone (10 writers × 500/batch)",
+        value: `${round(direct, 0)} /s`,
+        note: "database ceiling",
+      },
+    ];
+  },
+};

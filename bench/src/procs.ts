@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Resident set size of a process in MiB (VmRSS from /proc), or null when it is gone. */
+export function rssMiB(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null; // the process has exited
+  }
+}
+
+/** Pids of every live process whose parent is `pid` (the runner's agent processes). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the command name (which may hold spaces) start after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(entry));
+  }
+  return out;
+}
+
+/** Samples the RSS of a process (and optionally its children) until stopped; reports the peak. */
+export function sampleRss(pid: number, everyMs = 100) {
+  let peak = rssMiB(pid) ?? 0;
+  let peakChildren = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMiB(pid) ?? 0);
+    const kids = childPids(pid).reduce((sum, child) => sum + (rssMiB(child) ?? 0), 0);
+    peakChildren = Math.max(peakChildren, kids);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakMiB: peak, peakChildrenMiB: peakChildren };
+    },
+  };
+}
+
+/** CPU time (user + system) a process has used, in ms; null when it is gone. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** Pids of processes whose command name is `name` (e.g. every postgres backend). */
+export function pidsNamed(name: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) out.push(Number(entry));
+    } catch {
+      continue; // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** CPU used by groups of processes between `start()` and `stop()`, in ms (exited ones count what they had). */
+export function cpuSplit(groups: Record<string, () => number[]>) {
+  const before = new Map<number, number>();
+  const snapshot = () => {
+    const now: Record<string, Map<number, number>> = {};
+    for (const [group, pids] of Object.entries(groups)) {
+      now[group] = new Map(pids().flatMap((pid) => {
+        const ms = cpuMs(pid);
+        return ms === null ? [] : [[pid, ms] as const];
+      }));
+    }
+    return now;
+  };
+  const first = snapshot();
+  for (const map of Object.values(first)) for (const [pid, ms] of map) before.set(pid, ms);
+  const benchBefore = process.cpuUsage();
+  return {
+    stop(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const [group, map] of Object.entries(snapshot())) {
+        out[group] = [...map].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+      }
+      const bench = process.cpuUsage(benchBefore);
+      out.bench = (bench.user + bench.system) / 1000;
+      return out;
+    },
+  };
+}
