@@ -5,6 +5,7 @@ import { appRouter } from "../root";
 import { createServices, type Services } from "../services";
 import { createCallerFactory, createTRPCContext } from "../trpc";
 import type { BoardChange, Live } from "./hub";
+import { streamTaskEvents } from "./task-stream";
 
 const TOKEN = "wharf_live_test_token_0123456789abcdefghij";
 let db: TestDatabase;
@@ -193,4 +194,25 @@ it("board.changes sends state changes and a status line, per project, coalesced 
   controller.abort();
   await expect(iterator.next()).resolves.toMatchObject({ done: true });
   expect(services.live.counts().boardWatchers).toBe(0);
+});
+
+it("reads from the database only as fast as the consumer pulls", async () => {
+  const taskId = await newTask();
+  await append(taskId, 50);
+  let reads = 0;
+  const counting = { query: ((...args: Parameters<Services["pool"]["query"]>) => (reads++, services.pool.query(...args))) as Services["pool"]["query"] };
+  const controller = new AbortController();
+  const stream = streamTaskEvents({ live: services.live, db: counting, taskId, startAfter: async () => 0, signal: controller.signal, pageSize: 10 });
+  expect((await stream.next()).value?.seq).toBe(1);
+  expect(reads).toBe(1);
+  // A consumer that stops pulling: new events are announced, but nothing more is read or buffered.
+  for (let i = 0; i < 20; i++) await append(taskId, 25);
+  await services.pool.query("select pg_sleep(0.2)");
+  expect(reads).toBe(1);
+  const seqs: number[] = [1];
+  for (let i = 0; i < 549; i++) seqs.push((await stream.next()).value!.seq);
+  expectDense(seqs, 550);
+  expect(reads).toBe(55);
+  controller.abort();
+  await expect(stream.next()).resolves.toMatchObject({ done: true });
 });
