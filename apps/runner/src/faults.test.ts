@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive } from "./testing/processes";
 import { makeRepo } from "./testing/git-fixture";
 import { spawnRunner } from "./testing/runner-process";
 import { startStack, type Stack } from "./testing/stack";
@@ -16,14 +17,6 @@ afterAll(async () => {
   await stack?.stop();
 }, 30_000);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "latin1").includes(") Z ");
-  } catch {
-    return false;
-  }
-}
 
 describe("a runner killed with -9", () => {
   it("leaves no agent process after the next runner start, keeps every stored event, and the task is retried", async () => {

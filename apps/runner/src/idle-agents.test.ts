@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { alive } from "./testing/processes";
 import { makeRepo } from "./testing/git-fixture";
 import { startStack, type Stack } from "./testing/stack";
 
@@ -15,14 +16,6 @@ afterAll(async () => {
   await stack?.stop();
 }, 30_000);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "latin1").includes(") Z ");
-  } catch {
-    return false;
-  }
-}
 
 it("stops an idle agent after the idle time and starts it again, resuming its session, for a follow-up", async () => {
   const project = await stack.api.project.create({ path: makeRepo() });

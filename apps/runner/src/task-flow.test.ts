@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git, makeRepo } from "./testing/git-fixture";
+import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
 
 const scenario = (value: unknown) => `Scripted run.\n\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
@@ -303,11 +304,3 @@ describe("bad input", () => {
   }, 30_000);
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -231,6 +231,17 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   }
   const hasChange = !!change && change.files.length > 0;
   const state: "review" | "completed" | "failed" | "cancelled" = outcome.kind === "finished" ? (hasChange ? "review" : "completed") : outcome.kind;
+  const keepWorktree = state === "review" || state === "completed";
+  if (!keepWorktree) {
+    deps.broker.forgetTask(task.id);
+    // Failed or cancelled: the work stays on the task branch (recorded as a discarded change);
+    // the worktree goes before the final state is visible, so no one sees an ended task with one.
+    if (task.worktree_path && task.branch) {
+      await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
+        log.error("removing the worktree failed", { taskId: task.id, error }),
+      );
+    }
+  }
   const events: TaskEvent[] = [];
   await writer.transaction(async (client) => {
     let changeId: string | null = null;
@@ -252,23 +263,13 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
     events.push({ type: "status", state, reason });
     await client.query(
       `update task set state = $2::"TaskState", error = $3, updated_at = now(),
+              worktree_path = case when $4 then worktree_path else null end,
               finished_at = case when $2::text in ('failed', 'cancelled', 'completed') then now() else null end
        where id = $1`,
-      [task.id, state, outcome.kind === "failed" ? outcome.message : null],
+      [task.id, state, outcome.kind === "failed" ? outcome.message : null, keepWorktree],
     );
     return { events, state };
   });
 
-  if (state === "review" || state === "completed") {
-    if (session) deps.sessions.park(task.id, session);
-    return;
-  }
-  deps.broker.forgetTask(task.id);
-  // Failed or cancelled: the work stays on the task branch (recorded as a discarded change); the worktree goes.
-  if (task.worktree_path && task.branch) {
-    await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
-      log.error("removing the worktree failed", { taskId: task.id, error }),
-    );
-    await deps.pool.query(`update task set worktree_path = null where id = $1`, [task.id]);
-  }
+  if (keepWorktree && session) deps.sessions.park(task.id, session);
 }
