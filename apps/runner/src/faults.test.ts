@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hangingAgent, scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { makeRepo } from "./testing/git-fixture";
 import { spawnRunner } from "./testing/runner-process";
 import { startStack, type Stack } from "./testing/stack";
 
-const scenario = (value: unknown) => `\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
 
 let stack: Stack;
 beforeAll(async () => {
@@ -23,24 +22,11 @@ describe("a runner killed with -9", () => {
     const first = spawnRunner({ ...stack.runnerEnv });
     await first.ready;
     const project = await stack.api.project.create({ path: makeRepo() });
-    const pidDir = mkdtempSync(path.join(os.tmpdir(), "wharf-kill9-"));
-    const task = await stack.api.task.create({
-      projectId: project.id,
-      agentId: "scripted",
-      prompt: scenario({
-        steps: [
-          { type: "record", path: path.join(pidDir, "agent.json") },
-          { type: "spawn_detached", pidFile: path.join(pidDir, "child.pid") },
-          { type: "ignore_sigterm" },
-          { type: "text", text: "working on it" },
-          { type: "hang" },
-        ],
-      }),
-    });
+    const hanging = hangingAgent();
+    const task = await stack.api.task.create({ projectId: project.id, agentId: "scripted", prompt: hanging.prompt });
     await stack.waitForEvent(task.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
     const before = await stack.events(task.id);
-    const agentPid = (JSON.parse(readFileSync(path.join(pidDir, "agent.json"), "utf8")) as { pid: number }).pid;
-    const childPid = Number(readFileSync(path.join(pidDir, "child.pid"), "utf8").trim());
+    const { agent: agentPid, child: childPid } = hanging.pids();
     expect(alive(childPid)).toBe(true);
 
     first.child.kill("SIGKILL");
@@ -77,23 +63,10 @@ describe("a runner stopped with SIGTERM", () => {
     const runner = spawnRunner({ ...stack.runnerEnv });
     await runner.ready;
     const project = await stack.api.project.create({ path: makeRepo() });
-    const pidDir = mkdtempSync(path.join(os.tmpdir(), "wharf-sigterm-"));
-    const task = await stack.api.task.create({
-      projectId: project.id,
-      agentId: "scripted",
-      prompt: scenario({
-        steps: [
-          { type: "record", path: path.join(pidDir, "agent.json") },
-          { type: "spawn_detached", pidFile: path.join(pidDir, "child.pid") },
-          { type: "ignore_sigterm" },
-          { type: "text", text: "working on it" },
-          { type: "hang" },
-        ],
-      }),
-    });
+    const hanging = hangingAgent();
+    const task = await stack.api.task.create({ projectId: project.id, agentId: "scripted", prompt: hanging.prompt });
     await stack.waitForEvent(task.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
-    const agentPid = (JSON.parse(readFileSync(path.join(pidDir, "agent.json"), "utf8")) as { pid: number }).pid;
-    const childPid = Number(readFileSync(path.join(pidDir, "child.pid"), "utf8").trim());
+    const { agent: agentPid, child: childPid } = hanging.pids();
 
     const started = Date.now();
     runner.child.kill("SIGTERM");
@@ -125,6 +98,7 @@ describe("an agent that floods its output", () => {
         const status = readFileSync(`/proc/${runner.child.pid}/status`, "utf8");
         peakKb = Math.max(peakKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
       };
+      // Memory is sampled on a timer: it is a measurement of the process, not a wait for work.
       const sampler = setInterval(sample, 50);
       let done;
       try {

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { makeRepo } from "./testing/git-fixture";
 import { startStack, type Stack } from "./testing/stack";
 
-const scenario = (value: unknown) => `\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
 
 let stack: Stack;
 beforeAll(async () => {

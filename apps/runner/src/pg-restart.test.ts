@@ -4,9 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrate, quietLogger, startEmbeddedPostgres, type EmbeddedPostgres } from "@wharf/db";
 import { makeRepo } from "./testing/git-fixture";
+import { scenario } from "./testing/hanging-agent";
 import { startStack, type Stack } from "./testing/stack";
 
-const scenario = (value: unknown) => `\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
 
 // Its own server: this test stops and starts PostgreSQL, which must not disturb other files.
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "wharf-pg-restart-"));

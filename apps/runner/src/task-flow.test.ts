@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git, makeRepo } from "./testing/git-fixture";
+import { hangingAgent, scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
 
-const scenario = (value: unknown) => `Scripted run.\n\`\`\`scenario\n${JSON.stringify(value)}\n\`\`\``;
 
 const editWithPermission = (file: string, content: string) => ({
   steps: [
@@ -154,28 +154,15 @@ describe("the task path", () => {
 
   it("cancels a hanging agent within 10 s and leaves no process behind", async () => {
     const { project: p } = await project();
-    const pidDir = mkdtempSync(path.join(os.tmpdir(), "wharf-pid-"));
-    const created = await stack.api.task.create({
-      projectId: p.id,
-      agentId: "scripted",
-      prompt: scenario({
-        steps: [
-          { type: "record", path: path.join(pidDir, "agent.json") },
-          { type: "spawn_detached", pidFile: path.join(pidDir, "child.pid") },
-          { type: "ignore_sigterm" },
-          { type: "text", text: "about to hang" },
-          { type: "hang" },
-        ],
-      }),
-    });
+    const hanging = hangingAgent();
+    const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: hanging.prompt });
     await stack.waitForEvent(created.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
     const started = Date.now();
     await stack.api.task.cancel({ id: created.id });
     const task = await stack.waitForState(created.id, ["cancelled"], 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(task.state).toBe("cancelled");
-    const agentPid = (JSON.parse(readFileSync(path.join(pidDir, "agent.json"), "utf8")) as { pid: number }).pid;
-    const childPid = Number(readFileSync(path.join(pidDir, "child.pid"), "utf8").trim());
+    const { agent: agentPid, child: childPid } = hanging.pids();
     expect(alive(agentPid)).toBe(false);
     expect(alive(childPid)).toBe(false);
   }, 30_000);
