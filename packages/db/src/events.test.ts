@@ -3,14 +3,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHANNEL_EVENTS } from "./channels";
 import { appendEvents, readEvents, TaskNotFoundError } from "./events";
-import { insertTask } from "./test-fixtures";
+import { quietLogger } from "./logger";
+import { insertTask, testPool } from "./test-fixtures";
 import { createTestDatabase, type TestDatabase } from "./testing";
 
 let db: TestDatabase;
 let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 12 });
+  pool = testPool(db.url, 12);
 });
 afterAll(async () => {
   await pool.end();
@@ -63,6 +64,7 @@ describe("appendEvents", () => {
   it("notifies once per batch at commit, with the state when given", async () => {
     const taskId = await insertTask(pool);
     const listener = new pg.Client({ connectionString: db.url });
+    listener.on("error", (error) => quietLogger.error("test LISTEN connection failed", { error: error.message }));
     await listener.connect();
     const received: unknown[] = [];
     const { promise: two, resolve } = Promise.withResolvers<void>();

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { ListenerError, PgListener } from "./listener";
 import { quietLogger } from "./logger";
+import { testPool } from "./test-fixtures";
 import { createTestDatabase, type TestDatabase } from "./testing";
 
 let db: TestDatabase;
@@ -9,7 +10,7 @@ let pool: pg.Pool;
 const listeners: PgListener[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool = testPool(db.url, 4);
 });
 afterEach(async () => {
   await Promise.all(listeners.splice(0).map((listener) => listener.close()));

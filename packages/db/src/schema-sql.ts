@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
+import { quietLogger } from "./logger";
 
 type EngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
 // The ES2024 lib has no WebAssembly declarations; Node has the global.
@@ -36,6 +37,7 @@ function loadEngine(): Promise<EngineModule> {
 export async function prismaSchemaSql(schema: string, url: string): Promise<string> {
   const { SchemaEngine } = await loadEngine();
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on("error", (error) => quietLogger.error("idle schema engine connection failed", { error: error.message }));
   try {
     const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
     const engine = await SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => undefined, adapter);

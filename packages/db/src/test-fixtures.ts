@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
+import { quietLogger } from "./logger";
 
 /** Inserts a project, an agent and a task with plain SQL; returns the task id. */
 export async function insertTask(pool: pg.Pool): Promise<string> {
@@ -19,4 +20,16 @@ export async function insertTask(pool: pg.Pool): Promise<string> {
     [taskId, projectId, agentId],
   );
   return taskId;
+}
+
+/**
+ * A pool on a test database whose idle connections' failures are logged with the database they
+ * belong to (a pool without an `error` listener turns them into uncaught exceptions).
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", (error) => {
+    quietLogger.error("idle test connection failed", { database: new URL(url).pathname.slice(1), error: error.message });
+  });
+  return pool;
 }

@@ -59,7 +59,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
 }
 
 async function adminQuery(url: string, sql: (client: pg.Client) => string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, application_name: "wharf-test-admin" });
+  client.on("error", (error) => quietLogger.error("test server admin connection failed", { error: error.message }));
   await client.connect();
   try {
     await client.query(sql(client));
