@@ -1,0 +1,137 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawn as spawnPty } from "@lydell/node-pty";
+import { editWithPermission, scenarioPrompt, startTestWharf, type TestWharf } from "@wharf/client/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../bin/wharf.mjs", import.meta.url));
+
+let wharf: TestWharf;
+beforeAll(async () => {
+  wharf = await startTestWharf();
+}, 90_000);
+afterAll(async () => {
+  await wharf?.stop();
+}, 30_000);
+
+function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", WHARF_URL: wharf.url, WHARF_HOME: wharf.home, NO_COLOR: "1", ...extra };
+}
+
+/** The real CLI as a child process without a terminal. */
+function wharfCli(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: cliEnv(extra), timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The real CLI in a pseudo-terminal; `onScreen` sees everything printed so far and may type. */
+function wharfPty(args: string[], onScreen: (screen: string, type: (text: string) => void) => void): Promise<{ code: number; screen: string }> {
+  const term = spawnPty(process.execPath, [bin, ...args], { cols: 120, rows: 40, env: cliEnv({ FORCE_COLOR: "1" }) });
+  let screen = "";
+  term.onData((data) => {
+    screen += data;
+    onScreen(screen, (text) => term.write(text));
+  });
+  return new Promise((resolve) => term.onExit(({ exitCode }) => resolve({ code: exitCode, screen })));
+}
+
+const plain = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+
+describe("the wharf CLI against a real Wharf", () => {
+  it("adds a project, creates a task, follows it in a terminal answering the permission at its question, and applies", async () => {
+    const repo = wharf.makeRepo();
+    const added = await wharfCli(["project", "add", repo]);
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const projectId = added.stdout.trim();
+    expect(projectId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const created = await wharfCli(["task", "create", "--project", repo, "--agent", "scripted", scenarioPrompt(editWithPermission("hello.txt", "hi from the cli\n"))]);
+    expect(created.code).toBe(0);
+    const taskId = created.stdout.trim();
+
+    let answered = 0;
+    const followed = await wharfPty(["task", "follow", taskId], (screen, type) => {
+      if (answered === 0 && plain(screen).includes("Answer [1-3]: ")) {
+        answered += 1;
+        type("1\r");
+      }
+    });
+    const screen = plain(followed.screen);
+    expect(followed.code, screen).toBe(0);
+    expect(answered).toBe(1);
+    expect(screen).toContain("Let me look at the project first.");
+    expect(screen).toContain("✓ Read src/app.txt");
+    expect(screen).toMatch(/\? Write hello\.txt.*1\) Allow/);
+    expect(screen).toContain("permission answered: allow_once by cli");
+    expect(screen).toContain("● review");
+    expect(followed.screen).toContain("\x1b[35m● review"); // coloured by state
+
+    const shown = await wharfCli(["task", "show", taskId, "--json"]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: taskId, state: "review", change: { files: [expect.objectContaining({ path: "hello.txt" })] } });
+
+    const applied = await wharfCli(["change", "apply", taskId]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout.trim()).toBe(wharf.git(repo, "rev-parse", "main"));
+    expect(readFileSync(path.join(repo, "hello.txt"), "utf8")).toBe("hi from the cli\n");
+    expect((await wharfCli(["change", "apply", taskId])).code).toBe(6);
+
+    const listed = await wharfCli(["task", "ls", "--json", "--project", projectId]);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: taskId, state: "applied" })]);
+  });
+
+  it("task create --follow --json streams events as JSON lines and exits 1 when the task fails", async () => {
+    const repo = wharf.makeRepo();
+    const prompt = scenarioPrompt({ steps: [{ type: "text", text: "about to fail" }, { type: "error", message: "failing on purpose" }] });
+    const run = await wharfCli(["task", "create", "--json", "--follow", "-p", repo, "-a", "scripted", prompt], {});
+    expect(run.code).toBe(3); // the project was never added
+    await wharfCli(["project", "add", repo]);
+    const failed = await wharfCli(["task", "create", "--json", "--follow", "-p", repo, "-a", "scripted", prompt]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const lines = failed.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ state: "queued" });
+    const events = lines.slice(1) as Array<{ seq: number; event: { type: string; state?: string } }>;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)?.event).toMatchObject({ type: "status", state: "failed" });
+  });
+
+  it("cancels a running task; its follower exits 1", async () => {
+    const repo = wharf.makeRepo();
+    await wharfCli(["project", "add", repo]);
+    const created = await wharfCli(["task", "create", "-p", repo, "-a", "scripted", scenarioPrompt({ steps: [{ type: "text", text: "working" }, { type: "sleep", ms: 60_000 }] })]);
+    const taskId = created.stdout.trim();
+    const follow = wharfCli(["task", "follow", taskId]);
+    const events = wharfCli(["task", "follow", taskId, "--json"]);
+    // Cancel once the task runs (the subscription says so); the runner stops the agent.
+    const { createWharfClient, waitForTask } = await import("@wharf/client");
+    await waitForTask(createWharfClient({ url: wharf.url, token: wharf.token }), taskId, ["running"]);
+    const cancelled = await wharfCli(["task", "cancel", taskId]);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `${taskId} cancelling\n` });
+    expect((await follow).code).toBe(1);
+    expect((await events).code).toBe(1);
+    expect((await wharfCli(["task", "cancel", taskId])).code).toBe(6);
+  });
+
+  it("exit codes: usage 2, not found 3, auth 4, unreachable 5; --help everywhere", async () => {
+    expect((await wharfCli(["task", "create", "--agent", "scripted", "x"])).code).toBe(2);
+    expect((await wharfCli(["task", "frobnicate"])).code).toBe(2);
+    expect((await wharfCli(["task", "ls", "--bogus"])).code).toBe(2);
+    const missing = await wharfCli(["task", "show", "00000000-0000-4000-8000-000000000000", "--json"]);
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { kind: "not_found" } });
+    expect((await wharfCli(["agents", "--token", "wharf_wrong_token_wharf_wrong_token"])).code).toBe(4);
+    expect((await wharfCli(["agents"], { WHARF_HOME: path.join(wharf.home, "nowhere") })).code).toBe(4);
+    expect((await wharfCli(["agents", "--url", "http://127.0.0.1:9"])).code).toBe(5);
+    for (const args of [["--help"], ["task", "create", "--help"], ["task", "follow", "-h"], ["change", "apply", "--help"], ["agents", "--help"]]) {
+      const run = await wharfCli(args);
+      expect(run.code, args.join(" ")).toBe(0);
+      expect(run.stdout).toMatch(/^(Usage|wharf)/);
+    }
+    const agents = await wharfCli(["agents", "--json"]);
+    expect(JSON.parse(agents.stdout)).toContainEqual(expect.objectContaining({ id: "scripted", available: true }));
+  });
+});

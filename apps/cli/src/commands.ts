@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { RouterOutputs, WharfClient } from "@wharf/client";
+import { followTask } from "./follow.ts";
+import { stateColor, type Style } from "./style.ts";
+
+export class UsageError extends Error {
+  readonly command: string;
+  constructor(command: string, message: string) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/** A project, task or agent named on the command line does not exist. */
+export class NotFoundError extends Error {
+  readonly ref: string;
+  constructor(ref: string, message: string) {
+    super(message);
+    this.name = "NotFoundError";
+    this.ref = ref;
+  }
+}
+
+export type CommandContext = {
+  client: () => WharfClient;
+  json: boolean;
+  interactive: boolean;
+  style: Style;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+};
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+function one(ctx: CommandContext, command: string, what: string): string {
+  if (ctx.positionals.length !== 1) throw new UsageError(command, `Give exactly one ${what}.`);
+  return ctx.positionals[0]!;
+}
+
+function str(ctx: CommandContext, name: string): string | undefined {
+  const value = ctx.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+type Project = RouterOutputs["project"]["list"][number];
+
+/** A project by id, name or repository path. */
+async function findProject(client: WharfClient, ref: string): Promise<Project> {
+  const projects = await client.project.list.query();
+  const resolved = path.resolve(ref);
+  const found = projects.find((p) => p.id === ref) ?? projects.find((p) => p.name === ref) ?? projects.find((p) => p.repoPath === resolved);
+  if (!found) throw new NotFoundError(ref, `No project "${ref}". Add it with "wharf project add PATH", or see "wharf project ls".`);
+  return found;
+}
+
+export const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
+  async "project add"(ctx) {
+    const repo = path.resolve(one(ctx, "project add", "repository path"));
+    const project = await ctx.client().project.create.mutate({ path: repo, name: str(ctx, "name"), baseBranch: str(ctx, "base-branch") });
+    if (ctx.json) json(project);
+    else out(project.id);
+    return 0;
+  },
+
+  async "project ls"(ctx) {
+    const projects = await ctx.client().project.list.query();
+    if (ctx.json) json(projects);
+    else for (const p of projects) out(`${p.id}  ${ctx.style.bold(p.name)}  ${ctx.style.dim(`${p.repoPath} (${p.baseBranch})`)}`);
+    return 0;
+  },
+
+  async agents(ctx) {
+    const agents = await ctx.client().agent.list.query();
+    if (ctx.json) json(agents);
+    else {
+      for (const a of agents) {
+        const mark = a.available ? ctx.style.green("✓") : ctx.style.gray("✗");
+        out(`${mark} ${a.id.padEnd(14)} ${a.name}${a.available ? "" : ctx.style.dim(`  (${a.detectError ?? "not installed"})`)}`);
+      }
+    }
+    return 0;
+  },
+
+  async "task create"(ctx) {
+    const given = one(ctx, "task create", "prompt (quote it; \"-\" reads stdin)");
+    const prompt = given === "-" ? readFileSync(0, "utf8") : given;
+    const projectRef = str(ctx, "project");
+    const agentId = str(ctx, "agent");
+    if (!projectRef || !agentId) throw new UsageError("task create", "--project and --agent are required.");
+    const client = ctx.client();
+    const project = await findProject(client, projectRef);
+    const task = await client.task.create.mutate({ projectId: project.id, agentId, prompt, model: str(ctx, "model"), mode: str(ctx, "mode") });
+    if (ctx.json) out(JSON.stringify(task));
+    else out(task.id);
+    if (!ctx.values.follow) return 0;
+    return followTask({ client, taskId: task.id, json: ctx.json, interactive: ctx.interactive, style: ctx.style });
+  },
+
+  async "task ls"(ctx) {
+    const project = str(ctx, "project");
+    const client = ctx.client();
+    const states = ctx.values.state as string[] | undefined;
+    const limit = str(ctx, "limit");
+    const list = await client.task.list.query({
+      projectId: project ? (await findProject(client, project)).id : undefined,
+      states: states as RouterOutputs["task"]["get"]["state"][] | undefined,
+      limit: limit ? Number(limit) : 100,
+    });
+    if (ctx.json) json(list.items);
+    else {
+      for (const t of list.items) {
+        const title = t.prompt.split("\n")[0]!.slice(0, 60);
+        out(`${t.id}  ${stateColor(ctx.style, t.state)(t.state.padEnd(11))} ${t.agent.id.padEnd(12)} ${ctx.style.dim(t.project.name)}  ${title}`);
+      }
+    }
+    return 0;
+  },
+
+  async "task show"(ctx) {
+    const task = await ctx.client().task.get.query({ id: one(ctx, "task show", "task id") });
+    if (ctx.json) {
+      json(task);
+      return 0;
+    }
+    const s = ctx.style;
+    out(`${s.bold("Task")}     ${task.id}`);
+    out(`${s.bold("State")}    ${stateColor(s, task.state)(task.state)}${task.error ? s.red(`  ${task.error}`) : ""}`);
+    out(`${s.bold("Project")}  ${task.project.name}`);
+    out(`${s.bold("Agent")}    ${task.agent.name}${task.model ? ` · ${task.model}` : ""}${task.mode ? ` · ${task.mode}` : ""}`);
+    if (task.branch) out(`${s.bold("Branch")}   ${task.branch}`);
+    out(`${s.bold("Prompt")}   ${task.prompt.split("\n").join("\n         ")}`);
+    if (task.change) {
+      out(`${s.bold("Change")}   ${task.change.state}: ${task.change.files.length} files, ${s.green(`+${task.change.additions}`)} ${s.red(`-${task.change.deletions}`)}`);
+      for (const f of task.change.files) out(`         ${f.status.padEnd(9)} ${f.path}  ${s.green(`+${f.additions}`)} ${s.red(`-${f.deletions}`)}`);
+    }
+    for (const p of task.permissions) out(`${s.yellow("Waiting")}  ${p.title ?? p.toolCallId} — answer with "wharf task follow ${task.id}"`);
+    return 0;
+  },
+
+  async "task follow"(ctx) {
+    const taskId = one(ctx, "task follow", "task id");
+    return followTask({ client: ctx.client(), taskId, json: ctx.json, interactive: ctx.interactive && !ctx.values["no-input"], style: ctx.style });
+  },
+
+  async "task cancel"(ctx) {
+    const result = await ctx.client().task.cancel.mutate({ id: one(ctx, "task cancel", "task id") });
+    if (ctx.json) json(result);
+    else out(`${result.id} ${result.state}`);
+    return 0;
+  },
+
+  async "change apply"(ctx) {
+    const result = await ctx.client().change.apply.mutate({ taskId: one(ctx, "change apply", "task id") });
+    if (ctx.json) json(result);
+    else out(result.commit);
+    return 0;
+  },
+};
