@@ -4,12 +4,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { startEmbeddedPostgres } from "../src/embedded";
 import { appendEvents } from "../src/events";
 import { quietLogger } from "../src/logger";
 import { migrate } from "../src/migrate";
-import { insertTask } from "../src/test-fixtures";
+import { insertTask, testPool } from "../src/test-fixtures";
 
 const [tasks = 8, batch = 300, batches = 40] = process.argv.slice(2).map(Number);
 const dir = process.env.DATABASE_URL ? null : await mkdtemp(path.join(os.tmpdir(), "wharf-throughput-"));
@@ -17,7 +16,7 @@ const server = dir ? await startEmbeddedPostgres({ dataDir: path.join(dir, "pg")
 const url = process.env.DATABASE_URL ?? server!.url;
 try {
   await migrate(url);
-  const pool = new pg.Pool({ connectionString: url, max: tasks });
+  const pool = testPool(url, tasks);
   const ids = [];
   for (let i = 0; i < tasks; i++) ids.push(await insertTask(pool));
   const event = (t: number, b: number, i: number) => ({
