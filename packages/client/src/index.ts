@@ -3,5 +3,5 @@ export { DEFAULT_URL, WharfTokenError, connectionFromEnv, readToken, wharfHome }
 export { taskEvents, type LiveTaskEvent, type TaskEventsOptions } from "./events.ts";
 export { TaskEndedError, WaitAbortedError, waitForTask, type Task } from "./wait.ts";
 export { errorKind, exitCodes, type ErrorKind } from "./errors.ts";
-export { finalStates, isFinalState, restingStates, unsuccessfulStates } from "./states.ts";
-export type { TaskEvent, TaskState, PermissionOption } from "@wharf/api";
+export { finalStates, isFinalState, isRestingState, restingStates, unsuccessfulStates } from "./states.ts";
+export type { TaskEvent, TaskState, PermissionOption, ToolKind } from "@wharf/api";

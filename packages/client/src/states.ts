@@ -10,3 +10,8 @@ export const unsuccessfulStates = ["failed", "cancelled"] as const satisfies rea
 export function isFinalState(state: TaskState): boolean {
   return (finalStates as readonly TaskState[]).includes(state);
 }
+
+/** The task waits for a person (review) or is done: nothing more happens by itself. */
+export function isRestingState(state: TaskState): boolean {
+  return (restingStates as readonly TaskState[]).includes(state);
+}
