@@ -1,14 +1,34 @@
-import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { shoot } from "./wharf";
 
-const screenshots = path.join(import.meta.dirname, "..", "screenshots");
-
-test("the home page says Wharf is running and the database answers", async ({ page }) => {
+test("the board opens with its columns", async ({ page }) => {
   await page.goto("/");
   await expect(page).toHaveTitle("Wharf");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Wharf is running");
-  await expect(page.getByTestId("database-status")).toContainText("connected");
-  await page.screenshot({ path: path.join(screenshots, "home.png"), fullPage: true });
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tasks");
+  for (const column of ["queued", "running", "needs_input", "review", "done", "failed"]) {
+    await expect(page.getByTestId(`column-${column}`)).toBeVisible();
+  }
+});
+
+test("projects refuse a path that is not a git work tree, with a message that says so", async ({ page }) => {
+  await page.goto("/projects");
+  await page.getByLabel("Repository path").fill("/definitely/not/here");
+  await page.getByRole("button", { name: "Add project" }).click();
+  await expect(page.getByTestId("project-error")).toBeVisible();
+  await page.getByLabel("Repository path").fill("relative/path");
+  await page.getByRole("button", { name: "Add project" }).click();
+  await expect(page.getByTestId("project-error")).toContainText("absolute path");
+});
+
+test("an unknown task says it was not found", async ({ page }) => {
+  await page.goto("/tasks/00000000-0000-4000-8000-000000000000");
+  await expect(page.getByRole("alert").filter({ hasText: "Task not found" })).toBeVisible();
+});
+
+test("agents are listed with their availability", async ({ page }) => {
+  await page.goto("/agents");
+  await expect(page.getByTestId("agent-row").filter({ hasText: "Scripted test agent" })).toContainText("available");
+  await shoot(page, "agents");
 });
 
 test("the API refuses a request without the access token", async ({ request }) => {

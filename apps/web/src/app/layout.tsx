@@ -1,5 +1,7 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { AppShell } from "~/components/app-shell";
+import { themeScript } from "~/lib/theme-script";
 import { browserToken } from "~/server/browser-token";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
@@ -9,11 +11,19 @@ export const metadata: Metadata = {
   description: "A self-hosted task board for coding agents.",
 };
 
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
 export default async function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
-      <body className="min-h-screen bg-slate-950 font-sans text-slate-100 antialiased">
-        <TRPCReactProvider token={await browserToken()}>{children}</TRPCReactProvider>
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* A constant script (no user or agent text): applies the theme before the first paint. */}
+        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
+      <body className="min-h-screen bg-bg font-sans text-fg antialiased">
+        <TRPCReactProvider token={await browserToken()}>
+          <AppShell>{children}</AppShell>
+        </TRPCReactProvider>
       </body>
     </html>
   );

@@ -1,0 +1,5 @@
+import { ProjectsPage } from "~/components/projects-page";
+
+export default function Projects() {
+  return <ProjectsPage />;
+}

@@ -1,0 +1,145 @@
+"use client";
+
+import * as Dialog from "@radix-ui/react-dialog";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { agentChoices } from "~/lib/capabilities";
+import { errorMessage } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+import { Button, inputClass } from "./ui";
+
+export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: boolean; onOpenChange: (open: boolean) => void; defaultProjectId?: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const projects = useQuery(trpc.project.list.queryOptions());
+  const agents = useQuery(trpc.agent.list.queryOptions());
+  const [projectId, setProjectId] = useState(defaultProjectId ?? "");
+  const [agentId, setAgentId] = useState("");
+  const [model, setModel] = useState("");
+  const [mode, setMode] = useState("");
+  const [prompt, setPrompt] = useState("");
+  const create = useMutation(
+    trpc.task.create.mutationOptions({
+      onSuccess: async (task) => {
+        await queryClient.invalidateQueries(trpc.task.list.pathFilter());
+        onOpenChange(false);
+        router.push(`/tasks/${task.id}`);
+      },
+    }),
+  );
+
+  const project = projectId || projects.data?.[0]?.id || "";
+  const agent = agentId || agents.data?.find((a) => a.available !== false)?.id || agents.data?.[0]?.id || "";
+  const choices = agentChoices(agents.data?.find((a) => a.id === agent)?.capabilities);
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (create.isPending) return;
+    create.mutate({ projectId: project, agentId: agent, prompt, model: model.trim() || undefined, mode: mode.trim() || undefined });
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <Dialog.Root open={open} onOpenChange={onOpenChange}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
+        <Dialog.Content
+          onKeyDown={onKeyDown}
+          className="fixed top-1/2 left-1/2 z-50 max-h-[92vh] w-[min(640px,calc(100vw-1.5rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl border border-line bg-panel p-5 shadow-2xl"
+        >
+          <Dialog.Title className="text-lg font-semibold">New task</Dialog.Title>
+          <Dialog.Description className="mt-0.5 text-sm text-muted">The agent works in its own git worktree; you review the change before it lands.</Dialog.Description>
+          <form onSubmit={submit} className="mt-4 grid gap-3">
+            <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+              <label className="grid gap-1 text-sm">
+                <span className="font-medium">Project</span>
+                <select className={inputClass} value={project} onChange={(e) => setProjectId(e.target.value)} name="project">
+                  {projects.data?.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="grid gap-1 text-sm">
+                <span className="font-medium">Agent</span>
+                <select className={inputClass} value={agent} onChange={(e) => setAgentId(e.target.value)} name="agent">
+                  {agents.data?.map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.name}
+                      {a.available === false ? " (not available)" : ""}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="grid gap-1 text-sm">
+                <span className="font-medium">Model <span className="font-normal text-muted">(optional)</span></span>
+                {choices.models.length > 0 ? (
+                  <select className={inputClass} value={model} onChange={(e) => setModel(e.target.value)}>
+                    <option value="">Agent default</option>
+                    {choices.models.map((m) => (
+                      <option key={m.id} value={m.id}>
+                        {m.name}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} placeholder="Agent default" />
+                )}
+              </label>
+              <label className="grid gap-1 text-sm">
+                <span className="font-medium">Mode <span className="font-normal text-muted">(optional)</span></span>
+                {choices.modes.length > 0 ? (
+                  <select className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)}>
+                    <option value="">Agent default</option>
+                    {choices.modes.map((m) => (
+                      <option key={m.id} value={m.id}>
+                        {m.name}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} placeholder="Agent default" />
+                )}
+              </label>
+            </div>
+            <label className="grid gap-1 text-sm">
+              <span className="font-medium">Prompt</span>
+              <textarea
+                autoFocus
+                name="prompt"
+                className={`${inputClass} min-h-40 font-mono text-[13px]`}
+                value={prompt}
+                onChange={(e) => setPrompt(e.target.value)}
+                placeholder="What should the agent do?"
+              />
+            </label>
+            {create.error && (
+              <p role="alert" className="text-sm text-rose-600 dark:text-rose-400" data-testid="create-error">
+                {errorMessage(create.error)}
+              </p>
+            )}
+            <div className="flex items-center justify-end gap-2">
+              <span className="mr-auto text-xs text-muted">
+                <kbd className="rounded border border-line px-1">Ctrl</kbd>+<kbd className="rounded border border-line px-1">Enter</kbd> to start
+              </span>
+              <Dialog.Close asChild>
+                <Button tone="ghost">Cancel</Button>
+              </Dialog.Close>
+              <Button tone="primary" type="submit" disabled={create.isPending || !project || !agent}>
+                {create.isPending ? "Starting…" : "Start task"}
+              </Button>
+            </div>
+          </form>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

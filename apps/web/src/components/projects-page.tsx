@@ -1,0 +1,71 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { errorMessage } from "~/lib/format";
+import { useTRPC } from "~/trpc/react";
+import { Button, Notice, inputClass } from "./ui";
+
+export function ProjectsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const projects = useQuery(trpc.project.list.queryOptions());
+  const [path, setPath] = useState("");
+  const [name, setName] = useState("");
+  const create = useMutation(
+    trpc.project.create.mutationOptions({
+      onSuccess: async () => {
+        setPath("");
+        setName("");
+        await queryClient.invalidateQueries(trpc.project.list.queryFilter());
+      },
+    }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ path, name: name.trim() || undefined });
+  };
+
+  return (
+    <div className="mx-auto grid max-w-3xl gap-5">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight">Projects</h1>
+        <p className="mt-1 text-sm text-muted">A project is a git repository on this machine. Agents work in worktrees of it; your checkout is only touched when you apply a change.</p>
+      </div>
+      <form onSubmit={submit} className="grid gap-3 rounded-xl border border-line bg-panel p-4">
+        <div className="grid gap-3 sm:grid-cols-[2fr_1fr]">
+          <label className="grid gap-1 text-sm">
+            <span className="font-medium">Repository path</span>
+            <input className={`${inputClass} font-mono`} name="path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/src/my-app" required />
+          </label>
+          <label className="grid gap-1 text-sm">
+            <span className="font-medium">Name <span className="font-normal text-muted">(optional)</span></span>
+            <input className={inputClass} name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="folder name" />
+          </label>
+        </div>
+        {create.error && (
+          <p role="alert" data-testid="project-error" className="text-sm text-rose-600 dark:text-rose-400">
+            {errorMessage(create.error)}
+          </p>
+        )}
+        <div className="flex justify-end">
+          <Button tone="primary" type="submit" disabled={create.isPending || !path.trim()}>
+            {create.isPending ? "Adding…" : "Add project"}
+          </Button>
+        </div>
+      </form>
+
+      {projects.error && <Notice tone="error" title="Projects could not be loaded">{errorMessage(projects.error)}</Notice>}
+      {projects.data?.length === 0 && <Notice title="No projects yet">Add the absolute path of a git work tree above.</Notice>}
+      <ul className="grid gap-2">
+        {projects.data?.map((p) => (
+          <li key={p.id} data-testid="project-row" className="flex flex-wrap items-center gap-x-4 gap-y-1 rounded-lg border border-line bg-panel px-4 py-3">
+            <span className="font-medium">{p.name}</span>
+            <span className="min-w-0 flex-1 truncate font-mono text-xs text-muted">{p.repoPath}</span>
+            <span className="rounded-full bg-raised px-2 py-0.5 font-mono text-xs">{p.baseBranch}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

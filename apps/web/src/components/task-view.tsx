@@ -1,0 +1,216 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type KeyboardEvent } from "react";
+import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
+import type { ToolItem } from "~/lib/timeline";
+import { useTaskTimeline } from "~/lib/use-task-timeline";
+import { useTRPC } from "~/trpc/react";
+import { PermissionModal } from "./permission-modal";
+import { ReviewPanel } from "./review-panel";
+import { TimelineView } from "./timeline-view";
+import { Button, Notice, StateBadge, inputClass } from "./ui";
+
+export function TaskView({ taskId }: { taskId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
+  const live = useTaskTimeline(taskId, task.isSuccess);
+  const { timeline } = live;
+  const [tab, setTab] = useState<"timeline" | "review">("timeline");
+  const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
+  const [followUp, setFollowUp] = useState("");
+  const cancel = useMutation(trpc.task.cancel.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })) }));
+  const prompt = useMutation(
+    trpc.task.prompt.mutationOptions({
+      onSuccess: () => {
+        setFollowUp("");
+        setTab("timeline");
+        return queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId }));
+      },
+    }),
+  );
+
+  if (task.error) {
+    const notFound = task.error.data?.code === "NOT_FOUND" || task.error.data?.code === "BAD_REQUEST";
+    return (
+      <Notice tone="error" title={notFound ? "Task not found" : "The task could not be loaded"} action={<Link className="font-medium text-accent hover:underline" href="/">← Back to the board</Link>}>
+        {notFound ? `There is no task ${taskId}. It may have been removed, or the link is wrong.` : errorMessage(task.error)}
+      </Notice>
+    );
+  }
+  if (!task.data) return <div className="h-64 animate-pulse rounded-xl bg-panel" />;
+
+  const t = task.data;
+  // The live stream knows the newest state first; the row catches up on refetch.
+  const state = timeline.state ?? t.state;
+  const request = timeline.pending[0];
+  const tool = request ? (timeline.items.find((i) => i.kind === "tool" && i.toolCallId === request.toolCallId) as ToolItem | undefined) : undefined;
+  const modalOpen = request !== undefined && !dismissed.has(request.requestId);
+  const plan = timeline.items.find((i) => i.kind === "plan");
+  const usage = timeline.usage;
+  const canCancel = state === "queued" || state === "running" || state === "needs_input";
+  const canFollowUp = state === "review" || state === "completed";
+  const hasChange = t.change !== null || state === "review" || state === "applied" || state === "discarded";
+
+  const sendFollowUp = () => {
+    if (followUp.trim() && !prompt.isPending) prompt.mutate({ id: taskId, prompt: followUp });
+  };
+  const onFollowUpKey = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      sendFollowUp();
+    }
+  };
+
+  return (
+    <div className="flex h-[calc(100dvh-5.5rem)] flex-col gap-3 sm:h-[calc(100dvh-7rem)]">
+      <div className="flex flex-wrap items-start gap-3">
+        <div className="min-w-0 flex-1">
+          <div className="flex items-center gap-2 text-xs text-muted">
+            <Link href="/" className="hover:text-fg">Board</Link>
+            <span>/</span>
+            <span className="truncate">{t.project.name}</span>
+          </div>
+          <h1 className="mt-1 truncate text-lg font-semibold tracking-tight sm:text-xl" title={t.prompt}>
+            {taskTitle(t.prompt)}
+          </h1>
+          <div className="mt-1.5 flex flex-wrap items-center gap-2 text-xs text-muted">
+            <span data-testid="task-state">
+              <StateBadge state={state} />
+            </span>
+            <span>{t.agent.name}</span>
+            {t.model && <span>· {t.model}</span>}
+            {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
+            {t.branch && <span className="font-mono">· {t.branch}</span>}
+            {live.connection === "connecting" && <span>· connecting…</span>}
+          </div>
+        </div>
+        <div className="flex items-center gap-2">
+          {canCancel && (
+            <Button tone="danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: taskId })}>
+              {cancel.isPending ? "Cancelling…" : "Cancel"}
+            </Button>
+          )}
+        </div>
+      </div>
+
+      {cancel.error && <Notice tone="error" title="Could not cancel">{errorMessage(cancel.error)}</Notice>}
+      {t.error && (state === "failed" || state === "cancelled") && <Notice tone="error" title={state === "failed" ? "The task failed" : "The task was cancelled"}>{t.error}</Notice>}
+      {request && !modalOpen && (
+        <div className="flex flex-wrap items-center gap-3 rounded-lg border border-amber-500/50 bg-amber-500/10 px-3 py-2 text-sm">
+          <span className="size-2 animate-pulse rounded-full bg-amber-500" aria-hidden />
+          The agent is waiting for your permission.
+          <Button tone="primary" className="ml-auto" onClick={() => setDismissed(new Set())}>
+            Answer
+          </Button>
+        </div>
+      )}
+
+      <div className="flex items-center gap-1 border-b border-line text-sm" role="tablist">
+        {(["timeline", "review"] as const).map((id) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            onClick={() => setTab(id)}
+            className={`-mb-px border-b-2 px-3 py-2 capitalize ${tab === id ? "border-accent font-medium text-fg" : "border-transparent text-muted hover:text-fg"}`}
+          >
+            {id}
+            {id === "review" && t.change && (
+              <span className="ml-1.5 rounded-full bg-raised px-1.5 text-xs text-muted">{t.change.files.length}</span>
+            )}
+          </button>
+        ))}
+        {state === "review" && tab === "timeline" && (
+          <button type="button" onClick={() => setTab("review")} className="ml-auto rounded-md bg-violet-500/15 px-2.5 py-1 text-xs font-medium text-violet-700 dark:text-violet-300">
+            Change ready — review it →
+          </button>
+        )}
+      </div>
+
+      <div className="flex min-h-0 flex-1 gap-4">
+        <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+          {tab === "timeline" ? (
+            <TimelineView timeline={timeline} hasOlder={live.hasOlder} loadingOlder={live.loadingOlder} olderError={live.olderError} loadOlder={live.loadOlder} />
+          ) : (
+            <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
+          )}
+          {live.error && <p className="mt-2 text-xs text-rose-600">Live updates interrupted: {errorMessage(live.error)}. Reconnecting…</p>}
+          {canFollowUp && (
+            <div className="mt-3 flex items-end gap-2">
+              <textarea
+                aria-label="Follow-up prompt"
+                className={`${inputClass} min-h-[2.5rem] flex-1 resize-y`}
+                rows={2}
+                value={followUp}
+                onChange={(e) => setFollowUp(e.target.value)}
+                onKeyDown={onFollowUpKey}
+                placeholder="Ask for more changes in the same session… (Ctrl+Enter)"
+              />
+              <Button tone="primary" onClick={sendFollowUp} disabled={!followUp.trim() || prompt.isPending}>
+                Send
+              </Button>
+            </div>
+          )}
+          {prompt.error && <p role="alert" className="mt-1 text-sm text-rose-600">{errorMessage(prompt.error)}</p>}
+        </div>
+
+        <aside className="hidden w-72 shrink-0 flex-col gap-3 overflow-y-auto lg:flex">
+          {plan?.kind === "plan" && (
+            <section className="rounded-lg border border-line bg-panel p-3">
+              <h2 className="mb-2 text-xs font-semibold tracking-wide text-muted uppercase">Plan</h2>
+              <ul className="grid gap-1 text-sm">
+                {plan.entries.map((e, i) => (
+                  <li key={i} className="flex gap-2">
+                    <span aria-hidden>{e.status === "completed" ? "✓" : e.status === "in_progress" ? "•" : "○"}</span>
+                    <span className={e.status === "completed" ? "text-muted line-through" : ""}>{e.content}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          <section className="rounded-lg border border-line bg-panel p-3 text-sm">
+            <h2 className="mb-2 text-xs font-semibold tracking-wide text-muted uppercase">Usage</h2>
+            <dl className="grid grid-cols-2 gap-y-1">
+              <dt className="text-muted">Input</dt>
+              <dd className="text-right tabular-nums">{formatTokens(usage.inputTokens ?? (t.inputTokens !== null ? Number(t.inputTokens) : undefined))}</dd>
+              <dt className="text-muted">Output</dt>
+              <dd className="text-right tabular-nums">{formatTokens(usage.outputTokens ?? (t.outputTokens !== null ? Number(t.outputTokens) : undefined))}</dd>
+              {usage.used !== undefined && (
+                <>
+                  <dt className="text-muted">Context</dt>
+                  <dd className="text-right tabular-nums">
+                    {formatTokens(usage.used)}
+                    {usage.size ? ` / ${formatTokens(usage.size)}` : ""}
+                  </dd>
+                </>
+              )}
+              <dt className="text-muted">Cost</dt>
+              <dd className="text-right tabular-nums">
+                {usage.cost ? `${usage.cost.amount.toFixed(4)} ${usage.cost.currency}` : t.costAmount !== null ? `${t.costAmount.toFixed(4)} ${t.costCurrency ?? ""}` : "–"}
+              </dd>
+            </dl>
+          </section>
+          <section className="rounded-lg border border-line bg-panel p-3 text-xs text-muted">
+            <div>Events: {timeline.lastSeq}</div>
+            <div>Created {new Date(t.createdAt).toLocaleString()}</div>
+            {t.worktreePath && <div className="mt-1 font-mono break-all">{t.worktreePath}</div>}
+          </section>
+        </aside>
+      </div>
+
+      {request && (
+        <PermissionModal
+          request={request}
+          tool={tool}
+          terminals={timeline.terminals}
+          open={modalOpen}
+          onDismiss={() => setDismissed((s) => new Set(s).add(request.requestId))}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,134 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { Timeline } from "~/lib/timeline";
+import { TimelineItemView } from "./timeline-item";
+
+type Props = {
+  timeline: Timeline;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  olderError: string | null;
+  loadOlder: () => void;
+};
+
+/**
+ * The virtualised timeline. Sticks to the bottom while the user is there (so streaming never
+ * moves what they read), loads older history when they scroll to the top and keeps their place.
+ */
+export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loadOlder }: Props) {
+  const { items } = timeline;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const innerRef = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 72,
+    overscan: 6,
+    getItemKey: (index) => items[index]?.key ?? index,
+  });
+
+  const toggle = useCallback((key: string) => {
+    setExpanded((s) => {
+      const next = new Set(s);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  }, []);
+
+  // Keep to the bottom whenever the content grows (new items, or items measured taller).
+  useEffect(() => {
+    const inner = innerRef.current;
+    const scroller = scrollRef.current;
+    if (!inner || !scroller) return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) scroller.scrollTop = scroller.scrollHeight;
+    });
+    observer.observe(inner);
+    return () => observer.disconnect();
+  }, []);
+
+  // After older items are prepended, keep the same content under the user's eyes.
+  const firstKey = items[0]?.key;
+  const previous = useRef<{ firstKey?: string; height: number }>({ height: 0 });
+  useLayoutEffect(() => {
+    const scroller = scrollRef.current;
+    if (!scroller) return;
+    const before = previous.current;
+    if (before.firstKey && firstKey && before.firstKey !== firstKey && !atBottom.current) {
+      scroller.scrollTop += scroller.scrollHeight - before.height;
+    }
+    previous.current = { firstKey, height: scroller.scrollHeight };
+  });
+
+  const onScroll = () => {
+    const scroller = scrollRef.current;
+    if (!scroller) return;
+    const bottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+    atBottom.current = bottom;
+    setShowJump(!bottom);
+    if (scroller.scrollTop < 300 && hasOlder && !loadingOlder && !olderError) loadOlder();
+  };
+
+  const jump = () => {
+    const scroller = scrollRef.current;
+    if (!scroller) return;
+    atBottom.current = true;
+    scroller.scrollTop = scroller.scrollHeight;
+    setShowJump(false);
+  };
+
+  return (
+    <div className="relative min-h-0 flex-1">
+      <div ref={scrollRef} onScroll={onScroll} className="absolute inset-0 overflow-y-auto overscroll-contain px-1" data-testid="timeline" style={{ overflowAnchor: "none" }}>
+        {(hasOlder || olderError) && (
+          <div className="py-2 text-center text-xs text-muted">
+            {olderError ? (
+              <button type="button" className="text-rose-600 hover:underline" onClick={loadOlder}>
+                Could not load earlier events ({olderError}). Retry
+              </button>
+            ) : loadingOlder ? (
+              "Loading earlier events…"
+            ) : (
+              <button type="button" className="hover:text-fg" onClick={loadOlder}>
+                Load earlier events
+              </button>
+            )}
+          </div>
+        )}
+        {items.length === 0 && <div className="py-16 text-center text-sm text-muted">Waiting for the first events…</div>}
+        <div ref={innerRef} style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {virtualizer.getVirtualItems().map((row) => {
+            const item = items[row.index]!;
+            return (
+              <div
+                key={row.key}
+                data-index={row.index}
+                ref={virtualizer.measureElement}
+                className="absolute inset-x-0 py-1.5"
+                style={{ transform: `translateY(${row.start}px)` }}
+              >
+                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && item.status === "awaiting_permission")} onToggle={() => toggle(item.key)} terminals={timeline.terminals} />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {showJump && (
+        <button
+          type="button"
+          onClick={jump}
+          className="absolute right-4 bottom-3 rounded-full bg-panel px-3 py-1.5 text-xs font-medium shadow-md ring-1 ring-line hover:bg-raised"
+        >
+          ↓ Latest
+        </button>
+      )}
+    </div>
+  );
+}

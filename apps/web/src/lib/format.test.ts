@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { age, columnOf, errorMessage, taskTitle } from "./format";
+
+describe("format", () => {
+  it("puts every state in one column", () => {
+    expect(columnOf("needs_input")).toBe("needs_input");
+    expect(columnOf("applied")).toBe("done");
+    expect(columnOf("completed")).toBe("done");
+    expect(columnOf("cancelled")).toBe("failed");
+  });
+  it("says how old something is", () => {
+    const now = Date.parse("2026-01-02T00:00:00Z");
+    expect(age("2026-01-01T23:59:30Z", now)).toBe("30s");
+    expect(age("2026-01-01T23:00:00Z", now)).toBe("1h");
+    expect(age("2025-12-29T00:00:00Z", now)).toBe("4d");
+  });
+  it("titles a task by its first line, skipping scenario blocks", () => {
+    expect(taskTitle("Fix the bug\nmore")).toBe("Fix the bug");
+    expect(taskTitle("```scenario\n{}\n```")).toBe("{}");
+  });
+  it("turns zod issue lists into sentences", () => {
+    expect(errorMessage(new Error(JSON.stringify([{ message: "Write a prompt: it is empty.", path: ["prompt"] }])))).toBe("Write a prompt: it is empty.");
+    expect(errorMessage(new Error("Task x does not exist."))).toBe("Task x does not exist.");
+  });
+});

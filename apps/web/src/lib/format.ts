@@ -1,0 +1,84 @@
+import type { TaskState } from "@wharf/api";
+
+export type ColumnId = "queued" | "running" | "needs_input" | "review" | "done" | "failed";
+
+export const columns: { id: ColumnId; title: string; states: TaskState[]; empty: string }[] = [
+  { id: "queued", title: "Queued", states: ["queued"], empty: "Nothing waiting for a runner." },
+  { id: "running", title: "Running", states: ["running"], empty: "No agent is working right now." },
+  { id: "needs_input", title: "Needs input", states: ["needs_input"], empty: "No agent is waiting for you." },
+  { id: "review", title: "Review", states: ["review"], empty: "No changes to review." },
+  { id: "done", title: "Done", states: ["applied", "completed", "discarded"], empty: "Finished tasks land here." },
+  { id: "failed", title: "Failed", states: ["failed", "cancelled"], empty: "Nothing failed. Good." },
+];
+
+export function columnOf(state: TaskState): ColumnId {
+  return columns.find((c) => c.states.includes(state))?.id ?? "queued";
+}
+
+export const stateLabel: Record<TaskState, string> = {
+  queued: "Queued",
+  running: "Running",
+  needs_input: "Needs input",
+  review: "Review",
+  applied: "Applied",
+  discarded: "Discarded",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+export const stateTone: Record<TaskState, string> = {
+  queued: "bg-slate-500/15 text-slate-600 dark:text-slate-300 ring-slate-500/30",
+  running: "bg-sky-500/15 text-sky-700 dark:text-sky-300 ring-sky-500/30",
+  needs_input: "bg-amber-500/15 text-amber-700 dark:text-amber-300 ring-amber-500/40",
+  review: "bg-violet-500/15 text-violet-700 dark:text-violet-300 ring-violet-500/30",
+  applied: "bg-emerald-500/15 text-emerald-700 dark:text-emerald-300 ring-emerald-500/30",
+  completed: "bg-emerald-500/15 text-emerald-700 dark:text-emerald-300 ring-emerald-500/30",
+  discarded: "bg-slate-500/15 text-slate-600 dark:text-slate-400 ring-slate-500/30",
+  failed: "bg-rose-500/15 text-rose-700 dark:text-rose-300 ring-rose-500/30",
+  cancelled: "bg-rose-500/10 text-rose-700 dark:text-rose-300 ring-rose-500/20",
+};
+
+/** "12s", "5m", "3h", "2d": how long ago `date` was, relative to `now`. */
+export function age(date: Date | string, now: number = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - new Date(date).getTime()) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** The first line of a prompt, without a scenario or code block, for titles. */
+export function taskTitle(prompt: string): string {
+  const line = prompt.split("\n").find((l) => l.trim() && !l.startsWith("```"));
+  const title = (line ?? prompt).trim();
+  return title.length > 120 ? `${title.slice(0, 119)}…` : title || "Untitled task";
+}
+
+export function formatTokens(n: number | undefined): string {
+  if (n === undefined) return "–";
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
+  return `${(n / 1_000_000).toFixed(2)}M`;
+}
+
+/** The message of a tRPC (or any) error, for people; never a stack trace. */
+export function errorMessage(error: unknown): string {
+  if (error && typeof error === "object" && "message" in error && typeof error.message === "string") {
+    const message = error.message;
+    // zod issues arrive as a JSON array in the message of a BAD_REQUEST.
+    if (message.startsWith("[")) {
+      try {
+        const issues = JSON.parse(message) as { message?: string; path?: unknown[] }[];
+        return issues.map((i) => i.message).filter(Boolean).join(" ");
+      } catch {
+        return message;
+      }
+    }
+    if (/fetch failed|Failed to fetch|NetworkError/i.test(message)) return "Wharf's web server does not answer. Is it running (./wharf start)?";
+    return message;
+  }
+  return String(error);
+}

@@ -1,0 +1,80 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTRPC } from "~/trpc/react";
+import { buildTimeline, emptyTimeline, foldEvents, mergeEvents, type Timeline, type TimelineEvent } from "./timeline";
+
+/** Events the page starts with; older ones load on scroll to the top. */
+export const TAIL = 400;
+const PAGE = 1000;
+
+/**
+ * The live timeline of one task: the last `TAIL` events and every new one from `task.events`
+ * (folded once per animation frame, however fast they come), plus `loadOlder()` for history.
+ */
+export function useTaskTimeline(taskId: string, enabled = true) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<string | null>(null);
+  const events = useRef<TimelineEvent[]>([]);
+  const buffer = useRef<TimelineEvent[]>([]);
+  const frame = useRef<number | null>(null);
+
+  useEffect(() => {
+    events.current = [];
+    buffer.current = [];
+    setTimeline(emptyTimeline);
+    return () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      frame.current = null;
+    };
+  }, [taskId]);
+
+  const flush = useCallback(() => {
+    frame.current = null;
+    const batch = buffer.current;
+    buffer.current = [];
+    if (batch.length === 0) return;
+    events.current = mergeEvents(events.current, batch);
+    setTimeline((t) => foldEvents(t, batch));
+  }, []);
+
+  const subscription = useSubscription(
+    trpc.task.events.subscriptionOptions(
+      { taskId, tail: TAIL },
+      {
+        enabled,
+        onData: (message) => {
+          const data = message.data;
+          buffer.current.push({ seq: data.seq, at: data.at, event: data.event });
+          if (frame.current === null) frame.current = requestAnimationFrame(flush);
+        },
+      },
+    ),
+  );
+
+  const hasOlder = timeline.firstSeq > 1;
+  const loadOlder = useCallback(async () => {
+    if (loadingOlder || !hasOlder) return;
+    setLoadingOlder(true);
+    setOlderError(null);
+    try {
+      const page = await queryClient.fetchQuery(
+        trpc.task.history.queryOptions({ taskId, beforeSeq: timeline.firstSeq, limit: PAGE }, { staleTime: Infinity }),
+      );
+      const older: TimelineEvent[] = page.events.map((e) => ({ seq: e.seq, at: e.at, event: e.event }));
+      events.current = mergeEvents(older, events.current);
+      setTimeline(buildTimeline(events.current));
+    } catch (error) {
+      setOlderError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setLoadingOlder(false);
+    }
+  }, [hasOlder, loadingOlder, queryClient, taskId, timeline.firstSeq, trpc]);
+
+  return { timeline, hasOlder, loadOlder, loadingOlder, olderError, connection: subscription.status, error: subscription.error };
+}
