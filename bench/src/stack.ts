@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,8 @@ import pg from "pg";
 import { appRouter, createCallerFactory, createServices, createTRPCContext, ensureAccessToken, type Services } from "@wharf/api";
 import { finalTaskStates, type TaskState } from "@wharf/api/schemas";
 import { migrate, startEmbeddedPostgres } from "@wharf/db";
-import { EventTap } from "./tap";
+import { childPids } from "./procs";
+import { ListenTap, SubscriptionTap, type Tap } from "./tap";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -34,13 +35,15 @@ export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
  * The real parts: a fresh PostgreSQL database (embedded in a temp dir, or a new database on the
  * server of DATABASE_URL), migrations, the API as an in-process caller, and a subscriber.
  */
-export async function startBenchStack(opts: { log: (line: string) => void; profileDir?: string }) {
+export async function startBenchStack(opts: { log: (line: string) => void; profileDir?: string; subscriber: "trpc" | "listen" }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bench-"));
   const home = path.join(dir, "home");
   mkdirSync(home);
   const cleanups: Array<() => Promise<void>> = [];
   let databaseUrl: string;
   let databaseKind: string;
+  /** The embedded server's processes (postmaster and backends); null for a server elsewhere. */
+  let postgresPids: (() => number[]) | null = null;
 
   if (process.env.DATABASE_URL) {
     const base = new URL(process.env.DATABASE_URL);
@@ -54,6 +57,11 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
     const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "postgres"), log: quiet });
     databaseUrl = server.url;
     databaseKind = "embedded PostgreSQL (default settings)";
+    const pidFile = path.join(dir, "postgres", "postmaster.pid");
+    postgresPids = () => {
+      const postmaster = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+      return [postmaster, ...childPids(postmaster)];
+    };
     cleanups.push(() => server.stop());
   }
   await migrate(databaseUrl);
@@ -64,8 +72,14 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
   const api = createCallerFactory(appRouter)(
     createTRPCContext({ services, headers: new Headers({ authorization: `Bearer ${token}` }), accessToken: token }),
   );
-  const tap = new EventTap(databaseUrl);
-  await tap.start();
+  let tap: Tap;
+  if (opts.subscriber === "listen") {
+    const listen = new ListenTap(databaseUrl);
+    await listen.start();
+    tap = listen;
+  } else {
+    tap = new SubscriptionTap(services, token);
+  }
   cleanups.push(() => tap.close());
   const runners = new Set<RunnerProcess>();
 
@@ -146,6 +160,7 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
     token,
     databaseUrl,
     databaseKind,
+    postgresPids,
     services,
     api,
     tap,

@@ -1,15 +1,84 @@
 import pg from "pg";
+import { appRouter, createCallerFactory, createTRPCContext, type Services } from "@wharf/api";
 import { CHANNEL_EVENTS, eventsNotifySchema, taskEventSchema, type TaskEvent } from "@wharf/api/schemas";
 import { PgListener, readEvents } from "@wharf/db";
 
 export type Received = { seq: number; event: TaskEvent; at: number; wallAt: number };
+
+/** What the figures need from a subscriber. `at` and `wallAt` are taken when an event arrives. */
+export type Tap = {
+  readonly kind: string;
+  watch(taskId: string, onEvent: (e: Received) => void): () => void;
+  waitFor(taskId: string, match: (e: Received) => boolean, what: string, timeoutMs?: number): Promise<Received>;
+  close(): Promise<void>;
+};
+
+/** Resolves with the first event of the task that matches (a shared `waitFor` for both taps). */
+function waitFor(tap: Pick<Tap, "watch">, taskId: string, match: (e: Received) => boolean, what: string, timeoutMs = 60_000): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let stop: (() => void) | null = null;
+    const timer = setTimeout(() => {
+      done = true;
+      stop?.();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} of task ${taskId}`));
+    }, timeoutMs);
+    stop = tap.watch(taskId, (e) => {
+      if (done || !match(e)) return;
+      done = true;
+      clearTimeout(timer);
+      // The handler may run while watch() is still returning: unsubscribe on the next tick.
+      queueMicrotask(() => stop?.());
+      resolve(e);
+    });
+    if (done) stop();
+  });
+}
+
+/**
+ * The API's own subscriber: the tRPC `task.events` subscription through an in-process caller
+ * (the same procedure the web serves over SSE, without the HTTP hop).
+ */
+export class SubscriptionTap implements Tap {
+  readonly kind = "tRPC task.events subscription (in-process caller)";
+  constructor(
+    private readonly services: Services,
+    private readonly token: string,
+  ) {}
+
+  watch(taskId: string, onEvent: (e: Received) => void): () => void {
+    const controller = new AbortController();
+    const ctx = createTRPCContext({ services: this.services, headers: new Headers({ authorization: `Bearer ${this.token}` }), accessToken: this.token });
+    const api = createCallerFactory(appRouter)(ctx, { signal: controller.signal });
+    void (async () => {
+      const stream = await api.task.events({ taskId });
+      for await (const item of stream) {
+        const at = performance.now();
+        const wallAt = Date.now();
+        // tracked() items carry the payload as their second element.
+        const data = (Array.isArray(item) ? item[1] : item) as { seq: number; event: TaskEvent };
+        onEvent({ seq: data.seq, event: data.event, at, wallAt });
+      }
+    })().catch((error: unknown) => {
+      if (!controller.signal.aborted) console.error(`[bench tap] task.events of ${taskId} failed`, error);
+    });
+    return () => controller.abort();
+  }
+
+  waitFor(taskId: string, match: (e: Received) => boolean, what: string, timeoutMs?: number): Promise<Received> {
+    return waitFor(this, taskId, match, what, timeoutMs);
+  }
+
+  async close(): Promise<void> {}
+}
+
 type Watch = { afterSeq: number; reading: boolean; again: boolean; handlers: Set<(e: Received) => void> };
 
 /**
  * A subscriber as the web tier has one: LISTEN on the events channel, then read the new events of
  * the task that was named. `at` is performance.now() and `wallAt` Date.now() when a row arrived.
  */
-export class EventTap {
+export class ListenTap implements Tap {
   readonly kind = "LISTEN wharf_events + readEvents";
   private readonly listener: PgListener;
   private readonly pool: pg.Pool;
@@ -38,7 +107,8 @@ export class EventTap {
   }
 
   /** Calls `onEvent` for every event of the task from `afterSeq` on; returns the unsubscribe. */
-  watch(taskId: string, onEvent: (e: Received) => void, afterSeq = 0): () => void {
+  watch(taskId: string, onEvent: (e: Received) => void): () => void {
+    const afterSeq = 0;
     let watch = this.watches.get(taskId);
     if (!watch) {
       watch = { afterSeq, reading: false, again: false, handlers: new Set() };
@@ -52,20 +122,8 @@ export class EventTap {
     };
   }
 
-  /** Resolves with the first event (from now on) that matches. */
-  waitFor(taskId: string, match: (e: Received) => boolean, what: string, timeoutMs = 60_000): Promise<Received> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} of task ${taskId}`));
-      }, timeoutMs);
-      const stop = this.watch(taskId, (e) => {
-        if (!match(e)) return;
-        clearTimeout(timer);
-        stop();
-        resolve(e);
-      });
-    });
+  waitFor(taskId: string, match: (e: Received) => boolean, what: string, timeoutMs?: number): Promise<Received> {
+    return waitFor(this, taskId, match, what, timeoutMs);
   }
 
   private pull(taskId: string, watch: Watch): void {

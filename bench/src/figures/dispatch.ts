@@ -34,7 +34,7 @@ export const dispatch: Figure = {
         summary: s,
         target: "p50 ≤ 25, p99 ≤ 100",
         met: s.median <= 25 && s.p99 <= 100,
-        note: `subscriber: ${tap.kind} (no task.events subscription in the API yet)`,
+        note: `subscriber: ${tap.kind}`,
       },
       { figure: "1 dispatch", metric: "task.create call itself", summary: summarize(createCall) },
     ];

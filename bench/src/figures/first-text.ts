@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { mkdtemp } from "node:fs/promises";
+import { createWorktree, silentLogger } from "@wharf/git";
 import type { Figure } from "../figure";
 import { summarize } from "../stats";
 
@@ -15,14 +17,28 @@ export const firstText: Figure = {
     const projectId = await ctx.stack.project();
     const runs = ctx.quick ? 5 : 15;
     const latency: number[] = [];
+    const afterRunning: number[] = [];
     for (let i = -1; i < runs; i++) {
       const task = await api.task.create({ projectId, agentId: "acp-example", prompt: "Say hello." });
       const returned = performance.now();
+      const running = tap.waitFor(task.id, (e) => e.event.type === "status" && e.event.state === "running", "running");
       const first = await tap.waitFor(task.id, (e) => e.event.type === "message" && e.event.role === "agent", "the first agent text");
-      if (i >= 0) latency.push(first.at - returned);
+      if (i >= 0) {
+        latency.push(first.at - returned);
+        afterRunning.push(first.at - (await running).at);
+      }
       // The example agent goes on to ask for a permission; the measurement is done.
       await api.task.cancel({ id: task.id });
       await ctx.stack.waitTurnOver(task.id);
+    }
+    // Wharf's worktree for the same small repository, by itself.
+    const repoPath = (await api.project.get({ id: projectId })).repoPath;
+    const worktreesDir = await mkdtemp(path.join(ctx.stack.dir, "first-text-worktrees-"));
+    const worktree: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await createWorktree({ repoPath, baseBranch: "main", taskId: `first-text-${i}`, worktreesDir, logger: silentLogger });
+      worktree.push(performance.now() - t);
     }
     // The agent by itself, driven over stdio with nothing else in between: the floor of the above.
     const alone: number[] = [];
@@ -38,6 +54,8 @@ export const firstText: Figure = {
         met: s.median <= 150,
         note: "includes worktree, agent spawn, initialize, session/new",
       },
+      { figure: "4 first text", metric: "of which: `running` → first agent text", summary: summarize(afterRunning) },
+      { figure: "4 first text", metric: "createWorktree on the same small repository, alone", summary: summarize(worktree) },
       {
         figure: "4 first text",
         metric: "the example agent alone: spawn → initialize → session/new → first text",

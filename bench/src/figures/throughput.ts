@@ -40,7 +40,7 @@ export const throughput: Figure = {
       }),
     );
     await allWaiting;
-    const cpu = cpuSplit({ runner: () => [runner.pid], agents: () => childPids(runner.pid), postgres: () => pidsNamed("postgres") });
+    const cpu = cpuSplit({ runner: () => [runner.pid], agents: () => childPids(runner.pid), postgres: ctx.stack.postgresPids ?? (() => pidsNamed("postgres")) });
     released = performance.now();
     const releasedWall = new Date();
     closeSync(openSync(gate, "w")); // EOF for every reader: all agents go at once

@@ -40,7 +40,7 @@ export const worktree: Figure = {
       await mkdir(dir);
       const plain: number[] = [];
       const wharf: number[] = [];
-      const runs = ctx.quick ? 3 : 7;
+      const runs = ctx.quick ? 3 : 5;
       const timePlain = async (i: number) => {
         await run("sync");
         const t = performance.now();
