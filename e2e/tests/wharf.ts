@@ -81,7 +81,8 @@ export async function shoot(page: Page, name: string) {
     await page.evaluate((m) => {
       document.documentElement.dataset.theme = m;
     }, mode);
-    await page.waitForTimeout(50);
+    // Colours ease over 150 ms; wait until they settle.
+    await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`) });
   }
   await page.evaluate((t) => {

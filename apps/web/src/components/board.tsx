@@ -1,13 +1,14 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import type { TaskState } from "@wharf/api";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { age, columnOf, columns, errorMessage, taskTitle } from "~/lib/format";
 import { useLiveBoard } from "~/lib/live-board";
 import { useTRPC } from "~/trpc/react";
 import { NewTaskDialog } from "./new-task-dialog";
-import { Button, Notice, StateBadge, inputClass } from "./ui";
+import { Button, Notice, StateBadge, selectClass } from "./ui";
 
 function useNow(intervalMs: number) {
   const [now, setNow] = useState(() => Date.now());
@@ -18,6 +19,18 @@ function useNow(intervalMs: number) {
   }, [intervalMs]);
   return now;
 }
+
+const idleStatus: Record<TaskState, string> = {
+  queued: "Waiting for a runner",
+  running: "Working…",
+  needs_input: "Waiting for your permission",
+  review: "Change ready for review",
+  applied: "Applied",
+  completed: "Finished without changes",
+  discarded: "Discarded",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
 
 export function Board() {
   const trpc = useTRPC();
@@ -39,7 +52,7 @@ export function Board() {
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <h1 className="mr-auto text-xl font-semibold tracking-tight">Tasks</h1>
-        <select aria-label="Filter by project" className={`${inputClass} w-auto`} value={projectId} onChange={(e) => setProjectId(e.target.value)}>
+        <select aria-label="Filter by project" className={selectClass} value={projectId} onChange={(e) => setProjectId(e.target.value)}>
           <option value="">All projects</option>
           {projects.data?.map((p) => (
             <option key={p.id} value={p.id}>
@@ -47,7 +60,7 @@ export function Board() {
             </option>
           ))}
         </select>
-        <select aria-label="Filter by agent" className={`${inputClass} w-auto`} value={agentId} onChange={(e) => setAgentId(e.target.value)}>
+        <select aria-label="Filter by agent" className={selectClass} value={agentId} onChange={(e) => setAgentId(e.target.value)}>
           <option value="">All agents</option>
           {agents.data?.map((a) => (
             <option key={a.id} value={a.id}>
@@ -75,7 +88,7 @@ export function Board() {
         </div>
       )}
 
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-6">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-6">
         {columns.map((column) => {
           const items = (tasks.data?.items ?? []).filter((t) => columnOf(t.state) === column.id);
           return (
@@ -104,7 +117,7 @@ export function Board() {
                       )}
                     </div>
                     <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
-                      {status[task.id] ?? task.error ?? task.summary ?? "\u00a0"}
+                      {status[task.id] ?? task.error ?? task.summary ?? idleStatus[task.state]}
                     </div>
                     <div className="mt-2 flex items-center gap-2 text-xs text-muted">
                       <StateBadge state={task.state} />

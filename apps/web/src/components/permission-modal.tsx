@@ -4,7 +4,7 @@ import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation } from "@tanstack/react-query";
 import type { PermissionOption } from "@wharf/api";
 import { useEffect, useRef, type KeyboardEvent } from "react";
-import { errorMessage } from "~/lib/format";
+import { errorMessage, relativePath } from "~/lib/format";
 import type { PendingPermission, Terminal, ToolItem } from "~/lib/timeline";
 import { useTRPC } from "~/trpc/react";
 import { SnippetDiff } from "./snippet-diff";
@@ -36,12 +36,14 @@ export function PermissionModal({
   terminals,
   open,
   onDismiss,
+  root,
 }: {
   request: PendingPermission;
   tool?: ToolItem;
   terminals: Record<string, Terminal>;
   open: boolean;
   onDismiss: () => void;
+  root?: string | null;
 }) {
   const trpc = useTRPC();
   const respond = useMutation(trpc.permission.respond.mutationOptions());
@@ -89,11 +91,11 @@ export function PermissionModal({
           </Dialog.Description>
 
           <div className="mt-4 grid gap-2">
-            {tool && tool.locations.length > 0 && <div className="font-mono text-xs text-muted">{tool.locations.map((l) => l.path).join(", ")}</div>}
+            {tool && tool.locations.length > 0 && <div className="font-mono text-xs text-muted">{tool.locations.map((l) => relativePath(l.path, root)).join(", ")}</div>}
             {command && <pre className="overflow-x-auto rounded-md bg-raised px-3 py-2 font-mono text-xs">$ {command}</pre>}
             {tool?.content.map((content, i) =>
               content.type === "diff" ? (
-                <SnippetDiff key={i} path={content.path} oldText={content.oldText} newText={content.newText} />
+                <SnippetDiff key={i} path={relativePath(content.path, root)} oldText={content.oldText} newText={content.newText} />
               ) : content.type === "text" ? (
                 <pre key={i} className="max-h-48 overflow-auto rounded-md bg-raised p-2 text-xs whitespace-pre-wrap">{content.text}</pre>
               ) : (

@@ -134,7 +134,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       <div className="flex min-h-0 flex-1 gap-4">
         <div className="flex min-h-0 min-w-0 flex-1 flex-col">
           {tab === "timeline" ? (
-            <TimelineView timeline={timeline} hasOlder={live.hasOlder} loadingOlder={live.loadingOlder} olderError={live.olderError} loadOlder={live.loadOlder} />
+            <TimelineView timeline={timeline} hasOlder={live.hasOlder} loadingOlder={live.loadingOlder} olderError={live.olderError} loadOlder={live.loadOlder} root={t.worktreePath} />
           ) : (
             <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
           )}
@@ -208,6 +208,7 @@ export function TaskView({ taskId }: { taskId: string }) {
           tool={tool}
           terminals={timeline.terminals}
           open={modalOpen}
+          root={t.worktreePath}
           onDismiss={() => setDismissed((s) => new Set(s).add(request.requestId))}
         />
       )}

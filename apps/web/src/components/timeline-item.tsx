@@ -1,14 +1,14 @@
 "use client";
 
-import { stateLabel } from "~/lib/format";
+import { relativePath, stateLabel } from "~/lib/format";
 import type { Terminal, TimelineItem, ToolItem } from "~/lib/timeline";
 import { Markdown } from "./markdown";
 import { SnippetDiff } from "./snippet-diff";
 import { ToolIcon, ToolStatusBadge } from "./tool-icon";
 
-type Props = { item: TimelineItem; expanded: boolean; onToggle: () => void; terminals: Record<string, Terminal> };
+type Props = { item: TimelineItem; expanded: boolean; onToggle: () => void; terminals: Record<string, Terminal>; root?: string | null };
 
-export function TimelineItemView({ item, expanded, onToggle, terminals }: Props) {
+export function TimelineItemView({ item, expanded, onToggle, terminals, root }: Props) {
   switch (item.kind) {
     case "message":
       if (item.role === "user") {
@@ -36,7 +36,7 @@ export function TimelineItemView({ item, expanded, onToggle, terminals }: Props)
         </div>
       );
     case "tool":
-      return <ToolRow tool={item} expanded={expanded} onToggle={onToggle} terminals={terminals} />;
+      return <ToolRow tool={item} expanded={expanded} onToggle={onToggle} terminals={terminals} root={root} />;
     case "plan":
       return (
         <div data-testid="plan" className="rounded-lg border border-line bg-panel p-3">
@@ -99,7 +99,7 @@ function commandOf(raw: unknown): string | undefined {
   return undefined;
 }
 
-function ToolRow({ tool, expanded, onToggle, terminals }: { tool: ToolItem; expanded: boolean; onToggle: () => void; terminals: Record<string, Terminal> }) {
+function ToolRow({ tool, expanded, onToggle, terminals, root }: { tool: ToolItem; expanded: boolean; onToggle: () => void; terminals: Record<string, Terminal>; root?: string | null }) {
   const command = commandOf(tool.rawInput);
   const hasDetail = tool.content.length > 0 || command !== undefined || tool.rawOutput !== undefined;
   return (
@@ -110,7 +110,7 @@ function ToolRow({ tool, expanded, onToggle, terminals }: { tool: ToolItem; expa
           <div className="truncate text-sm font-medium">{tool.title}</div>
           {tool.locations.length > 0 && (
             <div className="truncate font-mono text-xs text-muted">
-              {tool.locations.map((l) => (l.line ? `${l.path}:${l.line}` : l.path)).join(", ")}
+              {tool.locations.map((l) => (l.line ? `${relativePath(l.path, root)}:${l.line}` : relativePath(l.path, root))).join(", ")}
             </div>
           )}
         </div>
@@ -121,7 +121,7 @@ function ToolRow({ tool, expanded, onToggle, terminals }: { tool: ToolItem; expa
         <div className="grid gap-2 border-t border-line p-3">
           {command && <pre className="rounded-md bg-raised px-2 py-1.5 font-mono text-xs">$ {command}</pre>}
           {tool.content.map((content, i) => {
-            if (content.type === "diff") return <SnippetDiff key={i} path={content.path} oldText={content.oldText} newText={content.newText} />;
+            if (content.type === "diff") return <SnippetDiff key={i} path={relativePath(content.path, root)} oldText={content.oldText} newText={content.newText} />;
             if (content.type === "text") return <Markdown key={i} text={content.text} />;
             const terminal = terminals[content.terminalId];
             return (

@@ -11,13 +11,15 @@ type Props = {
   loadingOlder: boolean;
   olderError: string | null;
   loadOlder: () => void;
+  /** The task's worktree: paths inside it are shown relative to it. */
+  root?: string | null;
 };
 
 /**
  * The virtualised timeline. Sticks to the bottom while the user is there (so streaming never
  * moves what they read), loads older history when they scroll to the top and keeps their place.
  */
-export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loadOlder }: Props) {
+export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loadOlder, root }: Props) {
   const { items } = timeline;
   const scrollRef = useRef<HTMLDivElement>(null);
   const innerRef = useRef<HTMLDivElement>(null);
@@ -114,7 +116,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
                 className="absolute inset-x-0 py-1.5"
                 style={{ transform: `translateY(${row.start}px)` }}
               >
-                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && item.status === "awaiting_permission")} onToggle={() => toggle(item.key)} terminals={timeline.terminals} />
+                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && item.status === "awaiting_permission")} onToggle={() => toggle(item.key)} terminals={timeline.terminals} root={root} />
               </div>
             );
           })}

@@ -41,5 +41,8 @@ export function Notice({ tone = "info", title, children, action }: { tone?: "inf
   );
 }
 
+export const selectClass =
+  "rounded-md border border-line bg-panel px-2.5 py-1.5 text-sm text-fg focus:border-accent focus:ring-1 focus:ring-accent focus:outline-none";
+
 export const inputClass =
   "w-full rounded-md border border-line bg-panel px-2.5 py-1.5 text-sm text-fg placeholder:text-muted focus:border-accent focus:ring-1 focus:ring-accent focus:outline-none";

@@ -23,3 +23,13 @@ describe("format", () => {
     expect(errorMessage(new Error("Task x does not exist."))).toBe("Task x does not exist.");
   });
 });
+
+describe("relativePath", () => {
+  it("shows worktree paths relative to the worktree", async () => {
+    const { relativePath } = await import("./format");
+    expect(relativePath("/w/t1/src/a.ts", "/w/t1")).toBe("src/a.ts");
+    expect(relativePath("/w/t1/src/a.ts", "/w/t1/")).toBe("src/a.ts");
+    expect(relativePath("/elsewhere/a.ts", "/w/t1")).toBe("/elsewhere/a.ts");
+    expect(relativePath("/w/t10/a.ts", "/w/t1")).toBe("/w/t10/a.ts");
+  });
+});

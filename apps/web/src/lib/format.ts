@@ -82,3 +82,9 @@ export function errorMessage(error: unknown): string {
   }
   return String(error);
 }
+
+/** A path inside the task's worktree, shown relative to it. */
+export function relativePath(path: string, root: string | null | undefined): string {
+  if (root && path.startsWith(`${root.replace(/\/$/, "")}/`)) return path.slice(root.replace(/\/$/, "").length + 1);
+  return path;
+}
