@@ -39,12 +39,9 @@ function isGuarded(name: string): boolean {
  * messages can be recognised.
  */
 export function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !isGuarded(name)) env[name] = value;
-  }
-  env.LC_ALL = "C";
-  env.LANGUAGE = "C";
+  // A copy of process.env (not a new object) keeps the type whatever augments ProcessEnv.
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C", LANGUAGE: "C" };
+  for (const name of Object.keys(env)) if (isGuarded(name)) delete env[name];
   return env;
 }
 
