@@ -84,6 +84,29 @@ describe("the wharf CLI against a real Wharf", () => {
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: taskId, state: "applied" })]);
   });
 
+  it("withdraws the question when the permission is answered elsewhere first", async () => {
+    const repo = wharf.makeRepo();
+    const { createWharfClient } = await import("@wharf/client");
+    const browser = createWharfClient({ url: wharf.url, token: wharf.token, actor: "browser" });
+    const project = await browser.project.create.mutate({ path: repo });
+    const task = await browser.task.create.mutate({ projectId: project.id, agentId: "scripted", prompt: scenarioPrompt(editWithPermission("no.txt", "no\n")) });
+    let answered: Promise<unknown> | null = null;
+    const followed = await wharfPty(["task", "follow", task.id], (screen) => {
+      if (answered || !plain(screen).includes("Answer [1-3]: ")) return;
+      answered = browser.permission.pending.query({ taskId: task.id }).then(([request]) =>
+        // The scripted agent's default options: allow, allow-always, reject.
+        browser.permission.respond.mutate({ requestId: request!.id, optionId: "reject" }),
+      );
+    });
+    await answered;
+    const screen = plain(followed.screen);
+    expect(followed.code, screen).toBe(0);
+    expect(screen).toContain("(answered elsewhere)");
+    expect(screen).toContain("permission answered: reject_once by browser");
+    expect(screen).toContain("Understood, I was told no and wrote nothing.");
+    expect(screen).toContain("● completed");
+  });
+
   it("task create --follow --json streams events as JSON lines and exits 1 when the task fails", async () => {
     const repo = wharf.makeRepo();
     const prompt = scenarioPrompt({ steps: [{ type: "text", text: "about to fail" }, { type: "error", message: "failing on purpose" }] });
