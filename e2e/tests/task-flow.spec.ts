@@ -19,6 +19,10 @@ test("a task runs live, asks for permission, and its change is reviewed and appl
   const dialog = page.getByRole("dialog", { name: "New task" });
   await dialog.getByLabel("Project").selectOption({ label: path.basename(repo) });
   await dialog.getByLabel("Agent").selectOption("scripted");
+  // The API's validation message is shown in the dialog.
+  await dialog.getByLabel("Prompt").fill("   ");
+  await dialog.getByLabel("Prompt").press("Control+Enter");
+  await expect(dialog.getByTestId("create-error")).toContainText("Write a prompt: it is empty.");
   await dialog.getByLabel("Prompt").fill(scenarioPrompt("Write a greeting file", editWithPermission("hello.txt", "hello from the agent\n")));
   await dialog.getByLabel("Prompt").press("Control+Enter");
 
@@ -103,4 +107,11 @@ test("Escape closes the permission modal without answering; the page offers to a
   await expect(modal).toBeVisible();
   await modal.locator('button[data-kind="allow_once"]').click();
   await expect(page.getByTestId("task-state")).toContainText("Review", { timeout: 20_000 });
+
+  // A follow-up prompt goes to the same session; this scenario has a single turn.
+  await page.getByLabel("Follow-up prompt").fill("And one more thing");
+  await page.getByLabel("Follow-up prompt").press("Control+Enter");
+  const timeline = page.getByTestId("timeline");
+  await expect(timeline.getByTestId("message-user").last()).toContainText("And one more thing");
+  await expect(timeline.getByTestId("message-agent").last()).toContainText("The scenario has no turn", { timeout: 20_000 });
 });

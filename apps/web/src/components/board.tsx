@@ -119,10 +119,11 @@ export function Board() {
                     <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
                       {status[task.id] ?? task.error ?? task.summary ?? idleStatus[task.state]}
                     </div>
+                    <div className="mt-2 truncate text-xs text-muted">
+                      {task.agent.name} · {task.project.name}
+                    </div>
                     <div className="mt-2 flex items-center gap-2 text-xs text-muted">
                       <StateBadge state={task.state} />
-                      <span className="truncate">{task.agent.name}</span>
-                      <span className="truncate">· {task.project.name}</span>
                       <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
                         {age(task.createdAt, now)}
                       </span>

@@ -91,7 +91,7 @@ export function PermissionModal({
           </Dialog.Description>
 
           <div className="mt-4 grid gap-2">
-            {tool && tool.locations.length > 0 && <div className="font-mono text-xs text-muted">{tool.locations.map((l) => relativePath(l.path, root)).join(", ")}</div>}
+            {tool && tool.locations.length > 0 && !tool.content.some((c) => c.type === "diff") && <div className="font-mono text-xs text-muted">{tool.locations.map((l) => relativePath(l.path, root)).join(", ")}</div>}
             {command && <pre className="overflow-x-auto rounded-md bg-raised px-3 py-2 font-mono text-xs">$ {command}</pre>}
             {tool?.content.map((content, i) =>
               content.type === "diff" ? (

@@ -30,7 +30,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 72,
+    estimateSize: () => 60,
     overscan: 6,
     getItemKey: (index) => items[index]?.key ?? index,
   });
@@ -53,6 +53,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
       if (atBottom.current) scroller.scrollTop = scroller.scrollHeight;
     });
     observer.observe(inner);
+    observer.observe(scroller);
     return () => observer.disconnect();
   }, []);
 
@@ -69,12 +70,21 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     previous.current = { firstKey, height: scroller.scrollHeight };
   });
 
+  // Only the user leaves the bottom (wheel, touch, keys, scrollbar); measuring items and
+  // resizing the pane move scrollTop too, and must not.
+  const userScroll = useRef(false);
+  const onUserScroll = () => {
+    userScroll.current = true;
+  };
   const onScroll = () => {
     const scroller = scrollRef.current;
     if (!scroller) return;
     const bottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
-    atBottom.current = bottom;
-    setShowJump(!bottom);
+    if (bottom) atBottom.current = true;
+    else if (userScroll.current) atBottom.current = false;
+    else if (atBottom.current) scroller.scrollTop = scroller.scrollHeight;
+    userScroll.current = false;
+    setShowJump(!atBottom.current);
     if (scroller.scrollTop < 300 && hasOlder && !loadingOlder && !olderError) loadOlder();
   };
 
@@ -88,7 +98,15 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
 
   return (
     <div className="relative min-h-0 flex-1">
-      <div ref={scrollRef} onScroll={onScroll} className="absolute inset-0 overflow-y-auto overscroll-contain px-1" data-testid="timeline" style={{ overflowAnchor: "none" }}>
+      <div
+        ref={scrollRef}
+        onScroll={onScroll}
+        onWheel={onUserScroll}
+        onTouchMove={onUserScroll}
+        onKeyDown={onUserScroll}
+        onPointerDown={onUserScroll}
+        tabIndex={0}
+        className="absolute inset-0 overflow-y-auto overscroll-contain px-1" data-testid="timeline" style={{ overflowAnchor: "none" }}>
         {(hasOlder || olderError) && (
           <div className="py-2 text-center text-xs text-muted">
             {olderError ? (

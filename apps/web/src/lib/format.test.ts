@@ -21,6 +21,8 @@ describe("format", () => {
   it("turns zod issue lists into sentences", () => {
     expect(errorMessage(new Error(JSON.stringify([{ message: "Write a prompt: it is empty.", path: ["prompt"] }])))).toBe("Write a prompt: it is empty.");
     expect(errorMessage(new Error("Task x does not exist."))).toBe("Task x does not exist.");
+    expect(errorMessage(Object.assign(new Error("no"), { data: { code: "UNAUTHORIZED" } }))).toMatch(/access token/);
+    expect(errorMessage(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { data: { code: "INTERNAL_SERVER_ERROR" } }))).toMatch(/cannot reach its database/);
   });
 });
 
