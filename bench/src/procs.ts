@@ -99,3 +99,8 @@ export function cpuSplit(groups: Record<string, () => number[]>) {
     },
   };
 }
+
+/** RSS of a process and its descendants (the web server may fork), in MiB. */
+export function treeRss(pid: number): number {
+  return (rssMiB(pid) ?? 0) + childPids(pid).reduce((sum, child) => sum + treeRss(child), 0);
+}
