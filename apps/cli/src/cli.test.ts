@@ -29,9 +29,15 @@ function wharfCli(args: string[], extra: Record<string, string> = {}): Promise<{
   });
 }
 
+/** A terminal shows colours: no NO_COLOR there. */
+function withoutNoColor(env: Record<string, string>): Record<string, string> {
+  const { NO_COLOR: _drop, ...rest } = env;
+  return rest;
+}
+
 /** The real CLI in a pseudo-terminal; `onScreen` sees everything printed so far and may type. */
 function wharfPty(args: string[], onScreen: (screen: string, type: (text: string) => void) => void): Promise<{ code: number; screen: string }> {
-  const term = spawnPty(process.execPath, [bin, ...args], { cols: 120, rows: 40, env: cliEnv({ FORCE_COLOR: "1" }) });
+  const term = spawnPty(process.execPath, [bin, ...args], { cols: 120, rows: 40, env: withoutNoColor(cliEnv()) });
   let screen = "";
   term.onData((data) => {
     screen += data;

@@ -63,7 +63,19 @@ export async function followTask(opts: FollowOptions): Promise<number> {
   };
 
   try {
-    for await (const item of taskEvents(client, taskId, { signal: stop.signal })) {
+    let connected = false;
+    let lost = false;
+    const onConnection = (connection: "connecting" | "pending" | "idle", error: Error | null) => {
+      if (connection === "pending") {
+        if (lost && !opts.json) view.line(style.dim("  reconnected"));
+        connected = true;
+        lost = false;
+      } else if (connection === "connecting" && connected && error && !lost) {
+        lost = true;
+        if (!opts.json) view.line(style.dim(`  connection lost (${error.message}); reconnecting…`));
+      }
+    };
+    for await (const item of taskEvents(client, taskId, { signal: stop.signal, onConnection })) {
       if (opts.json) process.stdout.write(`${JSON.stringify(item)}\n`);
       else view.event(item);
       const { event } = item;

@@ -23,6 +23,8 @@ export class TimelineView {
   private timer: NodeJS.Timeout | null = null;
   private spinnerShown = false;
   private paused = false;
+  /** Events that arrived while a question was open; shown once it is answered. */
+  private held: LiveTaskEvent[] = [];
 
   constructor(opts: { out: Out; style: Style; spinner: boolean }) {
     this.out = opts.out;
@@ -53,10 +55,15 @@ export class TimelineView {
 
   resume(): void {
     this.paused = false;
+    const held = this.held;
+    this.held = [];
+    for (const item of held) this.event(item);
     this.drawSpinner();
   }
 
   close(): void {
+    this.paused = false;
+    for (const item of this.held.splice(0)) this.event(item);
     this.clearSpinner();
     if (this.open) this.out.write("\n");
     this.open = null;
@@ -64,7 +71,12 @@ export class TimelineView {
     this.updateTimer();
   }
 
-  event({ event }: LiveTaskEvent): void {
+  event(item: LiveTaskEvent): void {
+    if (this.paused) {
+      this.held.push(item);
+      return;
+    }
+    const { event } = item;
     const s = this.style;
     switch (event.type) {
       case "message":
@@ -133,6 +145,8 @@ export class TimelineView {
     if (RUNNING.has(tool.status) || tool.status === "awaiting_permission") {
       if (!known) this.line(`${s.cyan("○")} ${label}`);
       this.running.add(event.toolCallId);
+    } else if (known && !RUNNING.has(known.status ?? "pending") && known.status !== "awaiting_permission") {
+      // Already shown as ended (e.g. denied, then failed): one line per tool call is enough.
     } else {
       this.running.delete(event.toolCallId);
       const mark = tool.status === "completed" ? s.green("✓") : s.red("✗");

@@ -55,7 +55,9 @@ describe("@wharf/client over real HTTP", () => {
     const seqs: number[] = [];
     let cut = false;
     const stop = new AbortController();
-    for await (const { seq, event } of taskEvents(wharfClient, task.id, { signal: stop.signal })) {
+    const connection: string[] = [];
+    const onConnection = (state: string, error: Error | null) => connection.push(error ? `${state} (error)` : state);
+    for await (const { seq, event } of taskEvents(wharfClient, task.id, { signal: stop.signal, onConnection })) {
       seqs.push(seq);
       if (!cut && event.type === "message" && event.role === "thought") {
         cut = true;
@@ -64,6 +66,9 @@ describe("@wharf/client over real HTTP", () => {
       if (event.type === "status" && event.state === "completed") stop.abort();
     }
     expect(cut).toBe(true);
+    expect(connection.slice(0, 2)).toEqual(["connecting", "pending"]);
+    expect(connection).toContain("connecting (error)");
+    expect(connection.filter((c) => c === "pending").length).toBeGreaterThanOrEqual(2);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     const final = await wharfClient.task.get.query({ id: task.id });
     expect(seqs.at(-1)).toBe(final.lastSeq);

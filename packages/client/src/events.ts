@@ -9,6 +9,11 @@ export type TaskEventsOptions = {
   /** Without `afterSeq`: start this many events before the end. */
   tail?: number;
   signal?: AbortSignal;
+  /**
+   * Called when the stream's connection changes: `connecting` (first connect, or reconnecting
+   * after a drop — `error` says why) and `pending` (connected, events flow).
+   */
+  onConnection?: (state: "connecting" | "pending" | "idle", error: Error | null) => void;
 };
 
 /**
@@ -42,6 +47,7 @@ export async function* taskEvents(client: WharfClient, taskId: string, opts: Tas
         failure = { error };
         notify();
       },
+      onConnectionStateChange: (state) => opts.onConnection?.(state.state, state.error),
       onComplete: () => {
         done = true;
         notify();
