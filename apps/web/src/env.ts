@@ -1,5 +1,6 @@
 import { wharfHome } from "@wharf/db";
 import { z } from "zod";
+import { parseAllowedHosts } from "~/server/allowed-hosts";
 
 const schema = z.object({
   DATABASE_URL: z
@@ -35,4 +36,12 @@ let cached: WebEnv | undefined;
 export function env(): WebEnv {
   cached ??= parseWebEnv(process.env);
   return cached;
+}
+
+let hosts: string[] | undefined;
+
+/** Host names served besides the loopback names (WHARF_ALLOWED_HOSTS, comma-separated). */
+export function allowedHosts(): string[] {
+  hosts ??= parseAllowedHosts(process.env.WHARF_ALLOWED_HOSTS);
+  return hosts;
 }

@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter, createTRPCContext, type Services } from "@wharf/api";
+import { isAllowedHost, refuseHost } from "./allowed-hosts";
 
 export type TRPCHandlerOptions = {
   /** The process's services (created once, shared by every request). */
@@ -7,6 +8,8 @@ export type TRPCHandlerOptions = {
   /** The access token requests must present; read per request so a rotated token takes effect. */
   accessToken: () => string;
   endpoint?: string;
+  /** Host names served besides loopback (DNS rebinding defence; the proxy checks pages too). */
+  allowedHosts?: () => readonly string[];
 };
 
 /**
@@ -16,6 +19,8 @@ export type TRPCHandlerOptions = {
  */
 export function createTRPCHandler(opts: TRPCHandlerOptions): (req: Request) => Promise<Response> {
   return async (req) => {
+    const host = req.headers.get("host");
+    if (!isAllowedHost(host, opts.allowedHosts?.() ?? [])) return refuseHost(host);
     let services: Services;
     try {
       services = await opts.services();

@@ -1,5 +1,5 @@
 import { readAccessToken } from "@wharf/api";
-import { env } from "~/env";
+import { allowedHosts, env } from "~/env";
 import { getServices } from "~/server/services";
 import { createTRPCHandler } from "~/server/trpc-handler";
 
@@ -7,6 +7,6 @@ import { createTRPCHandler } from "~/server/trpc-handler";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-const handler = createTRPCHandler({ services: getServices, accessToken: () => readAccessToken(env().home) });
+const handler = createTRPCHandler({ services: getServices, accessToken: () => readAccessToken(env().home), allowedHosts });
 
 export { handler as GET, handler as POST };
