@@ -76,6 +76,7 @@ describe("the wharf CLI against a real Wharf", () => {
     expect(screen).toContain("permission answered: allow_once by cli");
     expect(screen).toContain("● review");
     expect(followed.screen).toContain("\x1b[35m● review"); // coloured by state
+    expect(followed.screen).toContain("\r\x1b[2K\x1b[36m⠋\x1b[39m Read src/app.txt"); // a spinner while the read runs
 
     const shown = await wharfCli(["task", "show", taskId, "--json"]);
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: taskId, state: "review", change: { files: [expect.objectContaining({ path: "hello.txt" })] } });
