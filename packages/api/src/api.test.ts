@@ -44,6 +44,33 @@ describe("authentication", () => {
   });
 });
 
+describe("the session cookie", () => {
+  const cookie = `wharf_session=${encodeURIComponent(TOKEN)}`;
+  const input = { projectId: "00000000-0000-4000-8000-000000000000", agentId: "none", prompt: "x" };
+
+  it("signs in queries", async () => {
+    await expect(caller({ cookie, host: "127.0.0.1:7777" }).health.check()).resolves.toMatchObject({ ok: true });
+    await expect(caller({ cookie: "wharf_session=wrong", host: "127.0.0.1:7777" }).health.check()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("refuses mutations without a same-origin Origin, including a missing one", async () => {
+    const attempts: Record<string, string>[] = [{ cookie, host: "127.0.0.1:7777" }, { cookie, host: "127.0.0.1:7777", origin: "http://evil.example" }, { cookie, host: "127.0.0.1:7777", origin: "null" }, { cookie, host: "127.0.0.1:7777", "sec-fetch-site": "cross-site" }];
+    for (const headers of attempts) {
+      await expect(caller(headers).task.create(input), JSON.stringify(headers)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    }
+  });
+
+  it("accepts mutations from Wharf's own pages", async () => {
+    // Gets past authentication to input checks: the project does not exist.
+    await expect(caller({ cookie, host: "127.0.0.1:7777", origin: "http://127.0.0.1:7777" }).task.create(input)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller({ cookie, host: "127.0.0.1:7777", "sec-fetch-site": "same-origin" }).task.create(input)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("does not need an Origin for bearer-token scripts", async () => {
+    await expect(caller({ authorization: `Bearer ${TOKEN}` }).task.create(input)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
 describe("permission.respond", () => {
   it("accepts exactly one of many simultaneous answers", async () => {
     const pool = services.pool;

@@ -16,13 +16,51 @@ export type CreateContextOptions = {
   connectionParams?: Record<string, string | undefined> | null;
 };
 
+/** The browser's session cookie: the access token, httpOnly and SameSite=Strict. */
+export const SESSION_COOKIE = "wharf_session";
+
+/** The value of one cookie in a Cookie header. */
+export function readCookie(headers: Headers, name: string): string | null {
+  for (const part of (headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+/**
+ * True when the request comes from Wharf's own pages: an Origin whose host is the Host header.
+ * Browsers send no Origin on same-origin GETs (EventSource), but do send the fetch-metadata
+ * header `Sec-Fetch-Site: same-origin`, which pages on other sites cannot set.
+ */
+export function sameOrigin(headers: Headers): boolean {
+  const origin = headers.get("origin");
+  const host = headers.get("host");
+  if (!origin) return headers.get("sec-fetch-site") === "same-origin";
+  if (!host || origin === "null") return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 export function createTRPCContext(opts: CreateContextOptions) {
   const header = opts.headers.get("authorization");
   const bearer = header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : (opts.connectionParams?.token ?? null);
+  const cookie = bearer ? null : readCookie(opts.headers, SESSION_COOKIE);
+  const authenticated = tokenMatches(bearer ?? cookie, opts.accessToken);
   return {
     services: opts.services,
     headers: opts.headers,
-    authenticated: tokenMatches(bearer, opts.accessToken),
+    authenticated,
+    /**
+     * How the request authenticated. A cookie is sent by the browser on its own, so requests that
+     * change something or stream must also prove they come from Wharf's own pages (Origin).
+     */
+    via: !authenticated ? null : bearer ? ("token" as const) : ("cookie" as const),
+    sameOrigin: sameOrigin(opts.headers),
     /** Who acts, for audit fields such as "answered by". */
     actor: opts.headers.get("x-wharf-actor")?.slice(0, 100) ?? "api",
   };
@@ -50,12 +88,22 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure requires the access token. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/**
+ * Every procedure requires the access token (bearer header, or the session cookie). Mutations
+ * and subscriptions authenticated by cookie need a same-origin Origin header; a missing Origin
+ * is refused too.
+ */
+export const protectedProcedure = t.procedure.use(({ ctx, next, type }) => {
   if (!ctx.authenticated) {
     throw new TRPCError({
       code: "UNAUTHORIZED",
       message: "Missing or wrong access token. Send 'Authorization: Bearer <token>' (the token is in WHARF_HOME/token).",
+    });
+  }
+  if (ctx.via === "cookie" && type !== "query" && !ctx.sameOrigin) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Cross-origin request refused: requests signed in by cookie must come from Wharf's own pages.",
     });
   }
   return next({ ctx });
