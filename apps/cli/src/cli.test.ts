@@ -7,6 +7,7 @@ import { editWithPermission, scenarioPrompt, startTestWharf, type TestWharf } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../bin/wharf.mjs", import.meta.url));
+const rootScript = fileURLToPath(new URL("../../../wharf", import.meta.url));
 
 let wharf: TestWharf;
 beforeAll(async () => {
@@ -17,7 +18,8 @@ afterAll(async () => {
 }, 30_000);
 
 function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", WHARF_URL: wharf.url, WHARF_HOME: wharf.home, NO_COLOR: "1", ...extra };
+  const cache = process.env.XDG_CACHE_HOME ? { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME } : {};
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...cache, WHARF_URL: wharf.url, WHARF_HOME: wharf.home, NO_COLOR: "1", ...extra };
 }
 
 /** The real CLI as a child process without a terminal. */
@@ -163,5 +165,15 @@ describe("the wharf CLI against a real Wharf", () => {
     }
     const agents = await wharfCli(["agents", "--json"]);
     expect(JSON.parse(agents.stdout)).toContainEqual(expect.objectContaining({ id: "scripted", available: true }));
+  });
+
+  it("./wharf passes commands other than start/test/bench to the CLI", async () => {
+    const run = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(rootScript, ["agents", "--json"], { env: cliEnv(), timeout: 30_000 }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout }),
+      );
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toContainEqual(expect.objectContaining({ id: "scripted" }));
   });
 });
