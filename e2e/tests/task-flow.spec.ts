@@ -115,3 +115,23 @@ test("Escape closes the permission modal without answering; the page offers to a
   await expect(timeline.getByTestId("message-user").last()).toContainText("And one more thing");
   await expect(timeline.getByTestId("message-agent").last()).toContainText("The scenario has no turn", { timeout: 20_000 });
 });
+
+test("the board updates live and other pages show a badge and a toast for a waiting agent", async ({ page, request }) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Tasks" })).toBeVisible();
+  const repo = makeRepo();
+  const id = await startTask(request, repo, scenarioPrompt("Wait for me", editWithPermission("wait.txt", "w\n")));
+  const card = page.locator(`[data-task-id="${id}"]`);
+  await expect(page.getByTestId("column-needs_input").locator(`[data-task-id="${id}"]`)).toBeVisible({ timeout: 20_000 });
+  await expect(card.getByTestId("needs-input-badge")).toBeVisible();
+  await expect(page.getByTestId("pending-badge")).toBeVisible();
+  const toast = page.getByTestId("permission-toast");
+  await expect(toast).toContainText("Write wait.txt");
+  await shoot(page, "board-needs-input");
+  await toast.getByRole("link", { name: "Answer" }).click();
+  await expect(page).toHaveURL(new RegExp(`/tasks/${id}$`));
+  await page.getByTestId("permission-modal").locator('button[data-kind="allow_once"]').click();
+  await page.goto("/");
+  await expect(page.getByTestId("column-review").locator(`[data-task-id="${id}"]`)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("pending-badge")).toHaveCount(0);
+});

@@ -11,6 +11,8 @@ test("a long task opens at its tail and loads older events on scroll to the top"
   const id = await startTask(request, makeRepo(), scenarioPrompt("Many steps", { steps }));
   await page.goto(`/tasks/${id}`);
   await expect(page.getByTestId("task-state")).toContainText("Completed", { timeout: 30_000 });
+  // Open it again now that all its events are stored.
+  await page.reload();
   const timeline = page.getByTestId("timeline");
   // It opens at the bottom, and stays there.
   await expect(timeline.getByTestId("tool-row").filter({ hasText: /^Step 699/ })).toBeInViewport();
