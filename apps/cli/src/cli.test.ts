@@ -18,7 +18,7 @@ afterAll(async () => {
 }, 30_000);
 
 function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const cache = process.env.XDG_CACHE_HOME ? { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME } : {};
+  const cache: Record<string, string> = process.env.XDG_CACHE_HOME ? { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME } : {};
   return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...cache, WHARF_URL: wharf.url, WHARF_HOME: wharf.home, NO_COLOR: "1", ...extra };
 }
 
