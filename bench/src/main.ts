@@ -18,6 +18,7 @@ import { notify } from "./figures/notify";
 import { throughput } from "./figures/throughput";
 import { worktree } from "./figures/worktree";
 import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
+import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
 const figures: Figure[] = [dispatch, notify, baseline, firstText, flood, throughput, concurrency, history, worktree, memory];
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
   log(`wharf bench: ${selected.map((f) => f.id).join(", ")}${quick ? " (quick)" : ""}; load average ${loadAtStart}`);
   const profileDir = profile ? path.join(repoRoot, "bench/results", `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   if (profileDir) log(`runner CPU profiles go to ${profileDir} (open them in Chrome DevTools)`);
-  const stack = await startBenchStack({ log, subscriber, ...(profileDir ? { profileDir } : {}) });
+  const stack = await startBenchStack({ env: readBenchEnv(), log, subscriber, ...(profileDir ? { profileDir } : {}) });
   let current: RunnerProcess | null = null;
   let currentIdle = 0;
   const ctx: FigureContext = {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type pg from "pg";
 import { appendEvents } from "@wharf/db";
+import { agentChunkText, newSessionResultSchema, parseRpcLine } from "./jsonrpc";
 import { repoRoot } from "./stack";
 
 const agentBin = path.join(repoRoot, "packages/test-agent/bin/wharf-test-agent.mjs");
@@ -72,18 +73,14 @@ async function runAgent(prompt: string, cwd: string, onText: (text: string) => P
     for (const p of pending.values()) p.reject(new Error("the agent exited"));
   });
   createInterface({ input: child.stdout }).on("line", (line) => {
-    let msg: { id?: number; method?: string; result?: unknown; error?: { message: string }; params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } };
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return; // not JSON-RPC
-    }
-    if (msg.method === "session/update") {
-      const update = msg.params?.update;
-      if (update?.sessionUpdate === "agent_message_chunk" && update.content?.text) writes.push(onText(update.content.text));
+    const msg = parseRpcLine(line);
+    if (!msg) return; // not JSON-RPC
+    const text = agentChunkText(msg);
+    if (text !== null) {
+      if (text) writes.push(onText(text));
     } else if (msg.method && msg.id !== undefined) {
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "not supported" } })}\n`);
-    } else if (msg.id !== undefined && pending.has(msg.id)) {
+    } else if (typeof msg.id === "number" && pending.has(msg.id)) {
       const p = pending.get(msg.id)!;
       pending.delete(msg.id);
       if (msg.error) p.reject(new Error(msg.error.message));
@@ -98,7 +95,7 @@ async function runAgent(prompt: string, cwd: string, onText: (text: string) => P
     });
   try {
     await call("initialize", { protocolVersion: 1, clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false } });
-    const session = (await call("session/new", { cwd, mcpServers: [] })) as { sessionId: string };
+    const session = newSessionResultSchema.parse(await call("session/new", { cwd, mcpServers: [] }));
     await call("session/prompt", { sessionId: session.sessionId, prompt: [{ type: "text", text: prompt }] });
     await Promise.all(writes);
   } finally {

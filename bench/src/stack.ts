@@ -7,6 +7,7 @@ import pg from "pg";
 import { appRouter, createCallerFactory, createServices, createTRPCContext, ensureAccessToken, type Services } from "@wharf/api";
 import { finalTaskStates, type TaskState } from "@wharf/api/schemas";
 import { migrate, startEmbeddedPostgres } from "@wharf/db";
+import type { BenchEnv } from "./env";
 import { childPids } from "./procs";
 import { ListenTap, SubscriptionTap, type Tap } from "./tap";
 
@@ -35,7 +36,8 @@ export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
  * The real parts: a fresh PostgreSQL database (embedded in a temp dir, or a new database on the
  * server of DATABASE_URL), migrations, the API as an in-process caller, and a subscriber.
  */
-export async function startBenchStack(opts: { log: (line: string) => void; profileDir?: string; subscriber: "trpc" | "listen" }) {
+export async function startBenchStack(opts: { env: BenchEnv; log: (line: string) => void; profileDir?: string; subscriber: "trpc" | "listen" }) {
+  const { env } = opts;
   const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bench-"));
   const home = path.join(dir, "home");
   mkdirSync(home);
@@ -45,14 +47,15 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
   /** The embedded server's processes (postmaster and backends); null for a server elsewhere. */
   let postgresPids: (() => number[]) | null = null;
 
-  if (process.env.DATABASE_URL) {
-    const base = new URL(process.env.DATABASE_URL);
+  if (env.DATABASE_URL) {
+    const serverUrl = env.DATABASE_URL;
+    const base = new URL(serverUrl);
     const name = `wharf_bench_${Date.now().toString(36)}`;
     await admin(base.toString(), `CREATE DATABASE ${name}`);
     base.pathname = `/${name}`;
     databaseUrl = base.toString();
     databaseKind = "DATABASE_URL server (fresh database)";
-    cleanups.push(() => admin(process.env.DATABASE_URL!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    cleanups.push(() => admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   } else {
     const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "postgres"), log: quiet });
     databaseUrl = server.url;
@@ -91,8 +94,8 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
     const child: ChildProcess = spawn(process.execPath, [...profileArgs, "--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")], {
       cwd: path.join(repoRoot, "apps/runner"),
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+        PATH: env.PATH,
+        ...(env.HOME ? { HOME: env.HOME } : {}),
         DATABASE_URL: databaseUrl,
         WHARF_HOME: home,
         WHARF_RUNNER_CONCURRENCY: String(runnerOpts.concurrency),
@@ -155,6 +158,7 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
   }
 
   return {
+    env,
     dir,
     home,
     token,

@@ -20,7 +20,7 @@ export async function startWeb(stack: BenchStack): Promise<WebProcess> {
   const log = createWriteStream(path.join(stack.dir, `web-${port}.log`));
   const web = spawn(process.execPath, [path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: webDir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: stack.databaseUrl, WHARF_HOME: stack.home, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { PATH: stack.env.PATH, ...(stack.env.HOME ? { HOME: stack.env.HOME } : {}), DATABASE_URL: stack.databaseUrl, WHARF_HOME: stack.home, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   web.stdout.pipe(log);

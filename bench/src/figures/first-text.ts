@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { mkdtemp } from "node:fs/promises";
 import { createWorktree, silentLogger } from "@wharf/git";
 import type { Figure } from "../figure";
+import { agentChunkText, newSessionResultSchema, parseRpcLine } from "../jsonrpc";
 import { summarize } from "../stats";
 
 /** task.create returns → the first agent text of the ACP SDK 1.9.0 example agent at the subscriber. */
@@ -78,15 +79,14 @@ function agentAlone(cwd: string): Promise<number> {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the example agent exited (${code}) before its first text`)));
     createInterface({ input: child.stdout }).on("line", (line) => {
-      let msg: { id?: number; method?: string; result?: { sessionId?: string }; params?: { update?: { sessionUpdate?: string } } };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
+      const msg = parseRpcLine(line);
+      if (!msg) return;
       if (msg.id === 1) send(2, "session/new", { cwd, mcpServers: [] });
-      else if (msg.id === 2) send(3, "session/prompt", { sessionId: msg.result?.sessionId, prompt: [{ type: "text", text: "Say hello." }] });
-      else if (msg.method === "session/update" && msg.params?.update?.sessionUpdate === "agent_message_chunk") {
+      else if (msg.id === 2) {
+        const session = newSessionResultSchema.safeParse(msg.result);
+        if (!session.success) return reject(new Error(`session/new answered ${JSON.stringify(msg.result)}`));
+        send(3, "session/prompt", { sessionId: session.data.sessionId, prompt: [{ type: "text", text: "Say hello." }] });
+      } else if (agentChunkText(msg) !== null) {
         const ms = performance.now() - started;
         child.removeAllListeners("exit");
         child.once("exit", () => resolve(ms));

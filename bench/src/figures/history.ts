@@ -8,13 +8,13 @@ import { round, summarize } from "../stats";
 import { startWeb, webBuilt } from "../web";
 
 const EVENTS = 100_000;
-const chromiumPath = process.env.WHARF_CHROMIUM || "/usr/bin/chromium";
 
 /** A task with 100,000 events: from navigation until its timeline shows the last one, in Chromium. */
 export const history: Figure = {
   id: "history",
   title: "long history",
   async run(ctx) {
+    const chromiumPath = ctx.stack.env.WHARF_CHROMIUM;
     const skip = (why: string) => [{ figure: "8 long history", metric: "100,000 events: task page usable", value: `skipped: ${why}`, target: "≤ 1 s, web RSS +≤ 50 MB", met: null }];
     if (!webBuilt("tasks")) return skip("the web app has no production build with the task page (pnpm --filter @wharf/web build)");
     if (!existsSync(chromiumPath)) return skip(`no Chromium at ${chromiumPath} (WHARF_CHROMIUM)`);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import type { Figure, Row } from "../figure";
 import { childPids, rssMiB, treeRss } from "../procs";
 import { scenario } from "../stack";
@@ -6,6 +7,9 @@ import { round } from "../stats";
 import { startWeb } from "../web";
 
 const IDLE_MS = 2000;
+
+// tRPC with superjson answers a mutation as { result: { data: { json: <value> } } }.
+const createdResponse = z.object({ result: z.object({ data: z.object({ json: z.object({ id: z.string().uuid() }) }) }) });
 
 /** Runner and web RSS idle and after 10 tasks (created over HTTP); agents left after idling. */
 export const memory: Figure = {
@@ -31,10 +35,10 @@ export const memory: Figure = {
           headers: { authorization: `Bearer ${stack.token}`, "content-type": "application/json" },
           body: JSON.stringify({ json: { projectId, agentId: "scripted", prompt } }),
         });
-        const body = (await response.json()) as { result?: { data?: { json?: { id?: string } } } };
-        const id = body.result?.data?.json?.id;
-        if (!id) throw new Error(`task.create over HTTP failed: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
-        ids.push(id);
+        const body: unknown = await response.json();
+        const created = createdResponse.safeParse(body);
+        if (!created.success) throw new Error(`task.create over HTTP failed: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+        ids.push(created.data.result.data.json.id);
       }
       await Promise.all(ids.map((id) => stack.waitTurnOver(id)));
       const agentsRightAfter = childPids(runner.pid).length;
