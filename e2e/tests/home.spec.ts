@@ -18,6 +18,7 @@ test("projects refuse a path that is not a git work tree, with a message that sa
   await page.getByLabel("Repository path").fill("relative/path");
   await page.getByRole("button", { name: "Add project" }).click();
   await expect(page.getByTestId("project-error")).toContainText("absolute path");
+  await shoot(page, "projects-error");
 });
 
 test("an unknown task says it was not found", async ({ page }) => {

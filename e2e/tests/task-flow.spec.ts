@@ -77,6 +77,8 @@ test("a rejected permission is told to the agent and no file is written", async 
   await expect(page.getByTestId("timeline").getByTestId("tool-row").filter({ hasText: "Write nope.txt" })).toContainText("denied");
   await expect(page.getByTestId("task-state")).toContainText("Completed", { timeout: 20_000 });
   expect(existsSync(path.join(repo, "nope.txt"))).toBe(false);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, "task-phone");
 });
 
 test("when one page answers, the other page's permission modal closes", async ({ page, context, request }) => {
