@@ -17,7 +17,7 @@ const USAGE = `Usage: ./wharf <command>
 
   start   install what is missing, build, and start Wharf (web + runner + database)
   test    install what is missing and run every test (typecheck, vitest, Playwright)
-  bench   run the benchmarks
+  bench   run the benchmarks (./wharf bench --help lists their options)
 
 Environment: WHARF_PORT (default 7777), WHARF_HOST (default 127.0.0.1), DATABASE_URL (default:
 an embedded PostgreSQL in WHARF_HOME), WHARF_HOME (default ~/.local/share/wharf).`;
@@ -70,7 +70,8 @@ async function main(command) {
         console.error("wharf: there are no benchmarks yet (no @wharf/bench package with a \"bench\" script in bench/).");
         return 1;
       }
-      return (await run(tc.pnpm, ["--filter", "@wharf/bench", "run", "bench"], { cwd: root, env: tc.env })).code;
+      // Options after `bench` (e.g. --quick, --only dispatch,notify) go to the benchmarks.
+      return (await run(tc.pnpm, ["--filter", "@wharf/bench", "run", "bench", ...process.argv.slice(3)], { cwd: root, env: tc.env })).code;
     }
     case undefined:
     case "help":
