@@ -16,6 +16,11 @@ export function TimelineItemView({ item, expanded, onToggle, terminals, root }: 
           <div className="flex justify-end" data-testid="message-user">
             <div className="max-w-[85%] rounded-2xl rounded-br-sm bg-accent/12 px-3.5 py-2 text-sm whitespace-pre-wrap ring-1 ring-accent/25">
               {item.text.length > 4000 && !expanded ? `${item.text.slice(0, 4000)}…` : item.text}
+              {item.text.length > 4000 && (
+                <button type="button" onClick={onToggle} className="mt-1 block text-xs font-medium text-accent hover:underline">
+                  {expanded ? "Show less" : "Show all"}
+                </button>
+              )}
             </div>
           </div>
         );

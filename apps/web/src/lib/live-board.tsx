@@ -52,6 +52,8 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
         const before = known.current.get(change.taskId);
         known.current.set(change.taskId, change.state);
         void queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: change.taskId }));
+        // A follow-up turn may have changed the diff under review.
+        void queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId: change.taskId }));
         if (change.state === "needs_input" || before === "needs_input" || before === undefined) {
           void queryClient.invalidateQueries(trpc.permission.pending.pathFilter());
         }
