@@ -133,6 +133,8 @@ test("the board updates live and other pages show a badge and a toast for a wait
   await toast.getByRole("link", { name: "Answer" }).click();
   await expect(page).toHaveURL(new RegExp(`/tasks/${id}$`));
   await page.getByTestId("permission-modal").locator('button[data-kind="allow_once"]').click();
+  // The modal closes when the answer is stored (its resolved event); only then leave the page.
+  await expect(page.getByTestId("permission-modal")).toBeHidden();
   await page.goto("/");
   await expect(page.getByTestId("column-review").locator(`[data-task-id="${id}"]`)).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("pending-badge")).toHaveCount(0);
