@@ -52,6 +52,7 @@ test("a task runs live, asks for permission, and its change is reviewed and appl
   await expect(file).toContainText("hello from the agent");
   await page.getByRole("button", { name: "split" }).click();
   await expect(file).toContainText("hello from the agent");
+  await shoot(page, "review-split");
   await page.getByRole("button", { name: "unified" }).click();
   await shoot(page, "review");
 

@@ -39,7 +39,15 @@ export function DiffFileView({ file, mode }: { file: DiffFile; mode: "unified" |
         <div className="overflow-x-auto">
           {file.binary && <p className="p-3 text-sm text-muted">Binary file; no text diff.</p>}
           {file.hunks.map((hunk, h) => (
-            <table key={h} className="w-full border-collapse font-mono text-xs leading-5">
+            <table key={h} className={`w-full border-collapse font-mono text-xs leading-5 ${mode === "split" ? "table-fixed" : ""}`}>
+              {mode === "split" && (
+                <colgroup>
+                  <col className="w-10" />
+                  <col />
+                  <col className="w-10" />
+                  <col />
+                </colgroup>
+              )}
               <tbody>
                 <tr>
                   <td colSpan={mode === "split" ? 4 : 3} className="bg-accent/8 px-3 py-0.5 text-muted">
