@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findFreePort, startStack } from "@wharf/scripts/launcher";
@@ -42,6 +42,10 @@ export default async function globalSetup() {
   }
   process.env.WHARF_E2E_URL = stack.url;
   process.env.WHARF_E2E_TOKEN = stack.token;
+  // Browsers sign in with the session cookie; every test context starts signed in.
+  const storage = path.join(home, "e2e-storage.json");
+  writeFileSync(storage, JSON.stringify(sessionStorageState(stack.url, stack.token)));
+  process.env.WHARF_E2E_STORAGE = storage;
   console.log(`e2e: Wharf is up at ${stack.url} (log: ${logFile})`);
 
   return async () => {
@@ -51,5 +55,14 @@ export default async function globalSetup() {
       logStream.end();
       rmSync(home, { recursive: true, force: true });
     }
+  };
+}
+
+/** A Playwright storage state holding Wharf's session cookie for `url`. */
+export function sessionStorageState(url: string, token: string) {
+  const { hostname } = new URL(url);
+  return {
+    cookies: [{ name: "wharf_session", value: encodeURIComponent(token), domain: hostname, path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Strict" as const }],
+    origins: [],
   };
 }

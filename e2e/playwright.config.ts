@@ -17,6 +17,8 @@ export default defineConfig({
   use: {
     // Set by the global setup, which starts the stack on a free port; workers inherit it.
     baseURL: process.env.WHARF_E2E_URL,
+    // Written by the global setup too: the session cookie, so pages open signed in.
+    storageState: process.env.WHARF_E2E_STORAGE,
     headless: true,
     screenshot: "only-on-failure",
     trace: "off",

@@ -32,11 +32,14 @@ test("agents are listed with their availability", async ({ page }) => {
   await shoot(page, "agents");
 });
 
-test("the API refuses a request without the access token", async ({ request }) => {
+test("the API refuses a request without the access token", async ({ playwright, baseURL }) => {
+  // A client with no session cookie (the default context carries one).
+  const request = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   const response = await request.get("/api/trpc/health.check");
   expect(response.status()).toBe(401);
   const authorized = await request.get("/api/trpc/health.check", {
     headers: { authorization: `Bearer ${process.env.WHARF_E2E_TOKEN}` },
   });
   expect(authorized.status()).toBe(200);
+  await request.dispose();
 });

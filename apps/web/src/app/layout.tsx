@@ -2,7 +2,6 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { AppShell } from "~/components/app-shell";
 import { themeScript } from "~/lib/theme-script";
-import { browserToken } from "~/server/browser-token";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -13,7 +12,7 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default async function RootLayout({ children }: { children: ReactNode }) {
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
@@ -21,7 +20,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
       <body className="min-h-screen bg-bg font-sans text-fg antialiased">
-        <TRPCReactProvider token={await browserToken()}>
+        <TRPCReactProvider>
           <AppShell>{children}</AppShell>
         </TRPCReactProvider>
       </body>

@@ -63,6 +63,8 @@ function Header() {
 }
 
 export function AppShell({ children }: { children: ReactNode }) {
+  // The sign-in page has no session yet: no live board, no toasts.
+  if (usePathname() === "/login") return <main className="min-h-screen">{children}</main>;
   return (
     <LiveBoardProvider>
       <Header />

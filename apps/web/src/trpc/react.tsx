@@ -15,13 +15,13 @@ function makeQueryClient() {
 }
 
 /**
- * Wraps the app with a query client and a tRPC client. `token` comes from the root layout
- * (`browserToken()` in `~/server/browser-token`). A tab should hold at most one `board.changes`
+ * Wraps the app with a query client and a tRPC client. The browser authenticates with its
+ * session cookie (set by /login), so no token is in the page. A tab should hold at most one `board.changes`
  * and one `task.events` subscription at a time: browsers allow six HTTP/1.1 connections per origin.
  */
-export function TRPCReactProvider({ children, token }: { children: ReactNode; token: string }) {
+export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
-  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: wharfLinks({ url: "/api/trpc", token }) }));
+  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: wharfLinks({ url: "/api/trpc" }) }));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
