@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import type { PermissionOption } from "@wharf/api/schemas";
@@ -30,8 +31,7 @@ export class PermissionBroker {
     const rememberedChoice = this.remembered.get(`${taskId}:${kind}`);
     const auto = rememberedChoice ? pickOption(ask.options, rememberedChoice) : undefined;
 
-    const { rows } = await this.pool.query<{ id: string }>(`select gen_random_uuid() as id`);
-    const requestId = rows[0]!.id;
+    const requestId = randomUUID();
     const requested = {
       type: "permission" as const,
       phase: "requested" as const,
