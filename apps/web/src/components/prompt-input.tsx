@@ -1,0 +1,146 @@
+"use client";
+
+import { useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type TextareaHTMLAttributes } from "react";
+import { applyCommand, matchCommands, slashQuery, type SlashCommand } from "~/lib/slash-commands";
+
+type Props = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "value" | "onChange" | "role"> & {
+  value: string;
+  onValueChange: (value: string) => void;
+  /** The agent's slash commands; with none, this is a plain textarea. */
+  commands: SlashCommand[];
+  /** Where the suggestions open: below the box (dialogs) or above it (a box at the page's bottom). */
+  placement?: "above" | "below";
+};
+
+/**
+ * A prompt textarea that completes the agent's slash commands: type `/` at the start, move with
+ * the arrow keys, accept with Enter or Tab (or a click), close with Escape. An ARIA combobox with a
+ * listbox, so screen readers announce the highlighted command.
+ */
+export function PromptInput({ value, onValueChange, commands, placement = "below", onKeyDown, className = "", ...props }: Props) {
+  const listId = useId();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  const [dismissedFor, setDismissedFor] = useState<string | null>(null);
+  const pendingCaret = useRef<number | null>(null);
+
+  const query = slashQuery(value, caret);
+  const matches = query === null ? [] : matchCommands(commands, query);
+  const open = matches.length > 0 && dismissedFor !== value;
+  const index = Math.min(active, Math.max(0, matches.length - 1));
+
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    if (at === null || !ref.current) return;
+    pendingCaret.current = null;
+    ref.current.setSelectionRange(at, at);
+    setCaret(at);
+  }, [value]);
+
+  useLayoutEffect(() => {
+    if (!open) return;
+    document.getElementById(`${listId}-${index}`)?.scrollIntoView({ block: "nearest" });
+  }, [open, index, listId]);
+
+  const accept = (command: SlashCommand) => {
+    const next = applyCommand(value, command.name);
+    pendingCaret.current = next.caret;
+    setActive(0);
+    onValueChange(next.value);
+    ref.current?.focus();
+  };
+
+  const trackCaret = () => setCaret(ref.current?.selectionStart ?? 0);
+
+  const handleKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (open && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const step = (delta: number) => {
+        event.preventDefault();
+        setActive((index + delta + matches.length) % matches.length);
+      };
+      if (event.key === "ArrowDown") return step(1);
+      if (event.key === "ArrowUp") return step(-1);
+      if ((event.key === "Enter" && !event.shiftKey) || (event.key === "Tab" && !event.shiftKey)) {
+        event.preventDefault();
+        accept(matches[index]!);
+        return;
+      }
+      if (event.key === "Escape") {
+        // Closes the list only; a dialog around the box sees aria-expanded and stays open.
+        event.preventDefault();
+        event.stopPropagation();
+        setDismissedFor(value);
+        return;
+      }
+    }
+    onKeyDown?.(event);
+  };
+
+  return (
+    <div className="relative flex-1">
+      <textarea
+        {...props}
+        ref={ref}
+        role="combobox"
+        aria-autocomplete="list"
+        aria-haspopup="listbox"
+        aria-expanded={open}
+        aria-controls={open ? listId : undefined}
+        aria-activedescendant={open ? `${listId}-${index}` : undefined}
+        className={`${className} w-full`}
+        value={value}
+        onChange={(e) => {
+          setCaret(e.target.selectionStart);
+          setActive(0);
+          onValueChange(e.target.value);
+        }}
+        onSelect={trackCaret}
+        onClick={trackCaret}
+        onKeyUp={(e) => {
+          if (e.key.startsWith("Arrow") && !open) trackCaret();
+        }}
+        onBlur={(e) => {
+          setDismissedFor(value);
+          props.onBlur?.(e);
+        }}
+        onFocus={(e) => {
+          setDismissedFor(null);
+          props.onFocus?.(e);
+        }}
+        onKeyDown={handleKeyDown}
+      />
+      {open && (
+        <ul
+          id={listId}
+          role="listbox"
+          aria-label="Agent commands"
+          data-testid="command-list"
+          className={`absolute right-0 left-0 z-20 max-h-64 overflow-y-auto rounded-lg border border-line bg-panel p-1 shadow-xl ${
+            placement === "above" ? "bottom-full mb-1.5" : "top-full mt-1.5"
+          }`}
+        >
+          {matches.map((command, i) => (
+            <li
+              key={command.name}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === index}
+              onMouseDown={(e) => e.preventDefault()}
+              onMouseEnter={() => setActive(i)}
+              onClick={() => accept(command)}
+              className={`flex cursor-pointer items-baseline gap-3 rounded-md px-2.5 py-1.5 text-sm ${i === index ? "bg-accent/12 text-fg ring-1 ring-accent/40" : "text-fg"}`}
+            >
+              <span className="shrink-0 font-mono font-medium text-accent">/{command.name}</span>
+              {command.hint && <span className="shrink-0 font-mono text-xs text-muted">&lt;{command.hint}&gt;</span>}
+              <span className="min-w-0 truncate text-muted">{command.description}</span>
+            </li>
+          ))}
+          <li role="presentation" className="mt-1 border-t border-line px-2.5 pt-1.5 pb-0.5 text-[11px] text-muted">
+            <kbd className="font-sans">↑↓</kbd> to move · <kbd className="font-sans">Enter</kbd> or <kbd className="font-sans">Tab</kbd> to insert · <kbd className="font-sans">Esc</kbd> to close
+          </li>
+        </ul>
+      )}
+    </div>
+  );
+}
