@@ -8,16 +8,25 @@ type Props = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "value" | "onChan
   onValueChange: (value: string) => void;
   /** The agent's slash commands; with none, this is a plain textarea. */
   commands: SlashCommand[];
-  /** Where the suggestions open: below the box (dialogs) or above it (a box at the page's bottom). */
-  placement?: "above" | "below";
+  /**
+   * Where the suggestions open: over the box under its first line (a tall box, e.g. in a dialog
+   * that would clip anything outside it), above it (a box at the page's bottom) or below it.
+   */
+  placement?: "inside" | "above" | "below";
 };
+
+const placements = {
+  inside: "top-8 right-2 left-2 max-h-48",
+  above: "right-0 bottom-full left-0 mb-1.5 max-h-64",
+  below: "top-full right-0 left-0 mt-1.5 max-h-64",
+} as const;
 
 /**
  * A prompt textarea that completes the agent's slash commands: type `/` at the start, move with
  * the arrow keys, accept with Enter or Tab (or a click), close with Escape. An ARIA combobox with a
  * listbox, so screen readers announce the highlighted command.
  */
-export function PromptInput({ value, onValueChange, commands, placement = "below", onKeyDown, className = "", ...props }: Props) {
+export function PromptInput({ value, onValueChange, commands, placement = "inside", onKeyDown, className = "", ...props }: Props) {
   const listId = useId();
   const ref = useRef<HTMLTextAreaElement>(null);
   const [caret, setCaret] = useState(0);
@@ -116,9 +125,7 @@ export function PromptInput({ value, onValueChange, commands, placement = "below
           role="listbox"
           aria-label="Agent commands"
           data-testid="command-list"
-          className={`absolute right-0 left-0 z-20 max-h-64 overflow-y-auto rounded-lg border border-line bg-panel p-1 shadow-xl ${
-            placement === "above" ? "bottom-full mb-1.5" : "top-full mt-1.5"
-          }`}
+          className={`absolute z-20 overflow-y-auto rounded-lg border border-line bg-panel p-1 shadow-xl ${placements[placement]}`}
         >
           {matches.map((command, i) => (
             <li
