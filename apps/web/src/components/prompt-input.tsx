@@ -120,33 +120,29 @@ export function PromptInput({ value, onValueChange, commands, placement = "insid
         onKeyDown={handleKeyDown}
       />
       {open && (
-        <ul
-          id={listId}
-          role="listbox"
-          aria-label="Agent commands"
-          data-testid="command-list"
-          className={`absolute z-20 overflow-y-auto rounded-lg border border-line bg-panel p-1 shadow-xl ${placements[placement]}`}
-        >
-          {matches.map((command, i) => (
-            <li
-              key={command.name}
-              id={`${listId}-${i}`}
-              role="option"
-              aria-selected={i === index}
-              onMouseDown={(e) => e.preventDefault()}
-              onMouseEnter={() => setActive(i)}
-              onClick={() => accept(command)}
-              className={`flex cursor-pointer items-baseline gap-3 rounded-md px-2.5 py-1.5 text-sm ${i === index ? "bg-accent/12 text-fg ring-1 ring-accent/40" : "text-fg"}`}
-            >
-              <span className="shrink-0 font-mono font-medium text-accent">/{command.name}</span>
-              {command.hint && <span className="shrink-0 font-mono text-xs text-muted">&lt;{command.hint}&gt;</span>}
-              <span className="min-w-0 truncate text-muted">{command.description}</span>
-            </li>
-          ))}
-          <li role="presentation" className="mt-1 border-t border-line px-2.5 pt-1.5 pb-0.5 text-[11px] text-muted">
+        <div className={`absolute z-20 flex flex-col rounded-lg border border-line bg-panel p-1 shadow-xl ${placements[placement]}`}>
+          <ul id={listId} role="listbox" aria-label="Agent commands" data-testid="command-list" className="min-h-0 overflow-y-auto">
+            {matches.map((command, i) => (
+              <li
+                key={command.name}
+                id={`${listId}-${i}`}
+                role="option"
+                aria-selected={i === index}
+                onMouseDown={(e) => e.preventDefault()}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => accept(command)}
+                className={`flex cursor-pointer items-baseline gap-3 rounded-md px-2.5 py-1.5 text-sm ${i === index ? "bg-accent/12 text-fg ring-1 ring-accent/40 ring-inset" : "text-fg"}`}
+              >
+                <span className="shrink-0 font-mono font-medium text-accent">/{command.name}</span>
+                {command.hint && <span className="shrink-0 font-mono text-xs text-muted">&lt;{command.hint}&gt;</span>}
+                <span className="min-w-0 truncate text-muted">{command.description}</span>
+              </li>
+            ))}
+          </ul>
+          <p aria-hidden className="mt-1 shrink-0 border-t border-line px-2.5 pt-1.5 pb-0.5 text-[11px] text-muted">
             <kbd className="font-sans">↑↓</kbd> to move · <kbd className="font-sans">Enter</kbd> or <kbd className="font-sans">Tab</kbd> to insert · <kbd className="font-sans">Esc</kbd> to close
-          </li>
-        </ul>
+          </p>
+        </div>
       )}
     </div>
   );
