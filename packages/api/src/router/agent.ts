@@ -38,10 +38,16 @@ export const agentRouter = {
 
   upsert: protectedProcedure.input(agentUpsertInput).mutation(async ({ ctx, input }) => {
     const { secretEnv, ...fields } = input;
-    return ctx.services.prisma.agent.upsert({
+    const prisma = ctx.services.prisma;
+    const before = await prisma.agent.findUnique({ where: { id: input.id }, select: { command: true, args: true, transport: true } });
+    // Another program answers now: what the old one reported (modes, commands) no longer holds.
+    const replaced =
+      before !== null &&
+      (before.command !== fields.command || before.transport !== fields.transport || JSON.stringify(before.args) !== JSON.stringify(fields.args));
+    return prisma.agent.upsert({
       where: { id: input.id },
       create: { ...fields, secretEnv: secretEnv ?? {}, builtin: false },
-      update: { ...fields, ...(secretEnv ? { secretEnv } : {}) },
+      update: { ...fields, ...(secretEnv ? { secretEnv } : {}), ...(replaced ? { capabilities: {}, version: null } : {}) },
       select: agentSelect,
     });
   }),
