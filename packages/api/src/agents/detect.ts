@@ -170,7 +170,9 @@ function runBounded(command: string, args: string[], env: Record<string, string>
     const out = { stdout: "", stderr: "" };
     let timedOut = false;
     let settled = false;
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32", windowsHide: true });
+    // A plain map on purpose: no NODE_ENV or anything else of this process (Next types NODE_ENV as required).
+    const childEnv = env as NodeJS.ProcessEnv;
+    const child = spawn(command, args, { env: childEnv, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32", windowsHide: true });
     const killGroup = () => {
       try {
         if (child.pid && process.platform !== "win32") process.kill(-child.pid, "SIGKILL");
