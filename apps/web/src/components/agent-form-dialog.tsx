@@ -142,7 +142,8 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
       </Field>
       <Field label="Arguments" hint="one per line" error={fieldErrors.args}>
         <textarea
-          className={`${inputClass} min-h-20 font-mono text-[13px] read-only:opacity-70`}
+          className={`${inputClass} min-h-20 overflow-x-auto font-mono text-[13px] whitespace-pre read-only:opacity-70`}
+          wrap="off"
           value={state.argsText}
           readOnly={builtin}
           onChange={(e) => set({ argsText: e.target.value })}
@@ -258,7 +259,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
         </p>
       )}
 
-      <div className="flex flex-wrap items-center justify-end gap-2 border-t border-line pt-4">
+      <div className="sticky -bottom-5 -mx-5 -mb-5 flex flex-wrap items-center justify-end gap-2 rounded-b-xl border-t border-line bg-panel px-5 py-4">
         {mode === "edit" && !builtin && agent && (
           <div className="mr-auto flex items-center gap-2">
             {confirmDelete ? (
@@ -300,7 +301,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
 
 function Field({ label, hint, error, children }: { label: string; hint?: string; error?: string | undefined; children: ReactNode }) {
   return (
-    <label className="grid gap-1 text-sm">
+    <label className="grid content-start gap-1 text-sm">
       <span className="font-medium">
         {label} {hint && <span className="font-normal text-muted">({hint})</span>}
       </span>

@@ -42,11 +42,13 @@ export function AgentsPage() {
     setEditing(agent);
     setFormOpen(true);
   };
-  const builtins = agents.data?.filter((a) => a.builtin) ?? [];
-  const custom = agents.data?.filter((a) => !a.builtin) ?? [];
+  // Installed agents first, then by name.
+  const sorted = [...(agents.data ?? [])].sort((a, b) => Number(b.available === true) - Number(a.available === true) || a.name.localeCompare(b.name));
+  const builtins = sorted.filter((a) => a.builtin);
+  const custom = sorted.filter((a) => !a.builtin);
 
   return (
-    <div className="mx-auto grid max-w-4xl gap-6">
+    <div className="mx-auto grid max-w-4xl grid-cols-1 gap-6">
       <div className="flex flex-wrap items-end gap-3">
         <div className="min-w-0 flex-1">
           <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
@@ -95,7 +97,7 @@ export function AgentsPage() {
 function AgentList(props: { title: string; agents: Agent[]; checking: string | null; onCheck: (id: string) => void; onEdit: (a: Agent) => void; empty: ReactNode }) {
   const available = props.agents.filter((a) => a.available).length;
   return (
-    <section className="grid gap-2" aria-label={`${props.title} agents`}>
+    <section className="grid min-w-0 grid-cols-1 gap-2" aria-label={`${props.title} agents`}>
       <h2 className="flex items-baseline gap-2 text-sm font-semibold">
         {props.title}
         {props.agents.length > 0 && (
@@ -107,7 +109,7 @@ function AgentList(props: { title: string; agents: Agent[]; checking: string | n
       {props.agents.length === 0 ? (
         props.empty
       ) : (
-        <ul className="grid gap-2">
+        <ul className="grid grid-cols-1 gap-2">
           {props.agents.map((a) => (
             <AgentRow key={a.id} agent={a} checking={props.checking === a.id || props.checking === "all"} onCheck={() => props.onCheck(a.id)} onEdit={() => props.onEdit(a)} />
           ))}
@@ -120,7 +122,7 @@ function AgentList(props: { title: string; agents: Agent[]; checking: string | n
 function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; checking: boolean; onCheck: () => void; onEdit: () => void }) {
   const envNames = Object.keys(a.env);
   return (
-    <li data-testid="agent-row" data-agent-id={a.id} className="rounded-lg border border-line bg-panel px-4 py-3">
+    <li data-testid="agent-row" data-agent-id={a.id} className="min-w-0 rounded-lg border border-line bg-panel px-4 py-3">
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
         <span className="font-medium">{a.name}</span>
         <span className="font-mono text-xs text-muted">{a.id}</span>
@@ -139,7 +141,7 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
         <span className="text-fg/80">{a.command}</span> {a.args.join(" ")}
       </div>
       {a.detectError && (
-        <div data-testid="agent-detect-error" className={`mt-1 text-xs ${a.available === false ? "text-rose-600 dark:text-rose-400" : "text-muted"}`}>
+        <div data-testid="agent-detect-error" className={`mt-1 text-xs ${a.available === false && !a.builtin ? "text-rose-600 dark:text-rose-400" : "text-muted"}`}>
           {a.detectError}
         </div>
       )}
