@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { makeRepo, mutate, query, shoot } from "./wharf";
@@ -33,7 +34,7 @@ test("the agents page lists the built-in presets with what was detected, and che
   const after = await query<{ detectedAt: string }>(request, "agent.get", { id: "gemini" });
   expect(new Date(after.detectedAt).getTime()).toBeGreaterThan(new Date(before.detectedAt).getTime());
   await expect(builtins.locator('[data-agent-id="acp-example"]').getByTestId("agent-status")).toHaveText("available · 1.9.0");
-  await shoot(page, "agents");
+  await shoot(page, "agents-detected");
 });
 
 test("a custom ACP agent added in the form runs a task end to end; its secret never leaves the server", async ({ page, request }) => {
@@ -127,6 +128,8 @@ test("a custom ACP agent added in the form runs a task end to end; its secret ne
   expect(seen.length).toBeGreaterThan(5);
   expect(seen.some((b) => b.includes("EXAMPLE_API_KEY"))).toBe(true);
   for (const body of seen) expect(body).not.toContain(secret);
+  // Nor does anything the web server or the runner logged.
+  expect(readFileSync(path.join(import.meta.dirname, "..", "logs", "stack.log"), "utf8")).not.toContain(secret);
 });
 
 /** Collects the body of every finished API response (not the live event streams) the page receives. */

@@ -117,13 +117,13 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
       <fieldset className="grid gap-1 text-sm" disabled={builtin}>
         <legend className="mb-1 font-medium">Transport</legend>
         <div role="radiogroup" className="inline-flex w-fit rounded-md ring-1 ring-line">
-          {(["acp", "pty"] as const).map((t) => (
+          {(state.transport === "native" ? (["acp", "pty", "native"] as const) : (["acp", "pty"] as const)).map((t) => (
             <label
               key={t}
               className={`cursor-pointer px-3 py-1.5 first:rounded-l-md last:rounded-r-md focus-within:ring-2 focus-within:ring-accent ${state.transport === t ? "bg-accent text-accent-fg" : "text-muted hover:text-fg"} ${builtin ? "cursor-not-allowed opacity-70" : ""}`}
             >
               <input type="radio" name="transport" value={t} checked={state.transport === t} onChange={() => set({ transport: t })} className="sr-only" />
-              {t === "acp" ? "ACP (stdio)" : "PTY (terminal)"}
+              {t === "acp" ? "ACP (stdio)" : t === "pty" ? "PTY (terminal)" : "Native"}
             </label>
           ))}
         </div>

@@ -31,6 +31,11 @@ describe("agent form", () => {
     });
   });
 
+  it("keeps a transport the form does not offer", () => {
+    expect(toUpsertInput(formFromAgent({ ...stored, transport: "native" }), "edit").transport).toBe("native");
+    expect(toUpsertInput(formFromAgent({ ...stored, transport: "pty" }), "edit").transport).toBe("pty");
+  });
+
   it("finds names set twice before asking the API", () => {
     const state = formFromAgent({ ...stored, secretEnvKeys: ["MODE"] });
     expect(localIssues(state)).toEqual({ "secretEnv.MODE": "MODE is set twice; keep one." });

@@ -3,7 +3,8 @@
  * and the API's validation issues turned back into messages per field.
  */
 
-export type Transport = "acp" | "pty";
+/** The form offers acp and pty; an agent set up as native (through the API) keeps its transport. */
+export type Transport = "acp" | "pty" | "native";
 export type EnvRow = { key: number; name: string; value: string };
 /** A secret variable: stored ones are known by name only; their value is never in the page. */
 export type SecretRow = { key: number; name: string; value: string; stored: boolean; action: "keep" | "replace" | "remove" };
@@ -39,7 +40,7 @@ export function formFromAgent(agent: AgentLike): AgentFormState {
   return {
     id: agent.id,
     name: agent.name,
-    transport: agent.transport === "pty" ? "pty" : "acp",
+    transport: agent.transport === "pty" || agent.transport === "native" ? agent.transport : "acp",
     command: agent.command,
     argsText: agent.args.join("\n"),
     env: Object.entries(agent.env).map(([name, value]) => ({ key: rowKey(), name, value })),
