@@ -116,6 +116,16 @@ describe("detectAgent", () => {
     });
   });
 
+  it("does not guess the version of an agent started through npx or from a relative script", async () => {
+    tool("npx", "echo 11.6.0");
+    await expect(detectAgent({ command: "npx", args: ["-y", "@scope/agent"] }, { baseEnv })).resolves.toEqual({
+      available: true,
+      version: null,
+      error: "Started through npx, which picks the agent's version when it starts.",
+    });
+    await expect(detectAgent({ command: process.execPath, args: ["scripts/agent.mjs"] }, { baseEnv })).resolves.toMatchObject({ available: true, version: null });
+  });
+
   it("reads the version of an npm-installed CLI from its package", async () => {
     const pkg = path.join(dir, "lib", "node_modules", "@scope", "cli");
     mkdirSync(path.join(pkg, "dist"), { recursive: true });

@@ -105,6 +105,8 @@ export function packageVersion(file: string): string | null {
   return null;
 }
 
+/** Commands that fetch and start a package: found means startable, the version is theirs to pick. */
+const packageRunners = new Set(["npx", "pnpx", "bunx", "uvx", "pipx"]);
 const isScript = (file: string) => /\.(?:m|c)?js$/.test(file);
 const isNode = (resolved: string) => resolved === process.execPath || /^node(?:\.exe)?$/.test(path.basename(resolved));
 
@@ -114,6 +116,7 @@ const isNode = (resolved: string) => resolved === process.execPath || /^node(?:\
  *
  * - The command must exist (on PATH or at its path) and be executable.
  * - `node <script>` agents: the script must exist; the version is that of its package.
+ * - `npx …` and the like: found is enough; which version runs is up to them.
  * - npm-installed CLIs (the command resolves to a .js file): the version is that of its package.
  * - Otherwise the version command runs with stdin closed, a scrubbed environment and a timeout.
  */
@@ -129,8 +132,15 @@ export async function detectAgent(input: DetectInput, opts: DetectOptions = {}):
       };
     }
 
+    const launcher = path.basename(resolved);
+    if (packageRunners.has(launcher)) {
+      return { available: true, version: null, error: `Started through ${launcher}, which picks the agent's version when it starts.` };
+    }
     const script = isNode(resolved) ? input.args.find((a) => !a.startsWith("-")) : undefined;
-    if (script && path.isAbsolute(script)) {
+    if (script && !path.isAbsolute(script)) {
+      return { available: true, version: null, error: `The script ${script} is relative to the task's worktree; it is checked when a task starts.` };
+    }
+    if (script) {
       try {
         accessSync(script, constants.R_OK);
       } catch {
