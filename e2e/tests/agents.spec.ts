@@ -62,7 +62,9 @@ test("a custom ACP agent added in the form runs a task end to end; its secret ne
   await expect(dialog.getByLabel("Value of EXAMPLE_API_KEY")).toHaveAttribute("type", "password");
   await dialog.getByRole("button", { name: "Add agent" }).click();
   await expect(dialog.getByText("Agent ids are lower-case letters, digits and dashes")).toBeVisible();
+  await shoot(page, "agent-form-error");
   await id.fill("example-over-acp");
+  await expect(dialog.getByText("Agent ids are lower-case letters, digits and dashes")).toBeHidden();
   await shoot(page, "agent-form");
   await dialog.getByLabel(/^Arguments/).press("Control+Enter");
   await expect(dialog).toBeHidden();

@@ -56,10 +56,16 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
   };
   const save = useMutation(trpc.agent.upsert.mutationOptions({ onSuccess: done }));
   const remove = useMutation(trpc.agent.delete.mutationOptions({ onSuccess: done }));
-  const fieldErrors = { ...issuesByField(save.error), ...local };
+  // A field's message goes away once the field is edited; the next save checks again.
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
+  const fieldErrors = Object.fromEntries(Object.entries({ ...issuesByField(save.error), ...local }).filter(([field]) => !edited.has(field.split(".")[0]!)));
   const zodFailed = Object.keys(issuesByField(save.error)).length > 0;
 
-  const set = (patch: Partial<AgentFormState>) => setState((s) => ({ ...s, ...patch }));
+  const set = (patch: Partial<AgentFormState>) => {
+    setState((s) => ({ ...s, ...patch }));
+    const fields = Object.keys(patch).map((k) => (k === "argsText" ? "args" : k === "secrets" ? "secretEnv" : k));
+    setEdited((e) => new Set([...e, ...fields]));
+  };
   const setSecret = (key: number, patch: Partial<SecretRow>) => set({ secrets: state.secrets.map((r) => (r.key === key ? { ...r, ...patch } : r)) });
 
   const submit = (event?: FormEvent) => {
@@ -67,6 +73,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
     if (save.isPending) return;
     const issues = localIssues(state);
     setLocal(issues);
+    setEdited(new Set());
     if (Object.keys(issues).length > 0) return;
     save.mutate(toUpsertInput(state, mode, builtin ? agent?.transport : undefined) as Parameters<typeof save.mutate>[0]);
   };
