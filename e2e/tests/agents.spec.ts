@@ -35,6 +35,10 @@ test("the agents page lists the built-in presets with what was detected, and che
   expect(new Date(after.detectedAt).getTime()).toBeGreaterThan(new Date(before.detectedAt).getTime());
   await expect(builtins.locator('[data-agent-id="acp-example"]').getByTestId("agent-status")).toHaveText("available · 1.9.0");
   await shoot(page, "agents-detected");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("button", { name: "+ Add agent" }).click();
+  await expect(page.getByRole("dialog", { name: "Add agent" })).toBeVisible();
+  await shoot(page, "agent-form-phone");
 });
 
 test("a custom ACP agent added in the form runs a task end to end; its secret never leaves the server", async ({ page, request }) => {
