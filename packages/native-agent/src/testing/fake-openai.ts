@@ -20,11 +20,14 @@ export type FakeReply =
   | { text?: string; toolCalls?: Array<{ name: string; args: unknown }>; finishReason?: string; pieces?: number; delayMs?: number }
   | { status: number; body: string }
   | { raw: string }
-  | { hang: true };
+  /** Streams `text` (if any), then neither finishes nor closes. */
+  | { hang: true; text?: string };
 
 export type FakeOpenAi = {
   baseUrl: string;
   requests: FakeRequest[];
+  /** Resolves once `count` responses in all were closed by the client before they ended. */
+  abortedResponses(count: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -64,9 +67,16 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeOpenAi(script: (request: FakeRequest, index: number) => FakeReply): Promise<FakeOpenAi> {
   const requests: FakeRequest[] = [];
   const open = new Set<ServerResponse>();
+  let aborted = 0;
+  const abortWaiters = new Set<() => void>();
   const server: Server = createServer((req, res) => {
     open.add(res);
-    res.on("close", () => open.delete(res));
+    res.on("close", () => {
+      open.delete(res);
+      if (res.writableEnded) return;
+      aborted++;
+      for (const wake of [...abortWaiters]) wake();
+    });
     void (async () => {
       if (req.method !== "POST" || !req.url?.endsWith("/v1/chat/completions")) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
@@ -75,7 +85,13 @@ export async function startFakeOpenAi(script: (request: FakeRequest, index: numb
       const request: FakeRequest = { authorization: req.headers.authorization, body: JSON.parse(await readBody(req)) as FakeRequest["body"] };
       requests.push(request);
       const reply = script(request, requests.length - 1);
-      if ("hang" in reply) return;
+      if ("hang" in reply) {
+        if (reply.text) {
+          res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+          for (const data of sseEvents({ text: reply.text }).slice(0, -2)) res.write(`data: ${data}\n\n`);
+        }
+        return;
+      }
       if ("status" in reply) {
         res.writeHead(reply.status, { "content-type": "application/json" }).end(reply.body);
         return;
@@ -99,6 +115,16 @@ export async function startFakeOpenAi(script: (request: FakeRequest, index: numb
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    abortedResponses: (count) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          if (aborted < count) return;
+          abortWaiters.delete(wake);
+          resolve();
+        };
+        abortWaiters.add(wake);
+        wake();
+      }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const res of open) res.destroy();
