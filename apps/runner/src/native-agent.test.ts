@@ -75,13 +75,14 @@ async function answerPermission(taskId: string, kind: "allow_once" | "allow_alwa
 
 /**
  * What a timeline looks like regardless of ids, wording and how text was chunked. The slash
- * commands an agent offers (`commands`) are about the agent, not the work, and are left out.
+ * commands an agent offers (`commands`) and token counts (`usage`) are about the agent, not the
+ * work, and are left out.
  */
 function shape(events: TaskEvent[]): string[] {
   const out: string[] = [];
   for (const e of events) {
     let s: string;
-    if (e.type === "commands") continue;
+    if (e.type === "commands" || e.type === "usage") continue;
     if (e.type === "message") s = `message:${e.role}`;
     else if (e.type === "tool_call") {
       const content = (e.content ?? []).map((c) => c.type).join("+");
@@ -150,6 +151,7 @@ describe("the native agent", () => {
     expect(tools[0]).toMatchObject({ title: "Read src/app.txt", kind: "read", status: "in_progress", locations: [{ path: path.join(task.worktreePath!, "src/app.txt") }] });
     expect(tools.find((t) => t.kind === "edit")).toMatchObject({ title: "Edit src/app.txt", status: "pending", content: [{ ...diff, path: path.join(task.worktreePath!, "src/app.txt") }] });
     expect(tools.at(-1)).toMatchObject({ status: "completed" });
+    expect(events.filter((e) => e.type === "usage")).toEqual([{ type: "usage", inputTokens: 300, outputTokens: 30, totalTokens: 330 }]);
 
     // The same work done by the scripted ACP agent gives the same timeline, event for event.
     const scripted = await stack.api.task.create({ projectId: (await stack.api.project.create({ path: makeRepo() })).id, agentId: "scripted", prompt: scriptedEquivalent });

@@ -11,7 +11,7 @@ import {
   type PromptResponse,
   type StopReason,
 } from "@agentclientprotocol/sdk";
-import { EndpointError, streamChat, type ChatMessage } from "./chat-stream.ts";
+import { EndpointError, streamChat, type ChatMessage, type ChatUsage } from "./chat-stream.ts";
 import type { Config } from "./config.ts";
 import { runTool } from "./run-tool.ts";
 import { cancelled, errorMessage, type ToolContext } from "./tool-context.ts";
@@ -82,8 +82,12 @@ export function createAgentApp(config: Config): AgentApp {
       const abort = (): void => running.abort();
       signal.addEventListener("abort", abort, { once: true });
       session.running = running;
+      const usage: ChatUsage = { inputTokens: 0, outputTokens: 0 };
       try {
-        return { stopReason: await runTurn(config, capabilities, client, session, promptText(params.prompt), running.signal) };
+        const stopReason = await runTurn(config, capabilities, client, session, promptText(params.prompt), running.signal, usage);
+        // `usage` is not in the stable PromptResponse type yet; clients that know it (Wharf does) read it.
+        const counted = usage.inputTokens + usage.outputTokens > 0;
+        return { stopReason, ...(counted && { usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens } }) } as PromptResponse;
       } catch (error) {
         if (error instanceof EndpointError) throw new RequestError(-32603, error.message);
         throw error;
@@ -104,6 +108,7 @@ async function runTurn(
   session: Session,
   text: string,
   signal: AbortSignal,
+  usage: ChatUsage,
 ): Promise<StopReason> {
   const say = (sessionUpdate: "agent_message_chunk" | "agent_thought_chunk", value: string) =>
     client.notify(methods.client.session.update, { sessionId: session.id, update: { sessionUpdate, content: { type: "text", text: value } } });
@@ -123,6 +128,10 @@ async function runTurn(
     } catch (error) {
       if (signal.aborted) return "cancelled";
       throw error;
+    }
+    if (answer.usage) {
+      usage.inputTokens += answer.usage.inputTokens;
+      usage.outputTokens += answer.usage.outputTokens;
     }
     session.messages.push({
       role: "assistant",

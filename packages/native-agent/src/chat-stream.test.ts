@@ -43,9 +43,9 @@ describe("streamChat", () => {
     const { result, texts } = await chat(config(server.baseUrl));
     expect(texts).toHaveLength(4);
     expect(texts.join("")).toBe("Hello there, friend.");
-    expect(result).toEqual({ content: "Hello there, friend.", toolCalls: [], finishReason: "stop" });
+    expect(result).toEqual({ content: "Hello there, friend.", toolCalls: [], finishReason: "stop", usage: { inputTokens: 100, outputTokens: 10 } });
     expect(server.requests[0]!.authorization).toBe("Bearer sk-secret-key");
-    expect(server.requests[0]!.body).toMatchObject({ model: "fake-model", stream: true, messages: [{ role: "user", content: "hi" }] });
+    expect(server.requests[0]!.body).toMatchObject({ model: "fake-model", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] });
   });
 
   it("accumulates tool calls by index from argument pieces", async () => {

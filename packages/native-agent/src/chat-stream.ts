@@ -15,10 +15,14 @@ export type ChatMessage =
   | { role: "tool"; tool_call_id: string; content: string };
 export type ChatTool = { type: "function"; function: { name: string; description: string; parameters: object } };
 
+export type ChatUsage = { inputTokens: number; outputTokens: number };
+
 export type ChatResult = {
   content: string;
   toolCalls: ChatToolCall[];
   finishReason: string | null;
+  /** When the server reports it (`stream_options.include_usage`). */
+  usage?: ChatUsage;
 };
 
 export type ChatRequest = {
@@ -65,12 +69,16 @@ const choiceSchema = z.object({
     .nullish(),
   finish_reason: z.string().nullish(),
 });
+const usageSchema = z.object({ prompt_tokens: z.number().nonnegative(), completion_tokens: z.number().nonnegative() });
 const chunkSchema = z.object({
   choices: z.array(choiceSchema).nullish(),
+  // Servers that count differently send other shapes; usage is then simply unknown.
+  usage: usageSchema.nullish().catch(null),
   error: z.unknown().optional(),
 });
 /** A server that ignored `stream: true` answers with one whole completion. */
 const completionSchema = z.object({
+  usage: usageSchema.nullish().catch(null),
   choices: z
     .array(
       z.object({
@@ -163,7 +171,7 @@ export async function streamChat(request: ChatRequest): Promise<ChatResult> {
           accept: "text/event-stream, application/json",
           ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
         },
-        body: JSON.stringify({ model: config.model, messages: request.messages, tools: request.tools, tool_choice: "auto", stream: true }),
+        body: JSON.stringify({ model: config.model, messages: request.messages, tools: request.tools, tool_choice: "auto", stream: true, stream_options: { include_usage: true } }),
         signal: both,
       });
     } catch (error) {
@@ -200,6 +208,7 @@ async function readStream(url: string, body: ReadableStream<Uint8Array>, request
   let kept = 0;
   let bytes = 0;
   let finishReason: string | null = null;
+  let usage: ChatUsage | undefined;
   let done = false;
 
   const handle = async (data: string): Promise<void> => {
@@ -216,6 +225,7 @@ async function readStream(url: string, body: ReadableStream<Uint8Array>, request
     const chunk = chunkSchema.safeParse(json);
     if (!chunk.success) throw new EndpointError(url, `sent a stream event that is not a chat completion chunk: ${excerpt(data, 200)}`);
     if (chunk.data.error !== undefined) throw new EndpointError(url, `reported an error mid-answer: ${excerpt(errorText(chunk.data.error))}`);
+    if (chunk.data.usage) usage = { inputTokens: chunk.data.usage.prompt_tokens, outputTokens: chunk.data.usage.completion_tokens };
     for (const choice of chunk.data.choices ?? []) {
       const delta = choice.delta;
       if (choice.finish_reason) finishReason = choice.finish_reason;
@@ -253,7 +263,7 @@ async function readStream(url: string, body: ReadableStream<Uint8Array>, request
   } finally {
     await release(reader);
   }
-  return { content, toolCalls: calls.calls(), finishReason };
+  return { content, toolCalls: calls.calls(), finishReason, ...(usage && { usage }) };
 }
 
 async function wholeCompletion(url: string, text: string, request: ChatRequest): Promise<ChatResult> {
@@ -270,7 +280,13 @@ async function wholeCompletion(url: string, text: string, request: ChatRequest):
   if (content) await request.onText(content);
   const calls = new ToolCallParts();
   for (const [i, call] of (choice.message.tool_calls ?? []).entries()) calls.add(call, i, url);
-  return { content, toolCalls: calls.calls(), finishReason: choice.finish_reason ?? null };
+  const usage = parsed.data.usage;
+  return {
+    content,
+    toolCalls: calls.calls(),
+    finishReason: choice.finish_reason ?? null,
+    ...(usage && { usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } }),
+  };
 }
 
 /** The body as text, refusing more than `max` bytes. */

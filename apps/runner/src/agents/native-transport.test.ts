@@ -117,6 +117,8 @@ describe("the native transport", () => {
     expect(server.requests).toHaveLength(2);
     const text = hooks.events.flatMap((e) => (e.type === "message" && e.role === "agent" ? [e.text] : [])).join("");
     expect(text).toContain("Stopped after 2 model requests (WHARF_NATIVE_MAX_ROUNDS)");
+    // Token counts the endpoint reported, summed over the turn's requests.
+    expect(hooks.events.filter((e) => e.type === "usage")).toEqual([{ type: "usage", inputTokens: 200, outputTokens: 20, totalTokens: 220 }]);
   });
 
   it("fails the prompt with the endpoint's HTTP error", async () => {

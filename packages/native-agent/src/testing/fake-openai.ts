@@ -54,6 +54,8 @@ export function sseEvents(reply: { text?: string; toolCalls?: Array<{ name: stri
     for (const piece of split(args, pieces)) events.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   }
   events.push(chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? "tool_calls" : "stop")));
+  // As OpenAI does with stream_options.include_usage: a last chunk with no choices.
+  events.push(JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model: "fake", choices: [], usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 } }));
   events.push("[DONE]");
   return events;
 }
@@ -88,7 +90,7 @@ export async function startFakeOpenAi(script: (request: FakeRequest, index: numb
       if ("hang" in reply) {
         if (reply.text) {
           res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-          for (const data of sseEvents({ text: reply.text }).slice(0, -2)) res.write(`data: ${data}\n\n`);
+          for (const data of sseEvents({ text: reply.text }).slice(0, -3)) res.write(`data: ${data}\n\n`);
         }
         return;
       }
