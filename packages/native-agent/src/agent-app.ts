@@ -18,6 +18,8 @@ import { cancelled, errorMessage, type ToolContext } from "./tool-context.ts";
 import { chatTools, systemPrompt } from "./tools.ts";
 
 export const agentName = "wharf-native-agent";
+/** The conversation kept per session (the endpoint's context window is usually far smaller). */
+export const maxConversationChars = 8 * 1024 * 1024;
 export const agentVersion = "0.1.0";
 
 type Session = {
@@ -101,6 +103,15 @@ export function createAgentApp(config: Config): AgentApp {
     });
 }
 
+function conversationChars(messages: ChatMessage[]): number {
+  let total = 0;
+  for (const m of messages) {
+    total += m.content?.length ?? 0;
+    if (m.role === "assistant") for (const call of m.tool_calls ?? []) total += call.function.arguments.length + call.function.name.length;
+  }
+  return total;
+}
+
 async function runTurn(
   config: Config,
   capabilities: ClientCapabilities,
@@ -115,6 +126,13 @@ async function runTurn(
   session.messages.push({ role: "user", content: text });
 
   for (let round = 0; round < config.maxRounds; round++) {
+    const size = conversationChars(session.messages);
+    if (size > maxConversationChars) {
+      throw new RequestError(
+        -32603,
+        `The conversation holds ${size} characters, more than the native agent keeps (${maxConversationChars}); start a new task to continue.`,
+      );
+    }
     let answer;
     try {
       answer = await streamChat({

@@ -41,6 +41,8 @@ export const limits = {
   keptChars: 2 * 1024 * 1024,
   toolCallsPerResponse: 64,
   errorBodyChars: 500,
+  /** One answer, however steadily it trickles in. */
+  requestMs: 30 * 60_000,
 };
 
 export class EndpointError extends Error {
@@ -152,8 +154,12 @@ export async function streamChat(request: ChatRequest): Promise<ChatResult> {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => idle.abort(), config.idleTimeoutMs);
   };
-  const both = AbortSignal.any([signal, idle.signal]);
+  const overall = AbortSignal.timeout(limits.requestMs);
+  const both = AbortSignal.any([signal, idle.signal, overall]);
   const failed = (what: string, cause?: unknown) => {
+    if (overall.aborted && !signal.aborted) {
+      return new EndpointError(url, `took more than ${limits.requestMs / 60_000} minutes to answer; it was stopped.`);
+    }
     if (idle.signal.aborted && !signal.aborted) {
       return new EndpointError(url, `sent nothing for ${Math.round(config.idleTimeoutMs / 1000)} s; check that the server is running and not overloaded.`);
     }
