@@ -9,6 +9,7 @@ import {
   type ClientCapabilities,
   type ContentBlock,
   type PromptResponse,
+  type SessionConfigOption,
   type StopReason,
 } from "@agentclientprotocol/sdk";
 import { EndpointError, streamChat, type ChatMessage, type ChatUsage } from "./chat-stream.ts";
@@ -29,6 +30,7 @@ type Session = {
   messages: ChatMessage[];
   running: AbortController | undefined;
   toolCalls: number;
+  model: string;
 };
 
 function promptText(blocks: ContentBlock[]): string {
@@ -74,8 +76,27 @@ export function createAgentApp(config: Config): AgentApp {
     })
     .onRequest(methods.agent.session.new, ({ params }) => {
       const id = `native_${randomUUID()}`;
-      sessions.set(id, { id, cwd: params.cwd, messages: [{ role: "system", content: systemPrompt(params.cwd) }], running: undefined, toolCalls: 0 });
-      return { sessionId: id };
+      const session: Session = {
+        id,
+        cwd: params.cwd,
+        messages: [{ role: "system", content: systemPrompt(params.cwd) }],
+        running: undefined,
+        toolCalls: 0,
+        model: config.model,
+      };
+      sessions.set(id, session);
+      return { sessionId: id, configOptions: modelOptions(config, session) };
+    })
+    .onRequest(methods.agent.session.setConfigOption, ({ params }) => {
+      const session = sessionOf(params.sessionId);
+      if (params.configId !== "model" || typeof params.value !== "string" || !config.models.includes(params.value)) {
+        throw RequestError.invalidParams(
+          { configId: params.configId, value: params.value },
+          `the native agent offers only the option "model" with the values ${config.models.join(", ")} (WHARF_NATIVE_MODEL)`,
+        );
+      }
+      session.model = params.value;
+      return { configOptions: modelOptions(config, session) };
     })
     .onRequest(methods.agent.session.prompt, async ({ params, client, signal }): Promise<PromptResponse> => {
       const session = sessionOf(params.sessionId);
@@ -101,6 +122,20 @@ export function createAgentApp(config: Config): AgentApp {
     .onNotification(methods.agent.session.cancel, ({ params }) => {
       sessions.get(params.sessionId)?.running?.abort();
     });
+}
+
+/** The models of WHARF_NATIVE_MODEL, as the session's "model" option. */
+function modelOptions(config: Config, session: Session): SessionConfigOption[] {
+  return [
+    {
+      id: "model",
+      name: "Model",
+      category: "model",
+      type: "select",
+      currentValue: session.model,
+      options: config.models.map((m) => ({ value: m, name: m })),
+    },
+  ];
 }
 
 function conversationChars(messages: ChatMessage[]): number {
@@ -136,7 +171,7 @@ async function runTurn(
     let answer;
     try {
       answer = await streamChat({
-        config,
+        config: { ...config, model: session.model },
         messages: session.messages,
         tools: chatTools,
         signal,

@@ -17,6 +17,7 @@ async function serve(reply: FakeReply): Promise<FakeOpenAi> {
 const config = (baseUrl: string, extra: Partial<Config> = {}): Config => ({
   baseUrl,
   model: "fake-model",
+  models: ["fake-model"],
   apiKey: "sk-secret-key",
   maxRounds: 5,
   idleTimeoutMs: 5000,

@@ -15,7 +15,10 @@ export const configVars = {
 export type Config = {
   /** Without a trailing slash, e.g. `http://127.0.0.1:11434/v1`. */
   baseUrl: string;
+  /** The default model: the first of `models`. */
   model: string;
+  /** `WHARF_NATIVE_MODEL` may list several, separated by commas; a session can switch among them. */
+  models: string[];
   apiKey: string | undefined;
   /** Model requests per prompt; the turn ends with `max_turn_requests` after that many. */
   maxRounds: number;
@@ -48,9 +51,9 @@ const envSchema = z.object({
   [configVars.baseUrl]: z.string({ error: "is not set; set it to the OpenAI-compatible API's base URL, e.g. http://127.0.0.1:11434/v1" }).trim().pipe(httpUrl),
   [configVars.model]: z
     .string({ error: "is not set; set it to the model name the endpoint serves" })
-    .trim()
-    .min(1, "is empty; set it to the model name the endpoint serves")
-    .max(500),
+    .max(5000)
+    .transform((list) => [...new Set(list.split(",").map((m) => m.trim()).filter((m) => m !== ""))])
+    .pipe(z.array(z.string().max(500, "names a model longer than 500 characters")).min(1, "is empty; set it to the model name the endpoint serves")),
   [configVars.apiKey]: z
     .string()
     .optional()
@@ -68,7 +71,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = parsed.data;
   return {
     baseUrl: data[configVars.baseUrl],
-    model: data[configVars.model],
+    model: data[configVars.model][0]!,
+    models: data[configVars.model],
     apiKey: data[configVars.apiKey],
     maxRounds: data[configVars.maxRounds],
     idleTimeoutMs: data[configVars.idleTimeoutMs],

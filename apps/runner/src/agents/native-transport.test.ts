@@ -24,7 +24,7 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function start(script: (request: FakeRequest) => FakeReply, extraEnv: Record<string, string> = {}) {
+async function start(script: (request: FakeRequest) => FakeReply, extraEnv: Record<string, string> = {}, model?: string) {
   const server = await startFakeOpenAi(script);
   servers.push(server);
   const cwd = await mkdtemp(path.join(base, "wt-"));
@@ -35,6 +35,7 @@ async function start(script: (request: FakeRequest) => FakeReply, extraEnv: Reco
     cwd,
     env: agentEnv(process.env, { WHARF_NATIVE_BASE_URL: server.baseUrl, WHARF_NATIVE_MODEL: "fake", ...extraEnv }),
     hooks,
+    ...(model && { model }),
   });
   sessions.push(session);
   return { server, hooks, session, cwd };
@@ -59,6 +60,13 @@ describe("the native transport", () => {
   it("reports its model as its name and offers no session loading", async () => {
     const { session } = await start(() => ({ text: "hi" }));
     expect(session.info).toMatchObject({ name: "Native agent (fake)", loadSession: false });
+  });
+
+  it("offers the models of WHARF_NATIVE_MODEL and uses the one a task asks for", async () => {
+    const { server, session } = await start(() => ({ text: "hi" }), { WHARF_NATIVE_MODEL: "small-coder, large-coder" }, "large-coder");
+    expect(session.info).toMatchObject({ models: [{ id: "small-coder" }, { id: "large-coder" }], currentModel: "large-coder" });
+    await session.prompt("hello");
+    expect(server.requests.map((r) => r.body.model)).toEqual(["large-coder"]);
   });
 
   it("cancel aborts the request to the endpoint, and the session can be prompted again", async () => {

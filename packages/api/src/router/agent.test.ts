@@ -47,6 +47,7 @@ describe("agent.upsert for native agents", () => {
       [{ WHARF_NATIVE_BASE_URL: "file:///etc/passwd", WHARF_NATIVE_MODEL: "m" }, /http\(s\) base URL/],
       [{ WHARF_NATIVE_BASE_URL: "http://user:pw@127.0.0.1/v1", WHARF_NATIVE_MODEL: "m" }, /must not carry credentials/],
       [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: " " }, /needs WHARF_NATIVE_MODEL/],
+      [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: " , " }, /needs WHARF_NATIVE_MODEL/],
       [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: "m", WHARF_NATIVE_API_KEY: "sk" }, /WHARF_NATIVE_API_KEY is a secret: move it/],
     ];
     for (const [env, message] of cases) {

@@ -49,11 +49,11 @@ function checkNativeAgent(input: { env: Record<string, string>; secretEnv?: Reco
       message: `${nativeVars.baseUrl} must not carry credentials (it is shown to everyone); put the API key in the secret variable ${nativeVars.apiKey}.`,
     });
   }
-  if (!input.env[nativeVars.model]?.trim()) {
+  if (!(input.env[nativeVars.model] ?? "").split(",").some((m) => m.trim() !== "")) {
     ctx.addIssue({
       code: "custom",
       path: ["env", nativeVars.model],
-      message: `A native agent needs ${nativeVars.model} in its environment: the name of the model the endpoint serves (e.g. qwen2.5-coder:7b).`,
+      message: `A native agent needs ${nativeVars.model} in its environment: the name of the model the endpoint serves (e.g. qwen2.5-coder:7b), or several separated by commas.`,
     });
   }
   if (nativeVars.apiKey in input.env) {
