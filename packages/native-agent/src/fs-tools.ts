@@ -20,6 +20,8 @@ import {
 /** read_file, write_file and edit_file, through the client's `fs/*` (which confines them to the worktree). */
 
 const defaultReadLines = 2000;
+/** Whole files the agent edits (they travel in the diff shown to the user, twice). */
+const maxEditChars = 1024 * 1024;
 const readResponseSchema = z.object({ content: z.string() });
 
 async function readText(ctx: ToolContext, abs: string, line?: number, limit?: number): Promise<string | typeof cancelled> {
@@ -110,6 +112,9 @@ export async function writeFile(ctx: ToolContext, args: ToolArgs<"write_file">):
     return { text: `Error: could not read ${target.rel} before writing it: ${errorMessage(error)}` };
   }
   if (old === cancelled) return cancelled;
+  if (old !== null && old.length > maxEditChars) {
+    return { text: `Error: ${target.rel} has ${old.length} characters, more than the ${maxEditChars} write_file replaces; nothing was written.` };
+  }
   return writeWithPermission(ctx, target, old, args.content, `Write ${target.rel}`);
 }
 
@@ -134,6 +139,7 @@ export async function editFile(ctx: ToolContext, args: ToolArgs<"edit_file">): P
   }
   if (old === cancelled) return cancelled;
   if (old === null) return refuse(`${target.rel} does not exist or is empty; use write_file to create it`);
+  if (old.length > maxEditChars) return refuse(`${target.rel} has ${old.length} characters, more than the ${maxEditChars} edit_file handles`);
   const count = occurrences(old, args.old_string);
   if (count === 0) return refuse(`old_string was not found in ${target.rel}; read the file again and copy the text exactly`);
   if (count > 1 && args.replace_all !== true) {

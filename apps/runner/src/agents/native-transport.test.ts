@@ -106,17 +106,28 @@ describe("the native transport", () => {
     expect(inside).toBe("inside\n");
   });
 
-  it("tells the model about unknown tools and bad arguments, and goes on", async () => {
-    const { server, hooks, session } = await start((request) =>
+  it("tells the model about unknown tools, bad arguments and edits it cannot make, and goes on", async () => {
+    const { server, hooks, session, cwd } = await start((request) =>
       lastMessage(request).role === "user"
-        ? { toolCalls: [{ name: "delete_everything", args: {} }, { name: "edit_file", args: { path: "notes.txt" } }] }
+        ? {
+            toolCalls: [
+              { name: "delete_everything", args: {} },
+              { name: "edit_file", args: { path: "notes.txt" } },
+              { name: "edit_file", args: { path: "notes.txt", old_string: "outside", new_string: "x" } },
+              { name: "edit_file", args: { path: "big.txt", old_string: "a", new_string: "b" } },
+            ],
+          }
         : { text: "sorry" },
     );
+    await writeFile(path.join(cwd, "big.txt"), "a".repeat(1024 * 1024 + 1));
     await expect(session.prompt("go")).resolves.toEqual({ stopReason: "end_turn" });
-    const [unknown, invalid] = toolResults(server.requests.at(-1)!);
+    const [unknown, invalid, missing, big] = toolResults(server.requests.at(-1)!);
     expect(unknown).toMatch(/there is no tool named "delete_everything"; the tools are read_file, list_files/);
     expect(invalid).toMatch(/invalid arguments for edit_file: old_string: .*new_string/);
-    expect(hooks.events.filter((e) => e.type === "tool_call").map((e) => e.type === "tool_call" && e.status)).toEqual(["failed", "failed"]);
+    expect(missing).toMatch(/old_string was not found in notes.txt; read the file again/);
+    expect(big).toMatch(/big.txt has 1048577 characters, more than the 1048576 edit_file handles; nothing was changed/);
+    expect(hooks.asks).toHaveLength(0);
+    expect(hooks.events.filter((e) => e.type === "tool_call").map((e) => e.type === "tool_call" && e.status)).toEqual(["failed", "failed", "failed", "failed"]);
   });
 
   it("stops after WHARF_NATIVE_MAX_ROUNDS model requests", async () => {
