@@ -67,6 +67,23 @@ describe("streamChat", () => {
     expect(result.toolCalls.every((c) => c.id.startsWith("call_"))).toBe(true);
   });
 
+  it("follows tool calls by id when the server sends no index", async () => {
+    const event = (toolCalls: object[]) => `data: ${JSON.stringify({ choices: [{ delta: { tool_calls: toolCalls } }] })}\n\n`;
+    const server = await serve({
+      raw: [
+        event([{ id: "a", function: { name: "read_file", arguments: '{"path":' } }]),
+        event([{ function: { arguments: '"x"}' } }]),
+        event([{ id: "b", function: { name: "list_files", arguments: "{}" } }]),
+        "data: [DONE]\n\n",
+      ].join(""),
+    });
+    const { result } = await chat(config(server.baseUrl));
+    expect(result.toolCalls).toEqual([
+      { id: "a", type: "function", function: { name: "read_file", arguments: '{"path":"x"}' } },
+      { id: "b", type: "function", function: { name: "list_files", arguments: "{}" } },
+    ]);
+  });
+
   it("sends no authorization header without a key", async () => {
     const server = await serve({ text: "ok" });
     await chat(config(server.baseUrl, { apiKey: undefined }));

@@ -114,12 +114,17 @@ function connectFailure(error: unknown): string {
   return typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-/** Accumulates deltas into whole tool calls, by index. */
+/**
+ * Accumulates deltas into whole tool calls, by `index`. A server that leaves `index` out is
+ * followed by id instead: a new id starts a new call, a piece without one continues the last.
+ */
 class ToolCallParts {
   private readonly parts = new Map<number, { id: string; name: string; arguments: string }>();
+  private last: number | undefined;
 
-  add(delta: z.infer<typeof toolCallDeltaSchema>, fallbackIndex: number, url: string): void {
-    const index = delta.index ?? fallbackIndex;
+  /** `position`: the call's place in a whole (non-streamed) message, where each entry is a call. */
+  add(delta: z.infer<typeof toolCallDeltaSchema>, url: string, position?: number): void {
+    const index = delta.index ?? position ?? this.inferIndex(delta.id ?? undefined);
     let part = this.parts.get(index);
     if (!part) {
       if (this.parts.size >= limits.toolCallsPerResponse) {
@@ -128,9 +133,17 @@ class ToolCallParts {
       part = { id: "", name: "", arguments: "" };
       this.parts.set(index, part);
     }
+    this.last = index;
     if (delta.id) part.id = delta.id;
     if (delta.function?.name) part.name += delta.function.name;
     if (delta.function?.arguments) part.arguments += delta.function.arguments;
+  }
+
+  private inferIndex(id: string | undefined): number {
+    const next = this.parts.size === 0 ? 0 : Math.max(...this.parts.keys()) + 1;
+    if (id === undefined) return this.last ?? next;
+    for (const [index, part] of this.parts) if (part.id === id) return index;
+    return next;
   }
 
   calls(): ChatToolCall[] {
@@ -244,10 +257,10 @@ async function readStream(url: string, body: ReadableStream<Uint8Array>, request
         content += delta.content;
         await request.onText(delta.content);
       }
-      for (const [i, call] of (delta.tool_calls ?? []).entries()) {
+      for (const call of delta.tool_calls ?? []) {
         kept += (call.function?.arguments?.length ?? 0) + (call.function?.name?.length ?? 0);
         if (kept > limits.keptChars) throw new EndpointError(url, `sent tool calls longer than ${limits.keptChars} characters.`);
-        calls.add(call, i, url);
+        calls.add(call, url);
       }
     }
   };
@@ -285,7 +298,7 @@ async function wholeCompletion(url: string, text: string, request: ChatRequest):
   const content = choice.message.content ?? "";
   if (content) await request.onText(content);
   const calls = new ToolCallParts();
-  for (const [i, call] of (choice.message.tool_calls ?? []).entries()) calls.add(call, i, url);
+  for (const [i, call] of (choice.message.tool_calls ?? []).entries()) calls.add(call, url, i);
   const usage = parsed.data.usage;
   return {
     content,
