@@ -52,11 +52,11 @@ function promptText(blocks: ContentBlock[]): string {
  * answers without tools or `maxRounds` requests were made.
  */
 export function createAgentApp(config: Config): AgentApp {
-  const sessions = new Map<string, Session>();
+  const byId = new Map<string, Session>();
   let capabilities: ClientCapabilities = {};
 
   const sessionOf = (sessionId: string): Session => {
-    const session = sessions.get(sessionId);
+    const session = byId.get(sessionId);
     if (!session) throw RequestError.sessionNotFound(sessionId);
     return session;
   };
@@ -84,7 +84,7 @@ export function createAgentApp(config: Config): AgentApp {
         toolCalls: 0,
         model: config.model,
       };
-      sessions.set(id, session);
+      byId.set(id, session);
       return { sessionId: id, configOptions: modelOptions(config, session) };
     })
     .onRequest(methods.agent.session.setConfigOption, ({ params }) => {
@@ -120,7 +120,7 @@ export function createAgentApp(config: Config): AgentApp {
       }
     })
     .onNotification(methods.agent.session.cancel, ({ params }) => {
-      sessions.get(params.sessionId)?.running?.abort();
+      byId.get(params.sessionId)?.running?.abort();
     });
 }
 

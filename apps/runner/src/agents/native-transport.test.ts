@@ -12,12 +12,12 @@ import { AgentError, type AgentSession } from "./transport";
 
 let base: string;
 const servers: FakeOpenAi[] = [];
-const sessions: AgentSession[] = [];
+const started: AgentSession[] = [];
 beforeAll(async () => {
   base = await mkdtemp(path.join(tmpdir(), "wharf-native-"));
 });
 afterEach(async () => {
-  for (const s of sessions.splice(0)) await s.close(1000);
+  for (const s of started.splice(0)) await s.close(1000);
   for (const s of servers.splice(0)) await s.close();
 });
 afterAll(async () => {
@@ -37,7 +37,7 @@ async function start(script: (request: FakeRequest) => FakeReply, extraEnv: Reco
     hooks,
     ...(model && { model }),
   });
-  sessions.push(session);
+  started.push(session);
   return { server, hooks, session, cwd };
 }
 
