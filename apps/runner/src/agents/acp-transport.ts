@@ -197,7 +197,7 @@ async function start(opts: StartOptions): Promise<AgentSession> {
     throw new AgentError({ agentName, stage: "spawn", what: `cannot start: its working directory ${opts.cwd} does not exist` });
   }
   const proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
-  const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.env);
+  const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.terminalEnv ?? opts.env);
   session.connection = buildClient({
     root: opts.cwd,
     terminals: session.terminals,

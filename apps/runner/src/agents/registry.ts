@@ -1,9 +1,11 @@
 import { acpTransport } from "./acp-transport";
+import { nativeTransport } from "./native-transport";
 import type { AgentSpec, AgentTransport } from "./transport";
 
 /** Transport id → implementation. PTY and native transports join here when they exist. */
 export const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
   acp: acpTransport,
+  native: nativeTransport,
 };
 
 export class UnsupportedTransportError extends Error {

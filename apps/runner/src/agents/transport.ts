@@ -39,6 +39,8 @@ export interface StartOptions {
   cwd: string;
   /** Already scrubbed: see agent-env.ts. */
   env: Record<string, string>;
+  /** What `terminal/*` commands get instead of `env` (default `env`), e.g. without the agent's own API key. */
+  terminalEnv?: Record<string, string>;
   hooks: SessionHooks;
   resumeSessionId?: string;
   mode?: string;

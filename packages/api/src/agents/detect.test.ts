@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectAgent, detectionEnv, parseVersion } from "./detect";
+import { detectAgent, detectionEnv, detectNativeEndpoint, parseVersion } from "./detect";
+import http from "node:http";
 import { detectPreset } from "./sync";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-detect-"));
@@ -149,5 +150,28 @@ describe("detectPreset", () => {
     const missing = await detectPreset({ ...preset, launch: [{ command: "gone-acp", args: [] }, { command: "gone-too-acp", args: [] }] }, { baseEnv });
     expect(missing.launch.command).toBe("gone-acp");
     expect(missing.detection).toEqual({ available: false, version: null, error: "gone-acp was not found on PATH. Also looked for gone-too-acp. Install: npm i -g p" });
+  });
+});
+
+describe("native agents", () => {
+  it("are available when their endpoint answers, and say why not when it does not", async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? "no-auth"}`);
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const up = await detectNativeEndpoint({ WHARF_NATIVE_BASE_URL: `http://127.0.0.1:${port}/v1/` });
+      expect(up).toEqual({ available: true, version: null, error: null });
+      expect(seen).toEqual(["GET /v1/models no-auth"]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const down = await detectNativeEndpoint({ WHARF_NATIVE_BASE_URL: `http://127.0.0.1:${port}/v1` });
+    expect(down.available).toBe(false);
+    expect(down.error).toContain(`http://127.0.0.1:${port}/v1/models could not be reached`);
+    expect((await detectNativeEndpoint({})).error).toContain("WHARF_NATIVE_BASE_URL is not set");
   });
 });

@@ -212,3 +212,24 @@ function runBounded(command: string, args: string[], env: Record<string, string>
     child.on("close", (code) => finish(code, null));
   });
 }
+
+/**
+ * A native agent runs Wharf's own agent, so "installed" means its endpoint answers: GET
+ * `<base>/models` within the timeout. Any HTTP answer counts (a 401 says the endpoint is there
+ * and wants the key, which detection never sends). Never throws.
+ */
+export async function detectNativeEndpoint(env: Record<string, string>, opts: DetectOptions = {}): Promise<Detection> {
+  const base = env.WHARF_NATIVE_BASE_URL?.trim();
+  if (!base) return { available: false, version: null, error: "WHARF_NATIVE_BASE_URL is not set: give the base URL of an OpenAI-compatible API." };
+  const timeoutMs = opts.timeoutMs ?? 2500;
+  const url = `${base.replace(/\/+$/, "")}/models`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status >= 500) return { available: false, version: null, error: `The endpoint ${url} answered HTTP ${response.status}.` };
+    return { available: true, version: null, error: null };
+  } catch (error) {
+    const why = error instanceof Error && error.name === "TimeoutError" ? `did not answer within ${timeoutMs / 1000} s` : `could not be reached (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message})`;
+    return { available: false, version: null, error: `The endpoint ${url} ${why}. Start the model server, or fix WHARF_NATIVE_BASE_URL.` };
+  }
+}

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { z } from "zod";
-import { detectAgent, type DetectOptions, type Detection, type Launch } from "./detect";
+import { detectAgent, detectNativeEndpoint, type DetectOptions, type Detection, type Launch } from "./detect";
 import { knownAgentPresets, type AgentPreset } from "./presets";
 
 /** A built-in agent as a runner registers it: a known preset, or one that ships with Wharf. */
@@ -46,6 +46,7 @@ export async function syncBuiltinAgents(pool: pg.Pool, presets: BuiltinAgent[], 
 const agentRow = z.object({
   id: z.string(),
   builtin: z.boolean(),
+  transport: z.string(),
   command: z.string(),
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()).catch({}),
@@ -57,14 +58,16 @@ const agentRow = z.object({
  * Returns the ids it detected.
  */
 export async function redetectAgents(pool: pg.Pool, opts: DetectOptions & { id?: string } = {}): Promise<string[]> {
-  const { rows } = await pool.query(`select id, builtin, command, args, env from agent where $1::text is null or id = $1 order by id`, [opts.id ?? null]);
+  const { rows } = await pool.query(`select id, builtin, transport::text as transport, command, args, env from agent where $1::text is null or id = $1 order by id`, [opts.id ?? null]);
   const agents = rows.map((r) => agentRow.parse(r));
   await Promise.all(
     agents.map(async (agent) => {
       const preset = agent.builtin ? knownAgentPresets.find((p) => p.id === agent.id) : undefined;
       const { launch, detection } = preset
         ? await detectPreset(preset, opts, agent.env)
-        : { launch: { command: agent.command, args: agent.args }, detection: await detectAgent({ command: agent.command, args: agent.args, env: agent.env }, opts) };
+        : agent.transport === "native"
+          ? { launch: { command: agent.command, args: agent.args }, detection: await detectNativeEndpoint(agent.env, opts) }
+          : { launch: { command: agent.command, args: agent.args }, detection: await detectAgent({ command: agent.command, args: agent.args, env: agent.env }, opts) };
       await pool.query(
         `update agent set command = $2, args = $3, available = $4, version = $5, detect_error = $6, detected_at = now(), updated_at = now() where id = $1`,
         [agent.id, launch.command, launch.args, detection.available, detection.version, detection.error],

@@ -65,11 +65,59 @@ function toAgentView(row: AgentRow) {
 }
 export type AgentView = ReturnType<typeof toAgentView>;
 
+/**
+ * A native agent is Wharf's built-in agent talking to an OpenAI-compatible endpoint: it runs no
+ * command of its own (the runner starts the built-in one, stored as `nativeAgentCommand`), and is
+ * configured by its environment: base URL and model in `env`, the API key in `secretEnv`.
+ */
+export const nativeAgentCommand = "wharf-native-agent";
+const nativeVars = { baseUrl: "WHARF_NATIVE_BASE_URL", model: "WHARF_NATIVE_MODEL", apiKey: "WHARF_NATIVE_API_KEY" } as const;
+
+function checkNativeAgent(input: { env: Record<string, string> }, ctx: z.RefinementCtx): void {
+  const baseUrl = input.env[nativeVars.baseUrl]?.trim() ?? "";
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env", nativeVars.baseUrl],
+      message: `A native agent needs ${nativeVars.baseUrl} in its environment: the http(s) base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1 for ollama or http://127.0.0.1:8080/v1 for llama.cpp's server.`,
+    });
+  } else if (url.username || url.password) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env", nativeVars.baseUrl],
+      message: `${nativeVars.baseUrl} must not carry credentials (it is shown to everyone); put the API key in the secret variable ${nativeVars.apiKey}.`,
+    });
+  }
+  if (!(input.env[nativeVars.model] ?? "").split(",").some((m) => m.trim() !== "")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env", nativeVars.model],
+      message: `A native agent needs ${nativeVars.model} in its environment: the name of the model the endpoint serves (e.g. qwen2.5-coder:7b), or several separated by commas.`,
+    });
+  }
+  if (nativeVars.apiKey in input.env) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env", nativeVars.apiKey],
+      message: `${nativeVars.apiKey} is a secret: move it from the environment (shown to everyone) to the secret variables.`,
+    });
+  }
+}
+
 const envName = z
   .string()
   .max(200)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Environment variable names are letters, digits and _, not starting with a digit.")
-  .refine((n) => !n.toUpperCase().startsWith("WHARF_"), "Names starting with WHARF_ are reserved for Wharf.");
+  ;
+/** WHARF_* names are Wharf's own; a native agent's settings (WHARF_NATIVE_*) are the only ones an agent may carry. */
+const reservedName = (name: string, transport: string) =>
+  name.toUpperCase().startsWith("WHARF_") && !(transport === "native" && name.startsWith("WHARF_NATIVE_"));
 const envMap = z.record(envName, z.string().max(10_000)).refine((m) => Object.keys(m).length <= 100, "At most 100 variables.");
 const agentId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "Agent ids are lower-case letters, digits and dashes (up to 63), starting with a letter or digit.");
 
@@ -78,7 +126,8 @@ export const agentUpsertInput = z
     id: agentId,
     name: z.string().trim().min(1, "Give the agent a name.").max(200),
     transport: z.enum(["acp", "pty", "native"]),
-    command: z.string().trim().min(1, "Give the command that starts the agent.").max(4096),
+    /** Required for acp and pty; a native agent runs the built-in agent and ignores it. */
+    command: z.string().trim().max(4096).default(""),
     args: z.array(z.string().max(10_000)).max(100).default([]),
     env: envMap.default({}),
     /**
@@ -93,12 +142,20 @@ export const agentUpsertInput = z
     expect: z.enum(["new", "existing"]).optional(),
   })
   .superRefine((input, ctx) => {
+    for (const [field, names] of [["env", Object.keys(input.env)], ["secretEnv", Object.keys(input.secretEnv ?? {})]] as const) {
+      for (const name of names) {
+        if (reservedName(name, input.transport)) ctx.addIssue({ code: "custom", path: [field, name], message: "Names starting with WHARF_ are reserved for Wharf." });
+      }
+    }
+    if (input.transport === "native") checkNativeAgent(input, ctx);
+    else if (input.command === "") ctx.addIssue({ code: "custom", path: ["command"], message: "Give the command that starts the agent." });
     for (const [name, value] of Object.entries(input.secretEnv ?? {})) {
       if (value !== null && name in input.env) {
         ctx.addIssue({ code: "custom", path: ["secretEnv", name], message: `${name} is both a plain and a secret variable; keep one.` });
       }
     }
-  });
+  })
+  .transform((input) => (input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input));
 
 /** A person acts on an agent's stored secrets only through names; never log `input.secretEnv`. */
 async function loadAgent(ctx: { services: { prisma: import("@wharf/db").PrismaClient } }, id: string) {

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
+import { appRouter } from "../root";
+import { createServices, type Services } from "../services";
+import { createCallerFactory, createTRPCContext } from "../trpc";
+
+const TOKEN = "wharf_api_test_token_0123456789abcdefghij";
+let db: TestDatabase;
+let services: Services;
+const api = () => createCallerFactory(appRouter)(createTRPCContext({ services, headers: new Headers({ authorization: `Bearer ${TOKEN}` }), accessToken: TOKEN }));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  services = await createServices({ databaseUrl: db.url, poolSize: 2 });
+});
+afterAll(async () => {
+  await services?.close();
+  await db?.drop();
+});
+
+const native = { id: "local-llm", name: "Local LLM", transport: "native" as const };
+
+describe("agent.upsert for native agents", () => {
+  it("stores a native agent as the built-in command, keeps the key write-only", async () => {
+    const saved = await api().agent.upsert({
+      ...native,
+      command: "ignored",
+      args: ["--also-ignored"],
+      env: { WHARF_NATIVE_BASE_URL: "http://127.0.0.1:11434/v1", WHARF_NATIVE_MODEL: "qwen2.5-coder:7b" },
+      secretEnv: { WHARF_NATIVE_API_KEY: "sk-local" },
+    });
+    expect(saved).toMatchObject({ transport: "native", command: "wharf-native-agent", args: [], env: { WHARF_NATIVE_MODEL: "qwen2.5-coder:7b" } });
+    expect(JSON.stringify(saved)).not.toContain("sk-local");
+    const row = await services.prisma.agent.findUniqueOrThrow({ where: { id: native.id }, select: { secretEnv: true } });
+    expect(row.secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk-local" });
+  });
+
+  it("needs no command for a native agent, and still needs one for others", async () => {
+    await expect(api().agent.upsert({ ...native, env: { WHARF_NATIVE_BASE_URL: "https://llm.example/v1", WHARF_NATIVE_MODEL: "m" } })).resolves.toMatchObject({ command: "wharf-native-agent" });
+    await expect(api().agent.upsert({ id: "no-command", name: "No command", transport: "acp" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("Give the command that starts the agent.") });
+  });
+
+  it("says what is missing or wrong in a native agent's settings", async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ WHARF_NATIVE_MODEL: "m" }, /needs WHARF_NATIVE_BASE_URL .*e\.g\. http:\/\/127\.0\.0\.1:11434\/v1/],
+      [{ WHARF_NATIVE_BASE_URL: "127.0.0.1:11434", WHARF_NATIVE_MODEL: "m" }, /needs WHARF_NATIVE_BASE_URL/],
+      [{ WHARF_NATIVE_BASE_URL: "file:///etc/passwd", WHARF_NATIVE_MODEL: "m" }, /http\(s\) base URL/],
+      [{ WHARF_NATIVE_BASE_URL: "http://user:pw@127.0.0.1/v1", WHARF_NATIVE_MODEL: "m" }, /must not carry credentials/],
+      [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: " " }, /needs WHARF_NATIVE_MODEL/],
+      [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: " , " }, /needs WHARF_NATIVE_MODEL/],
+      [{ WHARF_NATIVE_BASE_URL: "http://127.0.0.1/v1", WHARF_NATIVE_MODEL: "m", WHARF_NATIVE_API_KEY: "sk" }, /WHARF_NATIVE_API_KEY is a secret: move it/],
+    ];
+    for (const [env, message] of cases) {
+      await expect(api().agent.upsert({ ...native, id: "bad-native", env }), JSON.stringify(env)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
+    }
+    expect(await services.prisma.agent.findUnique({ where: { id: "bad-native" } })).toBeNull();
+  });
+});

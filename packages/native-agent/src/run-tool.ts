@@ -1,0 +1,47 @@
+import { editFile, readFile, writeFile } from "./fs-tools.ts";
+import { listFiles, runCommand, searchFiles } from "./terminal-tools.ts";
+import { startToolCall, text, ToolInputError, type ToolContext, type ToolOutcome } from "./tool-context.ts";
+import { isToolName, toolArgs, type ToolArgs, type ToolName } from "./tools.ts";
+
+/** One tool call from the model: parse its arguments, run it, and say what happened in words the model can act on. */
+export async function runTool(ctx: ToolContext, name: string, rawArguments: string): Promise<ToolOutcome> {
+  const fail = async (why: string): Promise<ToolOutcome> => {
+    await startToolCall(ctx, { title: isToolName(name) ? name : `Unknown tool ${name.slice(0, 100)}`, kind: "other", status: "failed", content: [text(why)] });
+    return { text: `Error: ${why}` };
+  };
+  if (!isToolName(name)) return fail(`there is no tool named "${name.slice(0, 100)}"; the tools are ${Object.keys(toolArgs).join(", ")}`);
+  let json: unknown;
+  try {
+    json = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
+  } catch {
+    return fail(`the arguments of ${name} are not valid JSON: ${rawArguments.slice(0, 200)}`);
+  }
+  const parsed = toolArgs[name].safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ");
+    return fail(`invalid arguments for ${name}: ${problems}`);
+  }
+  try {
+    return await dispatch(ctx, name, parsed.data);
+  } catch (error) {
+    if (error instanceof ToolInputError) return fail(error.message);
+    throw error;
+  }
+}
+
+function dispatch(ctx: ToolContext, name: ToolName, args: unknown): Promise<ToolOutcome> {
+  switch (name) {
+    case "read_file":
+      return readFile(ctx, args as ToolArgs<"read_file">);
+    case "list_files":
+      return listFiles(ctx, args as ToolArgs<"list_files">);
+    case "search_files":
+      return searchFiles(ctx, args as ToolArgs<"search_files">);
+    case "write_file":
+      return writeFile(ctx, args as ToolArgs<"write_file">);
+    case "edit_file":
+      return editFile(ctx, args as ToolArgs<"edit_file">);
+    case "run_command":
+      return runCommand(ctx, args as ToolArgs<"run_command">);
+  }
+}
