@@ -7,6 +7,8 @@ export type TRPCHandlerOptions = {
   services: () => Promise<Services>;
   /** The access token requests must present; read per request so a rotated token takes effect. */
   accessToken: () => string;
+  /** Writes a new access token and returns it (`auth.rotateToken`). */
+  rotateToken?: () => string;
   endpoint?: string;
   /** Host names served besides loopback (DNS rebinding defence; the proxy checks pages too). */
   allowedHosts?: () => readonly string[];
@@ -18,7 +20,20 @@ export type TRPCHandlerOptions = {
  * and the subscription's generator ends.
  */
 export function createTRPCHandler(opts: TRPCHandlerOptions): (req: Request) => Promise<Response> {
-  return async (req) => {
+  // Streams opened before a rotation were authenticated with the old token: a rotation ends them
+  // all, and clients that reconnect must present the new token.
+  let tokenGeneration = new AbortController();
+  const rotateToken = opts.rotateToken
+    ? () => {
+        const token = opts.rotateToken!();
+        const old = tokenGeneration;
+        tokenGeneration = new AbortController();
+        old.abort(new Error("The access token was rotated."));
+        return token;
+      }
+    : undefined;
+  return async (incoming) => {
+    const req = incoming.method === "GET" ? new Request(incoming, { signal: AbortSignal.any([incoming.signal, tokenGeneration.signal]) }) : incoming;
     const host = req.headers.get("host");
     if (!isAllowedHost(host, opts.allowedHosts?.() ?? [])) return refuseHost(host);
     let services: Services;
@@ -41,6 +56,7 @@ export function createTRPCHandler(opts: TRPCHandlerOptions): (req: Request) => P
           headers: req.headers,
           accessToken: opts.accessToken(),
           connectionParams: info.connectionParams,
+          ...(rotateToken ? { rotateToken } : {}),
         }),
       onError({ path, error }) {
         if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "(no path)"} failed:`, error);

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { appRouter, createServices, createTRPCContext, type Services } from "@wharf/api";
+import { appRouter, createServices, createTRPCContext, readAccessToken, rotateAccessToken, type Services } from "@wharf/api";
 import { createTestDatabase } from "@wharf/db/testing";
 
 export const TEST_TOKEN = "wharf_test_token_client_0123456789abcdefghij";
@@ -17,7 +17,8 @@ const runnerDir = realpathSync(fileURLToPath(new URL("../../node_modules/@wharf/
 
 /**
  * Wharf for client tests: a fresh database, the API served over real HTTP (tRPC's Node adapter
- * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file.
+ * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file,
+ * `TEST_TOKEN` until a test rotates it.
  */
 export async function startTestWharf() {
   const db = await createTestDatabase();
@@ -31,8 +32,10 @@ export async function startTestWharf() {
       createTRPCContext({
         services,
         headers: toHeaders(req.headers),
-        accessToken: TEST_TOKEN,
+        // Read per request, as the web server does, so that auth.rotateToken takes effect.
+        accessToken: readAccessToken(home),
         connectionParams: info.connectionParams,
+        rotateToken: () => rotateAccessToken(home),
       }),
     onError({ path: procedure, error }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${procedure ?? "(no path)"} failed:`, error);
