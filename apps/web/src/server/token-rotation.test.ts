@@ -1,20 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { createTRPCClient, TRPCClientError } from "@trpc/client";
 import { createServices, ensureAccessToken, readAccessToken, rotateAccessToken, tokenPath, type AppRouter, type Services } from "@wharf/api";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { wharfLinks } from "~/trpc/links";
+import { serveFetch, type ServedHandler } from "./serve-fetch";
 import { createTRPCHandler } from "./trpc-handler";
 
 let db: TestDatabase;
 let services: Services;
-let server: http.Server;
+let served: ServedHandler;
 let origin: string;
 let url: string;
 let home: string;
@@ -35,32 +32,12 @@ beforeAll(async () => {
     accessToken: () => readAccessToken(home),
     rotateToken: () => rotateAccessToken(home),
   });
-  server = http.createServer((req, res) => {
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : (Readable.toWeb(req) as ReadableStream),
-      // @ts-expect-error Node's fetch needs this for a streamed body; the DOM types do not know it
-      duplex: "half",
-      signal: abort.signal,
-    });
-    void handler(request).then(async (response) => {
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (!response.body) return void res.end();
-      await pipeline(Readable.fromWeb(response.body as never), res).catch((error: unknown) => {
-        if (!res.destroyed) console.error("response stream failed", error);
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveFetch(handler);
+  origin = served.origin;
   url = `${origin}/api/trpc`;
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await services?.close();
   await db?.drop();
   if (home) rmSync(home, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { appRouter, createServices, createTRPCContext, readAccessToken, rotateAccessToken, type Services } from "@wharf/api";
+import { appRouter, createServices, createTRPCContext, MAX_BATCH_SIZE, MAX_REQUEST_BYTES, readAccessToken, rotateAccessToken, type Services } from "@wharf/api";
 import { createTestDatabase } from "@wharf/db/testing";
 
 export const TEST_TOKEN = "wharf_test_token_client_0123456789abcdefghij";
@@ -28,6 +28,9 @@ export async function startTestWharf() {
   const handler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // The web server's limits.
+    maxBatchSize: MAX_BATCH_SIZE,
+    maxBodySize: MAX_REQUEST_BYTES,
     createContext: ({ req, info }) =>
       createTRPCContext({
         services,
