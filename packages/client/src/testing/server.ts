@@ -125,33 +125,8 @@ export function scenarioPrompt(scenario: unknown, text = "Scripted run."): strin
   return `${text}\n\`\`\`scenario\n${JSON.stringify(scenario)}\n\`\`\``;
 }
 
-/** Reads a file, writes a new one after asking for permission, and says what it did. */
-export function editWithPermission(file: string, content: string) {
-  return {
-    steps: [
-      { type: "text", text: "Let me look at the project first.", chunks: 3 },
-      { type: "tool_call", id: "read-1", title: "Read src/app.txt", kind: "read", status: "in_progress", locations: [{ path: "src/app.txt" }] },
-      { type: "read_file", path: "src/app.txt" },
-      { type: "tool_call_update", id: "read-1", status: "completed" },
-      {
-        type: "permission",
-        toolCallId: "edit-1",
-        title: `Write ${file}`,
-        kind: "edit",
-        content: [{ type: "diff", path: file, oldText: null, newText: content }],
-        onAllow: [
-          { type: "write_file", path: file, content },
-          { type: "tool_call_update", id: "edit-1", status: "completed" },
-          { type: "text", text: "Done: wrote the file." },
-        ],
-        onReject: [
-          { type: "tool_call_update", id: "edit-1", status: "failed" },
-          { type: "text", text: "Understood, I was told no and wrote nothing." },
-        ],
-      },
-    ],
-  };
-}
+/** The shared scenario: reads, plans, asks to write a file, writes it only when allowed. */
+export { editWithPermission } from "@wharf/test-agent";
 
 function toHeaders(raw: http.IncomingHttpHeaders): Headers {
   const headers = new Headers();
