@@ -30,7 +30,8 @@ export class ConfinementError extends Error {
 
 const maxLinks = 40;
 
-function isWithin(root: string, candidate: string): boolean {
+/** True when `candidate` (absolute) is `root` or below it. */
+export function isWithin(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
@@ -67,14 +68,8 @@ async function realpathAllowMissing(p: string, hops = 0): Promise<string> {
 /** The path as it can be shown in one line of a message: control characters escaped, long ones cut. */
 export function printablePath(requested: string): string {
   const names: Record<string, string> = { "\0": "\\0", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-  // eslint-disable-next-line no-control-regex
   const escaped = requested.replace(/[\u0000-\u001f\u007f]/g, (c) => names[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return escaped.length > 300 ? `${escaped.slice(0, 150)}…(${requested.length} characters)…${escaped.slice(-100)}` : escaped;
-}
-
-/** True when `candidate` (absolute, real) is `root` or below it. */
-export function isInside(root: string, candidate: string): boolean {
-  return isWithin(root, candidate);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readlink, realpath, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { ConfinementError, isInside, printablePath, resolveInside } from "./confine";
+import { ConfinementError, isWithin, printablePath, resolveInside } from "./confine";
 
 /** ACP `fs/read_text_file` and `fs/write_text_file`, confined to the worktree. */
 
@@ -47,7 +47,7 @@ async function assertOpenedInside(root: string, requested: string, handle: FileH
   const opened = await openedPath(handle);
   if (opened === null) return;
   const rootReal = await realpath(root);
-  if (!isInside(rootReal, opened)) {
+  if (!isWithin(rootReal, opened)) {
     throw new ConfinementError(root, requested, "symlink_escape", `Refused path "${printablePath(requested)}": it changed while being opened and now leads outside the task's worktree`);
   }
 }
