@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { editWithPermission as sharedEditWithPermission } from "@wharf/test-agent";
 
 export const screenshots = path.join(import.meta.dirname, "..", "screenshots");
 
@@ -24,36 +25,9 @@ export function scenarioPrompt(title: string, scenario: unknown): string {
   return `${title}\n\`\`\`scenario\n${JSON.stringify(scenario)}\n\`\`\``;
 }
 
-/** The agent reads, plans, asks to write `file`, and writes it only when allowed. */
+/** The shared scenario (reads, plans, asks to write `file`, writes it only when allowed), with markdown. */
 export function editWithPermission(file: string, content: string) {
-  return {
-    steps: [
-      { type: "text", text: "Let me look at the **project** first.", chunks: 3 },
-      { type: "plan", entries: [{ content: "Read the app", status: "in_progress" }, { content: "Write the greeting", status: "pending" }] },
-      { type: "tool_call", id: "read-1", title: "Read src/app.txt", kind: "read", status: "in_progress", locations: [{ path: "src/app.txt" }] },
-      { type: "read_file", path: "src/app.txt" },
-      { type: "tool_call_update", id: "read-1", status: "completed" },
-      { type: "plan", entries: [{ content: "Read the app", status: "completed" }, { content: "Write the greeting", status: "in_progress" }] },
-      {
-        type: "permission",
-        toolCallId: "edit-1",
-        title: `Write ${file}`,
-        kind: "edit",
-        content: [{ type: "diff", path: file, oldText: null, newText: content }],
-        locations: [{ path: file }],
-        onAllow: [
-          { type: "write_file", path: file, content },
-          { type: "tool_call_update", id: "edit-1", status: "completed" },
-          { type: "plan", entries: [{ content: "Read the app", status: "completed" }, { content: "Write the greeting", status: "completed" }] },
-          { type: "text", text: "Done: wrote the file.\n\n~~~ts\nconst greeting = \"hello\";\n~~~" },
-        ],
-        onReject: [
-          { type: "tool_call_update", id: "edit-1", status: "failed" },
-          { type: "text", text: "Understood, I was told no and wrote nothing." },
-        ],
-      },
-    ],
-  };
+  return sharedEditWithPermission(file, content, { markdown: true });
 }
 
 /** Calls a tRPC mutation over HTTP the way a script would (bearer token, superjson body). */

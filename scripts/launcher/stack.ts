@@ -42,6 +42,21 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
+/**
+ * What listening on `host` exposes: loopback only, every interface (0.0.0.0, ::), or one named
+ * address. `urlHost` is how this machine reaches the server; a named address (127.0.0.2, a LAN
+ * address) is also a name the web server must answer for, so the launcher adds it to
+ * WHARF_ALLOWED_HOSTS.
+ */
+export function listenExposure(host: string): { kind: "loopback" | "wildcard" | "address"; urlHost: string; name: string } {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const bracket = (h: string) => (h.includes(":") ? `[${h}]` : h);
+  if (bare === "localhost" || bare === "::1" || /^127\./.test(bare)) return { kind: "loopback", urlHost: bracket(bare), name: bracket(bare) };
+  if (bare === "0.0.0.0") return { kind: "wildcard", urlHost: "127.0.0.1", name: bare };
+  if (bare === "::" || bare === "0:0:0:0:0:0:0:0") return { kind: "wildcard", urlHost: "[::1]", name: bare };
+  return { kind: "address", urlHost: bracket(bare), name: bracket(bare) };
+}
+
 /** @wharf/db's logger interface, writing one line per message. */
 function lineLogger(write: (line: string) => void): Logger {
   const format = (level: string, message: string, fields?: Record<string, unknown>) =>
@@ -91,8 +106,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (applied.length > 0) note(`applied migrations: ${applied.join(", ")}`);
     const { token, created } = ensureAccessToken(home);
 
+    const exposure = listenExposure(opts.host);
+    if (exposure.kind !== "loopback") {
+      note(
+        `WHARF_HOST=${opts.host}: the web server is reachable from other machines. Every request still needs the access token; ` +
+          `browsers elsewhere must open it by a name listed in WHARF_ALLOWED_HOSTS.`,
+      );
+    }
     const childEnv: NodeJS.ProcessEnv = {
       ...opts.env,
+      ...(exposure.kind !== "wildcard" ? { WHARF_ALLOWED_HOSTS: [opts.env.WHARF_ALLOWED_HOSTS, exposure.name].filter(Boolean).join(",") } : {}),
       DATABASE_URL: database.url,
       WHARF_HOME: home,
       NEXT_TELEMETRY_DISABLED: "1",
@@ -117,7 +140,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const runner = supervise("runner", ["--import", "tsx", runnerMain], runnerDir);
     const failed = Promise.race([web.gaveUp, runner.gaveUp]);
 
-    const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    // A wildcard address is reached here through loopback, which the web server always answers.
+    const url = `http://${exposure.urlHost}:${opts.port}`;
     const startup = new AbortController();
     const healthy = waitForHealth({ baseUrl: url, token, timeoutMs: opts.healthTimeoutMs ?? 60_000, signal: startup.signal });
     const outcome = await Promise.race([healthy.then(() => null), failed]);

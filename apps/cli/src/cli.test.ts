@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn as spawnPty } from "@lydell/node-pty";
@@ -179,5 +179,31 @@ describe("the wharf CLI against a real Wharf", () => {
     });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toContainEqual(expect.objectContaining({ id: "scripted" }));
+  });
+
+  it("token rotate prints a new token once; the old one gets exit code 4, the new one works, the file stays 0600", async () => {
+    const old = readFileSync(path.join(wharf.home, "token"), "utf8").trim();
+    const rotated = await wharfCli(["token", "rotate", "--token", old]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const token = rotated.stdout.trim();
+    expect(token).toMatch(/^wharf_[A-Za-z0-9_-]{32}$/);
+    expect(rotated.stdout).toBe(`${token}\n`);
+    expect(rotated.stderr).toContain("the old token no longer works");
+    expect(readFileSync(path.join(wharf.home, "token"), "utf8").trim()).toBe(token);
+    expect(statSync(path.join(wharf.home, "token")).mode & 0o777).toBe(0o600);
+
+    const refused = await wharfCli(["agents", "--json", "--token", old]);
+    expect(refused.code).toBe(4);
+    expect(JSON.parse(refused.stderr)).toMatchObject({ error: { kind: "auth" } });
+    expect((await wharfCli(["token", "rotate", "--token", old])).code).toBe(4);
+    expect((await wharfCli(["agents", "--token", token])).code).toBe(0);
+    // Without --token the CLI reads the file the server rewrote.
+    expect((await wharfCli(["agents"])).code).toBe(0);
+    const again = await wharfCli(["token", "rotate", "--json"]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).token).not.toBe(token);
+    expect((await wharfCli(["token", "rotate", "extra"])).code).toBe(2);
+    // Later tests in this file use the token the test server started with.
+    writeFileSync(path.join(wharf.home, "token"), `${wharf.token}\n`, { mode: 0o600 });
   });
 });

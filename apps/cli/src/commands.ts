@@ -159,4 +159,18 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     else out(result.commit);
     return 0;
   },
+
+  async "token rotate"(ctx) {
+    if (ctx.positionals.length > 0) throw new UsageError("token rotate", "token rotate takes no arguments.");
+    const { token } = await ctx.client().auth.rotateToken.mutate();
+    if (ctx.json) {
+      json({ token });
+      return 0;
+    }
+    out(token);
+    process.stderr.write(
+      "wharf: the old token no longer works. Browsers sign in again with this one; scripts that set WHARF_TOKEN need it too. It is also in $WHARF_HOME/token on Wharf's host.\n",
+    );
+    return 0;
+  },
 };

@@ -24,6 +24,7 @@ Commands:
   task follow ID           the live timeline; answers permission requests at the prompt
   task cancel ID           cancel a queued or running task
   change apply ID          apply a task's change to its project
+  token rotate             replace the access token; prints the new one once
 
 ${GLOBAL_OPTIONS}
 
@@ -66,6 +67,13 @@ ${GLOBAL_OPTIONS}`,
 
 Applies the change of task ID (in review) onto its project's base branch and prints the commit.
 Exits 6 when the change conflicts with the branch (nothing is touched then).
+
+${GLOBAL_OPTIONS}`,
+  "token rotate": `Usage: wharf token rotate
+
+Replaces Wharf's access token with a new random one and prints it on stdout, once. The old token
+stops working at once: scripts using it get exit code 4, browsers must sign in again, and open
+streams end. The server also writes the new token to $WHARF_HOME/token (mode 0600) on its host.
 
 ${GLOBAL_OPTIONS}`,
 };

@@ -25,7 +25,7 @@ const commandOptions: Record<string, ParseArgsOptionsConfig> = {
   "task follow": { "no-input": { type: "boolean" } },
 };
 
-const groups = new Set(["project", "task", "change"]);
+const groups = new Set(["project", "task", "change", "token"]);
 
 /** Runs one CLI invocation and returns its exit code (see help.ts for their meaning). */
 export async function main(argv: string[]): Promise<number> {

@@ -1,38 +1,12 @@
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { editWithPermission } from "@wharf/test-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { git, makeRepo } from "./testing/git-fixture";
 import { hangingAgent, scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
-
-
-const editWithPermission = (file: string, content: string) => ({
-  steps: [
-    { type: "text", text: "Let me look at the project first.", chunks: 3 },
-    { type: "plan", entries: [{ content: "Read the app", status: "in_progress" }, { content: "Write the greeting", status: "pending" }] },
-    { type: "tool_call", id: "read-1", title: "Read src/app.txt", kind: "read", status: "in_progress", locations: [{ path: "src/app.txt" }] },
-    { type: "read_file", path: "src/app.txt" },
-    { type: "tool_call_update", id: "read-1", status: "completed" },
-    {
-      type: "permission",
-      toolCallId: "edit-1",
-      title: `Write ${file}`,
-      kind: "edit",
-      content: [{ type: "diff", path: file, oldText: null, newText: content }],
-      onAllow: [
-        { type: "write_file", path: file, content },
-        { type: "tool_call_update", id: "edit-1", status: "completed" },
-        { type: "text", text: "Done: wrote the file." },
-      ],
-      onReject: [
-        { type: "tool_call_update", id: "edit-1", status: "failed" },
-        { type: "text", text: "Understood, I was told no and wrote nothing." },
-      ],
-    },
-  ],
-});
 
 let stack: Stack;
 beforeAll(async () => {

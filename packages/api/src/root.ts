@@ -1,4 +1,5 @@
 import { agentRouter } from "./router/agent";
+import { authRouter } from "./router/auth";
 import { boardRouter } from "./router/board";
 import { changeRouter } from "./router/change";
 import { healthRouter } from "./router/health";
@@ -9,6 +10,7 @@ import { createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
+  auth: authRouter,
   project: projectRouter,
   agent: agentRouter,
   task: taskRouter,

@@ -14,6 +14,8 @@ export type CreateContextOptions = {
    * cannot send headers, so its subscriptions carry `{token}` here instead.
    */
   connectionParams?: Record<string, string | undefined> | null;
+  /** Writes a new access token and returns it (`auth.rotateToken`); absent where rotation is not possible. */
+  rotateToken?: () => string;
 };
 
 /** The browser's session cookie: the access token, httpOnly and SameSite=Strict. */
@@ -63,6 +65,7 @@ export function createTRPCContext(opts: CreateContextOptions) {
     sameOrigin: sameOrigin(opts.headers),
     /** Who acts, for audit fields such as "answered by". */
     actor: opts.headers.get("x-wharf-actor")?.slice(0, 100) ?? "api",
+    rotateToken: opts.rotateToken,
   };
 }
 export type Context = ReturnType<typeof createTRPCContext>;

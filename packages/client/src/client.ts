@@ -39,7 +39,8 @@ export function createWharfClient(opts: WharfClientOptions): WharfClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: { fetch: sseFetch } }),
-        false: httpBatchLink({ url, transformer: superjson, headers }),
+        // The server refuses batches of more than 50 calls (MAX_BATCH_SIZE in @wharf/api).
+        false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 50 }),
       }),
     ],
   });

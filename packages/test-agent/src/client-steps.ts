@@ -83,13 +83,14 @@ export async function runPermission(ctx: TurnContext, step: StepOf<"permission">
 /** With `onError: "continue"` a failed request is reported as agent text and the turn goes on. */
 async function failOrContinue(
   ctx: TurnContext,
-  step: StepOf<"read_file"> | StepOf<"write_file">,
+  step: StepOf<"read_file"> | StepOf<"write_file"> | StepOf<"terminal">,
   error: unknown,
 ): Promise<StepOutcome> {
   if (step.onError === "fail") throw new StepFailedError(step.type, error);
+  const what = step.type === "terminal" ? step.command : step.path;
   await sendUpdate(ctx, {
     sessionUpdate: "agent_message_chunk",
-    content: { type: "text", text: `${step.type} ${step.path} failed: ${errorMessage(error)}\n` },
+    content: { type: "text", text: `${step.type} ${what} failed: ${errorMessage(error)}\n` },
   });
   return undefined;
 }
@@ -158,17 +159,22 @@ export async function runTerminal(ctx: TurnContext, step: StepOf<"terminal">): P
     throw new MissingCapabilityError("terminal", step.type);
   }
   const toolCallId = step.toolCallId ?? `terminal-${ctx.turn}-${ctx.nextId()}`;
-  const created = await unlessCancelled(
-    ctx.client.createTerminal({
-      sessionId: ctx.session.id,
-      command: step.command,
-      args: step.args,
-      cwd: step.cwd === undefined ? ctx.session.cwd : sessionPath(ctx, step.cwd),
-      env: step.env === undefined ? undefined : Object.entries(step.env).map(([name, value]) => ({ name, value })),
-      outputByteLimit: step.outputByteLimit,
-    }),
-    ctx.signal,
-  );
+  let created;
+  try {
+    created = await unlessCancelled(
+      ctx.client.createTerminal({
+        sessionId: ctx.session.id,
+        command: step.command,
+        args: step.args,
+        cwd: step.cwd === undefined ? ctx.session.cwd : sessionPath(ctx, step.cwd),
+        env: step.env === undefined ? undefined : Object.entries(step.env).map(([name, value]) => ({ name, value })),
+        outputByteLimit: step.outputByteLimit,
+      }),
+      ctx.signal,
+    );
+  } catch (error) {
+    return failOrContinue(ctx, step, error);
+  }
   if (created === cancelled) return "cancelled";
   const terminal = created;
   try {

@@ -18,3 +18,4 @@ export {
 } from "./scenario-schema.ts";
 export { parseScenario, loadNamedScenario, namedScenarioNames, scenarioFromPrompt, scenarioPrompt } from "./scenario-source.ts";
 export { InvalidScenarioError } from "./errors.ts";
+export { editWithPermission } from "./scenario-builders.ts";

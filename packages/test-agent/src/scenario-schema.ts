@@ -122,6 +122,8 @@ const terminalStep = z.strictObject({
   killAfterMs: z.number().int().positive().optional(),
   /** Send the output back as an agent message chunk. */
   echo: z.boolean().default(false),
+  /** `continue`: a refused terminal/create is reported as agent text and the turn goes on. */
+  onError: onErrorSchema,
 });
 const sleepStep = z.strictObject({ type: z.literal("sleep"), ms: z.number().int().nonnegative() });
 const hangStep = z.strictObject({ type: z.literal("hang") });

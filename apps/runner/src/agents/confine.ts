@@ -13,7 +13,8 @@ export type ConfineReason =
   | "symlink_escape"
   | "git_internals"
   | "not_a_directory"
-  | "too_many_links";
+  | "too_many_links"
+  | "too_long";
 
 export class ConfinementError extends Error {
   constructor(
@@ -29,7 +30,8 @@ export class ConfinementError extends Error {
 
 const maxLinks = 40;
 
-function isWithin(root: string, candidate: string): boolean {
+/** True when `candidate` (absolute) is `root` or below it. */
+export function isWithin(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
@@ -63,6 +65,13 @@ async function realpathAllowMissing(p: string, hops = 0): Promise<string> {
   return realpathAllowMissing(target, hops + 1);
 }
 
+/** The path as it can be shown in one line of a message: control characters escaped, long ones cut. */
+export function printablePath(requested: string): string {
+  const names: Record<string, string> = { "\0": "\\0", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+  const escaped = requested.replace(/[\u0000-\u001f\u007f]/g, (c) => names[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length > 300 ? `${escaped.slice(0, 150)}…(${requested.length} characters)…${escaped.slice(-100)}` : escaped;
+}
+
 /**
  * Resolves `requested` (absolute, or relative to `root`) to a real absolute path inside `root`.
  * Refuses NUL bytes, `..` escapes, absolute paths elsewhere, symlinks in any component that lead
@@ -71,7 +80,7 @@ async function realpathAllowMissing(p: string, hops = 0): Promise<string> {
  */
 export async function resolveInside(root: string, requested: string): Promise<string> {
   const refuse = (reason: ConfineReason, why: string) =>
-    new ConfinementError(root, requested, reason, `Refused path "${requested.replaceAll("\0", "\\0")}": ${why}`);
+    new ConfinementError(root, requested, reason, `Refused path "${printablePath(requested)}": ${why}`);
   if (requested.length === 0) throw refuse("empty", "the path is empty");
   if (requested.includes("\0")) throw refuse("nul_byte", "the path contains a NUL byte");
 
@@ -94,6 +103,7 @@ export async function resolveInside(root: string, requested: string): Promise<st
     const code = errnoOf(error);
     if (code === "ENOTDIR") throw refuse("not_a_directory", "a component of the path is a file, not a directory");
     if (code === "ELOOP") throw refuse("too_many_links", "too many symbolic links");
+    if (code === "ENAMETOOLONG") throw refuse("too_long", "the path or one of its names is longer than the system allows");
     throw error;
   }
   if (!isWithin(rootReal, real)) {

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
+import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { TaskEventOf } from "@wharf/api/schemas";
 import { mergeEnv } from "../agent-env";
 import { spawnInGroup, terminateGroup, type GroupChild } from "../process-group";
-import { resolveInside } from "./confine";
+import { printablePath, resolveInside } from "./confine";
 import { charBoundary } from "./tail-buffer";
 import type { Logger } from "./transport";
 
@@ -104,10 +105,16 @@ export class TerminalManager {
     }
     const cwd = await resolveInside(this.opts.root, req.cwd ?? this.opts.root);
     const cwdStat = await stat(cwd).catch((error: unknown) => {
-      throw new TerminalError(undefined, `Working directory "${req.cwd}" does not exist (${String(error)})`);
+      throw new TerminalError(undefined, `Working directory "${printablePath(req.cwd ?? "")}" does not exist (${String(error)})`);
     });
-    if (!cwdStat.isDirectory()) throw new TerminalError(undefined, `Working directory "${req.cwd}" is not a directory`);
+    if (!cwdStat.isDirectory()) throw new TerminalError(undefined, `Working directory "${printablePath(req.cwd ?? "")}" is not a directory`);
 
+    // A command named by a relative path (./x, ../y/z) runs from `cwd`: it must be inside too.
+    // Bare names are looked up on PATH and absolute paths are taken as given; confinement is of
+    // files and directories, a terminal still runs with the user's rights.
+    if (!path.isAbsolute(req.command) && req.command.includes("/") && !/\s/.test(req.command.trim())) {
+      await resolveInside(this.opts.root, path.join(cwd, req.command));
+    }
     const args = req.args ?? [];
     // Agents sometimes send a whole command line as `command`: run that through the shell.
     const [cmd, argv] = args.length === 0 && /\s/.test(req.command.trim()) ? ["/bin/sh", ["-c", req.command]] : [req.command, args];

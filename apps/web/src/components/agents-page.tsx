@@ -54,7 +54,7 @@ export function AgentsPage() {
           <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
           <p className="mt-1 text-sm text-muted">The coding agents Wharf can start. Each is checked on this machine: is its command installed, and which version.</p>
         </div>
-        <Button onClick={() => detect.mutate({})} disabled={checking !== null} data-testid="check-all">
+        <Button onClick={() => detect.mutate({ all: true })} disabled={checking !== null} data-testid="check-all">
           <span className={checking === "all" ? "animate-spin" : ""} aria-hidden>
             ↻
           </span>

@@ -1,5 +1,6 @@
 import { httpBatchStreamLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { AppRouter } from "@wharf/api";
+import { MAX_BATCH_SIZE } from "@wharf/api/schemas";
 import superjson from "superjson";
 
 /**
@@ -15,7 +16,7 @@ export function wharfLinks(opts: { url: string; token?: string }) {
     splitLink<AppRouter>({
       condition: (op) => op.type === "subscription",
       true: httpSubscriptionLink({ url: opts.url, transformer: superjson, ...(token ? { connectionParams: { token } } : {}) }),
-      false: httpBatchStreamLink({ url: opts.url, transformer: superjson, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) }),
+      false: httpBatchStreamLink({ url: opts.url, transformer: superjson, maxItems: MAX_BATCH_SIZE, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) }),
     }),
   ];
 }

@@ -154,8 +154,7 @@ export const agentUpsertInput = z
         ctx.addIssue({ code: "custom", path: ["secretEnv", name], message: `${name} is both a plain and a secret variable; keep one.` });
       }
     }
-  })
-  .transform((input) => (input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input));
+  });
 
 /** A person acts on an agent's stored secrets only through names; never log `input.secretEnv`. */
 async function loadAgent(ctx: { services: { prisma: import("@wharf/db").PrismaClient } }, id: string) {
@@ -174,7 +173,8 @@ export const agentRouter = {
 
   upsert: protectedProcedure.input(agentUpsertInput).mutation(async ({ ctx, input }) => {
     const { prisma } = ctx.services;
-    const { secretEnv: secretChange, expect, ...fields } = input;
+    // A native agent runs the built-in agent: its own command and args are not used.
+    const { secretEnv: secretChange, expect, ...fields } = input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input;
     const existing = await prisma.agent.findUnique({ where: { id: input.id }, select: { builtin: true, name: true, transport: true, command: true, args: true, secretEnv: true } });
     if (expect === "new" && existing) {
       throw new TRPCError({ code: "CONFLICT", message: `An agent with the id "${input.id}" already exists (${existing.name}). Pick another id, or edit that agent.` });
@@ -183,7 +183,7 @@ export const agentRouter = {
       throw new TRPCError({ code: "NOT_FOUND", message: `Agent "${input.id}" does not exist (it may have been deleted). Add it again.` });
     }
     if (existing?.builtin) {
-      const same = existing.transport === input.transport && existing.command === input.command && JSON.stringify(existing.args) === JSON.stringify(input.args);
+      const same = existing.transport === fields.transport && existing.command === fields.command && JSON.stringify(existing.args) === JSON.stringify(fields.args);
       if (!same) {
         throw new TRPCError({
           code: "FORBIDDEN",
@@ -219,7 +219,7 @@ export const agentRouter = {
       throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Agent "${input.id}" could not be stored (database error ${code}). Try again.` });
     }
     // A new or changed launch command is checked right away, so the list says whether it works.
-    if (!existing || existing.command !== input.command || JSON.stringify(existing.args) !== JSON.stringify(input.args)) {
+    if (!existing || replaced) {
       await redetectAgents(ctx.services.pool, { id: input.id });
     }
     return toAgentView(await loadAgent(ctx, input.id));
@@ -251,7 +251,11 @@ export const agentRouter = {
    * installed, and its version. Returns the agents as stored afterwards.
    */
   detect: protectedProcedure
-    .input(z.object({ id: z.string().min(1).max(100).optional() }).default({}))
+    .input(
+      z
+        .object({ id: z.string().min(1).max(100).optional(), all: z.literal(true).optional() })
+        .refine((v) => (v.id === undefined) !== (v.all === undefined), "Name one agent ({ id }) or ask for all of them ({ all: true })."),
+    )
     .mutation(async ({ ctx, input }) => {
       if (input.id) await loadAgent(ctx, input.id);
       const ids = await redetectAgents(ctx.services.pool, input.id ? { id: input.id } : {});

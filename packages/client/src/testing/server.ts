@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { appRouter, createServices, createTRPCContext, type Services } from "@wharf/api";
+import { appRouter, createServices, createTRPCContext, MAX_BATCH_SIZE, MAX_REQUEST_BYTES, readAccessToken, rotateAccessToken, type Services } from "@wharf/api";
 import { createTestDatabase } from "@wharf/db/testing";
 
 export const TEST_TOKEN = "wharf_test_token_client_0123456789abcdefghij";
@@ -17,7 +17,8 @@ const runnerDir = realpathSync(fileURLToPath(new URL("../../node_modules/@wharf/
 
 /**
  * Wharf for client tests: a fresh database, the API served over real HTTP (tRPC's Node adapter
- * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file.
+ * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file,
+ * `TEST_TOKEN` until a test rotates it.
  */
 export async function startTestWharf() {
   const db = await createTestDatabase();
@@ -27,12 +28,17 @@ export async function startTestWharf() {
   const handler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // The web server's limits.
+    maxBatchSize: MAX_BATCH_SIZE,
+    maxBodySize: MAX_REQUEST_BYTES,
     createContext: ({ req, info }) =>
       createTRPCContext({
         services,
         headers: toHeaders(req.headers),
-        accessToken: TEST_TOKEN,
+        // Read per request, as the web server does, so that auth.rotateToken takes effect.
+        accessToken: readAccessToken(home),
         connectionParams: info.connectionParams,
+        rotateToken: () => rotateAccessToken(home),
       }),
     onError({ path: procedure, error }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${procedure ?? "(no path)"} failed:`, error);
@@ -119,33 +125,8 @@ export function scenarioPrompt(scenario: unknown, text = "Scripted run."): strin
   return `${text}\n\`\`\`scenario\n${JSON.stringify(scenario)}\n\`\`\``;
 }
 
-/** Reads a file, writes a new one after asking for permission, and says what it did. */
-export function editWithPermission(file: string, content: string) {
-  return {
-    steps: [
-      { type: "text", text: "Let me look at the project first.", chunks: 3 },
-      { type: "tool_call", id: "read-1", title: "Read src/app.txt", kind: "read", status: "in_progress", locations: [{ path: "src/app.txt" }] },
-      { type: "read_file", path: "src/app.txt" },
-      { type: "tool_call_update", id: "read-1", status: "completed" },
-      {
-        type: "permission",
-        toolCallId: "edit-1",
-        title: `Write ${file}`,
-        kind: "edit",
-        content: [{ type: "diff", path: file, oldText: null, newText: content }],
-        onAllow: [
-          { type: "write_file", path: file, content },
-          { type: "tool_call_update", id: "edit-1", status: "completed" },
-          { type: "text", text: "Done: wrote the file." },
-        ],
-        onReject: [
-          { type: "tool_call_update", id: "edit-1", status: "failed" },
-          { type: "text", text: "Understood, I was told no and wrote nothing." },
-        ],
-      },
-    ],
-  };
-}
+/** The shared scenario: reads, plans, asks to write a file, writes it only when allowed. */
+export { editWithPermission } from "@wharf/test-agent";
 
 function toHeaders(raw: http.IncomingHttpHeaders): Headers {
   const headers = new Headers();

@@ -1,4 +1,4 @@
-import { readAccessToken } from "@wharf/api";
+import { readAccessToken, rotateAccessToken } from "@wharf/api";
 import { allowedHosts, env } from "~/env";
 import { getServices } from "~/server/services";
 import { createTRPCHandler } from "~/server/trpc-handler";
@@ -7,6 +7,11 @@ import { createTRPCHandler } from "~/server/trpc-handler";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-const handler = createTRPCHandler({ services: getServices, accessToken: () => readAccessToken(env().home), allowedHosts });
+const handler = createTRPCHandler({
+  services: getServices,
+  accessToken: () => readAccessToken(env().home),
+  rotateToken: () => rotateAccessToken(env().home),
+  allowedHosts,
+});
 
 export { handler as GET, handler as POST };
