@@ -21,7 +21,12 @@ export type TaskRunDeps = {
   log: Logger;
 };
 
-export type ActiveRun = { cancel(reason: string): void };
+export type ActiveRun = {
+  cancel(reason: string): void;
+  /** Keystrokes and size from the task page, for an agent in a terminal (PTY); else ignored. */
+  terminalInput(data: string): void;
+  terminalResize(cols: number, rows: number): void;
+};
 
 const taskRow = z.object({
   id: z.string(),
@@ -79,7 +84,11 @@ export async function runTaskTurn(
       setTimeout(() => void s.close(deps.graceMs).catch((error: unknown) => log.error("stopping the agent failed", { error })), deps.graceMs).unref();
     }
   };
-  deps.active.set(task.id, { cancel });
+  deps.active.set(task.id, {
+    cancel,
+    terminalInput: (data) => session?.terminal?.write(data),
+    terminalResize: (cols, rows) => session?.terminal?.resize(cols, rows),
+  });
   const onJobAbort = () => cancel("the runner is stopping");
   job.signal.addEventListener("abort", onJobAbort, { once: true });
 

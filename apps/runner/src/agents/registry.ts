@@ -1,9 +1,11 @@
 import { acpTransport } from "./acp-transport";
+import { ptyTransport } from "./pty-transport";
 import type { AgentSpec, AgentTransport } from "./transport";
 
-/** Transport id → implementation. PTY and native transports join here when they exist. */
+/** Transport id → implementation. The native transport joins here when it exists. */
 export const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
   acp: acpTransport,
+  pty: ptyTransport,
 };
 
 export class UnsupportedTransportError extends Error {
