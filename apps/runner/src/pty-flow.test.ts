@@ -117,6 +117,14 @@ describe("an agent in a terminal (pty)", () => {
     expect(task.worktreePath && existsSync(task.worktreePath)).toBeFalsy();
   }, 30_000);
 
+  it("refuses terminal input for unknown tasks, ACP agents and oversized input", async () => {
+    await expect(stack.api.task.terminalInput({ id: "00000000-0000-4000-8000-000000000000", data: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const acp = await start("scripted", "```scenario\n" + JSON.stringify({ steps: [{ type: "text", text: "hi" }] }) + "\n```");
+    await expect(stack.api.task.terminalInput({ id: acp.id, data: "x" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/only agents in a terminal/) });
+    await expect(stack.api.task.terminalInput({ id: acp.id, data: "x".repeat(1025) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(stack.api.task.terminalResize({ id: acp.id, cols: 0, rows: 10 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  }, 30_000);
+
   it("says clearly when the command does not exist", async () => {
     await stack.api.agent.upsert({ id: "pty-missing", name: "PTY missing", transport: "pty", command: "wharf-no-such-cli", args: [] });
     const created = await start("pty-missing", "anything");
