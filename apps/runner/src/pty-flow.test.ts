@@ -66,6 +66,14 @@ describe("an agent in a terminal (pty)", () => {
     const reviewSeq = events.find((e) => e.event.type === "status" && e.event.state === "review")!.seq;
     expect(exitSeq).toBeLessThan(reviewSeq);
 
+    // The replay query gives the same bytes, in order, with the exit.
+    const replay = await stack.api.task.terminalOutput({ taskId: created.id, terminalId: ptyTerminalId });
+    expect(replay.more).toBe(false);
+    expect(replay.chunks.map((c) => c.data).join("")).toBe(all);
+    expect(replay.chunks.at(-1)).toMatchObject({ exitCode: 0 });
+    const tail = await stack.api.task.terminalOutput({ taskId: created.id, terminalId: ptyTerminalId, afterSeq: replay.chunks.at(-2)!.seq });
+    expect(tail.chunks).toHaveLength(1);
+
     // Input is refused once the agent is done.
     await expect(stack.api.task.terminalInput({ id: created.id, data: "x" })).rejects.toMatchObject({ code: "CONFLICT" });
 
