@@ -57,4 +57,8 @@ test("an agent in a terminal: live coloured output, typed input reaches it, and 
   await page.keyboard.type("ignored");
   await expect(page.getByRole("alert").filter({ hasText: /did not reach/ })).toHaveCount(0);
   await expect(replayed).not.toContainText("ignored");
+  // A read-only terminal does not trap the keyboard: Tab moves on.
+  await expect(replayed.locator(".xterm-helper-textarea")).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(replayed.locator(".xterm-helper-textarea")).not.toBeFocused();
 });

@@ -191,6 +191,8 @@ export function TaskTerminal({ taskId, terminalId, live, onEvents }: Props) {
         if (liveRef.current) setProblem(`What you typed did not reach the agent: ${errorMessage(error)}`);
       },
     );
+    // Read-only: let Tab and the page's other keys work as on any page (focus moves on).
+    terminal.attachCustomKeyEventHandler(() => liveRef.current);
     const typed = terminal.onData((data) => {
       if (liveRef.current) queue.push(data);
     });
