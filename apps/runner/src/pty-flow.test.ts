@@ -125,6 +125,16 @@ describe("an agent in a terminal (pty)", () => {
     expect(task.worktreePath && existsSync(task.worktreePath)).toBeFalsy();
   }, 30_000);
 
+  it("stops what the agent left running when it exits, even in a session of its own", async () => {
+    const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-pty-")), "pid");
+    const created = await start("pty-script", `leave:${pidFile}`);
+    const task = await stack.waitForState(created.id, ["completed", "review", "failed"]);
+    expect(task.state).toBe("completed");
+    const leftover = Number(readFileSync(pidFile, "utf8").trim());
+    expect(leftover).toBeGreaterThan(0);
+    expect(alive(leftover)).toBe(false);
+  }, 30_000);
+
   it("refuses terminal input for unknown tasks, ACP agents and oversized input", async () => {
     await expect(stack.api.task.terminalInput({ id: "00000000-0000-4000-8000-000000000000", data: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const acp = await start("scripted", "```scenario\n" + JSON.stringify({ steps: [{ type: "text", text: "hi" }] }) + "\n```");

@@ -6,6 +6,7 @@
 # terminal (an agent configured with the argument `{prompt:stdin}`). Words in the prompt:
 #   fail            print an error and exit 3
 #   hang:<file>     start a child, write "<own pid> <child pid>" to <file>, and wait for ever
+#   leave:<file>    start a child in a session of its own, write its pid to <file>, exit 0
 set -u
 if [ "$#" -gt 0 ]; then
   prompt="$1"
@@ -19,6 +20,12 @@ case "$prompt" in
   *fail*)
     printf '\033[1;31merror:\033[0m the model went away\n'
     exit 3
+    ;;
+  *leave:*)
+    # The detached shell writes its own pid, then becomes the sleep (same pid).
+    setsid sh -c 'printf "%s\n" "$$" > "$1.tmp" && mv "$1.tmp" "$1" && exec sleep 300' sh "${prompt#*leave:}" > /dev/null 2>&1 < /dev/null &
+    while [ ! -s "${prompt#*leave:}" ]; do sleep 0.05; done
+    exit 0
     ;;
   *hang:*)
     sleep 300 &
