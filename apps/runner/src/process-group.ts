@@ -1,7 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
 
 /**
  * The one place that starts processes for agents and their terminals.
@@ -17,7 +19,15 @@ export type SpawnOptions = { cwd: string; env: Record<string, string> };
 
 export type GroupChild = ChildProcessWithoutNullStreams;
 
-const tags = new WeakMap<GroupChild, string>();
+/** What terminateGroup needs of a process it started: a pipe child or a pseudo-terminal child. */
+export type GroupLeader = {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  once(event: "exit", listener: () => void): unknown;
+};
+
+const tags = new WeakMap<GroupLeader, string>();
 
 /**
  * Tags are `<owner pid>.<owner start time>.<uuid>`: the owner is this process, identified so a
@@ -44,6 +54,55 @@ export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOp
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });
+  tags.set(child, tag);
+  return child;
+}
+
+/**
+ * A process in a pseudo-terminal (node-pty). forkpty makes it a session leader, so its process
+ * group and session are its own, like `detached: true`; it is tagged the same way.
+ */
+export class PtyChild implements GroupLeader {
+  exitCode: number | null = null;
+  signalCode: string | null = null;
+  private readonly exitListeners = new Set<() => void>();
+
+  constructor(readonly pty: IPty) {
+    pty.onExit(({ exitCode, signal }) => {
+      // node-pty reports signal 0 for a normal exit.
+      if (signal) this.signalCode = signalName(signal);
+      else this.exitCode = exitCode;
+      for (const listener of this.exitListeners) listener();
+      this.exitListeners.clear();
+    });
+  }
+
+  get pid(): number {
+    return this.pty.pid;
+  }
+
+  once(_event: "exit", listener: () => void): this {
+    if (this.exitCode !== null || this.signalCode !== null) listener();
+    else this.exitListeners.add(listener);
+    return this;
+  }
+}
+
+function signalName(signal: number): string {
+  const found = Object.entries(osConstants.signals).find(([, n]) => n === signal);
+  return found ? found[0] : `signal ${signal}`;
+}
+
+export function spawnPtyInGroup(cmd: string, args: readonly string[], opts: SpawnOptions & { cols: number; rows: number }): PtyChild {
+  const tag = `${ownerPrefix}.${randomUUID()}`;
+  const pty = spawnPty(cmd, [...args], {
+    name: opts.env.TERM ?? "xterm-256color",
+    cols: opts.cols,
+    rows: opts.rows,
+    cwd: opts.cwd,
+    env: { ...opts.env, [processTagVar]: tag },
+  });
+  const child = new PtyChild(pty);
   tags.set(child, tag);
   return child;
 }
@@ -141,9 +200,9 @@ export function groupMembers(leader: number, tag?: string, leaderReaped = false)
 const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
 
 /** What terminateGroup works on: the leader's pid stays ours only until Node reaps it. */
-type Scope = { leader: number; tag: string | undefined; child: GroupChild };
+type Scope = { leader: number; tag: string | undefined; child: GroupLeader };
 
-const reaped = (child: GroupChild) => child.exitCode !== null || child.signalCode !== null;
+const reaped = (child: GroupLeader) => child.exitCode !== null || child.signalCode !== null;
 const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child));
 
 function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
@@ -184,7 +243,7 @@ async function settle(scope: Scope, budgetMs: number, zombies = false): Promise<
   return running(members);
 }
 
-function exitOf(child: GroupChild): Promise<void> {
+function exitOf(child: GroupLeader): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
@@ -194,7 +253,7 @@ function exitOf(child: GroupChild): Promise<void> {
  * `graceMs`, and resolve once none of them runs any more and the child itself has been reaped.
  * Throws ProcessGroupError if a process survives SIGKILL (uninterruptible sleep).
  */
-export async function terminateGroup(child: GroupChild, graceMs: number): Promise<void> {
+export async function terminateGroup(child: GroupLeader, graceMs: number): Promise<void> {
   const leader = child.pid;
   if (leader === undefined) return; // never started
   const scope: Scope = { leader, tag: tags.get(child), child };

@@ -18,7 +18,7 @@ export type RunnerHandle = { id: string; stop(): Promise<void> };
 
 /**
  * A runner: consumes task jobs (pg-boss, LISTEN/NOTIFY), runs up to `concurrency` tasks at once,
- * follows control messages (cancel, permission answers) and keeps idle agent sessions for
+ * follows control messages (cancel, permission answers, terminal input) and keeps idle agent sessions for
  * follow-ups until they time out.
  */
 export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
@@ -56,10 +56,20 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     }
     const message = controlNotifySchema.safeParse(json);
     if (!message.success) return log.warn("control message ignored", { payload: payload.slice(0, 200) });
-    if (message.data.action === "cancel") {
-      active.get(message.data.taskId)?.cancel("cancelled by request");
-    } else {
-      broker.notify(message.data.requestId);
+    const data = message.data;
+    switch (data.action) {
+      case "cancel":
+        active.get(data.taskId)?.cancel("cancelled by request");
+        break;
+      case "permission":
+        broker.notify(data.requestId);
+        break;
+      case "terminal_input":
+        active.get(data.taskId)?.terminalInput(data.data);
+        break;
+      case "terminal_resize":
+        active.get(data.taskId)?.terminalResize(data.cols, data.rows);
+        break;
     }
   });
   listener.onReconnect(() => {

@@ -25,7 +25,12 @@ export type TaskRunDeps = {
   log: Logger;
 };
 
-export type ActiveRun = { cancel(reason: string): void };
+export type ActiveRun = {
+  cancel(reason: string): void;
+  /** Keystrokes and size from the task page, for an agent in a terminal (PTY); else ignored. */
+  terminalInput(data: string): void;
+  terminalResize(cols: number, rows: number): void;
+};
 
 const taskRow = z.object({
   id: z.string(),
@@ -83,7 +88,16 @@ export async function runTaskTurn(
       setTimeout(() => void s.close(deps.graceMs).catch((error: unknown) => log.error("stopping the agent failed", { error })), deps.graceMs).unref();
     }
   };
-  deps.active.set(task.id, { cancel });
+  // A size sent before the agent started is applied when it starts.
+  const early: { size?: { cols: number; rows: number } } = {};
+  deps.active.set(task.id, {
+    cancel,
+    terminalInput: (data) => session?.terminal?.write(data),
+    terminalResize: (cols, rows) => {
+      if (session?.terminal) session.terminal.resize(cols, rows);
+      else early.size = { cols, rows };
+    },
+  });
   const onJobAbort = () => cancel("the runner is stopping");
   job.signal.addEventListener("abort", onJobAbort, { once: true });
 
@@ -92,6 +106,7 @@ export async function runTaskTurn(
     task = await ensureWorktree(deps, writer, task, job);
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
+    if (early.size) session.terminal?.resize(early.size.cols, early.size.rows);
     if (cancelReason) throw new CancelledError();
     const text = job.turn === 0 ? task.prompt : await lastUserPrompt(deps.pool, task.id);
     const result = await session.prompt(text);

@@ -1,11 +1,13 @@
 import { acpTransport } from "./acp-transport";
 import { nativeTransport } from "./native-transport";
+import { ptyTransport } from "./pty-transport";
 import type { AgentSpec, AgentTransport } from "./transport";
 
-/** Transport id → implementation. PTY and native transports join here when they exist. */
+/** Transport id → implementation: ACP agents, the built-in native agent (itself an ACP agent), and terminal programs. */
 export const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
   acp: acpTransport,
   native: nativeTransport,
+  pty: ptyTransport,
 };
 
 export class UnsupportedTransportError extends Error {

@@ -2,7 +2,7 @@ import type { PermissionOption, TaskEvent, TaskEventOf } from "@wharf/api/schema
 import type { SelectConfigOption } from "./acp-responses";
 
 /**
- * The one interface every agent transport implements (ACP now; PTY and native later). The job
+ * The one interface every agent transport implements (ACP and PTY now; native later). The job
  * handler starts a session, prompts it, and closes it; everything the agent does arrives as task
  * events through `SessionHooks`.
  */
@@ -80,6 +80,15 @@ export interface AgentSession {
   /** SIGTERM to the process group, SIGKILL after grace (default 3000); resolves when all are gone. */
   close(graceMs?: number): Promise<AgentExit>;
   readonly exited: Promise<AgentExit>;
+  /** Present when the agent runs in a terminal a person can type into (PTY transport). */
+  readonly terminal?: SessionTerminal;
+}
+
+export interface SessionTerminal {
+  /** Keystrokes to the running program; ignored between turns. */
+  write(data: string): void;
+  /** Kept for the next run too. */
+  resize(cols: number, rows: number): void;
 }
 
 export interface AgentTransport {
@@ -89,13 +98,13 @@ export interface AgentTransport {
 
 export type AgentErrorStage = "spawn" | "initialize" | "session" | "prompt" | "protocol";
 
-/** Last few non-empty lines of stderr, for a one-glance error message. */
-function excerpt(stderrTail: string | undefined): string {
+/** Last few non-empty lines of stderr (or of its terminal), for a one-glance error message. */
+function excerpt(stderrTail: string | undefined, outputName = "stderr"): string {
   if (!stderrTail) return "";
   const lines = stderrTail.split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0);
   const last = lines.slice(-3).join("\n");
   if (!last) return "";
-  return `\nLast lines it wrote to stderr:\n${last.length > 600 ? `…${last.slice(-600)}` : last}`;
+  return `\nLast lines it wrote to ${outputName}:\n${last.length > 600 ? `…${last.slice(-600)}` : last}`;
 }
 
 function describeExit(exit: AgentExit | undefined): string {
@@ -119,9 +128,11 @@ export class AgentError extends Error {
     stderrTail?: string;
     exit?: AgentExit;
     cause?: unknown;
+    /** Where `stderrTail` comes from, as the message names it: "stderr" unless said. */
+    outputName?: string;
   }) {
     const stderrTail = opts.stderrTail ?? opts.exit?.stderrTail;
-    super(`Agent "${opts.agentName}" ${opts.what}${describeExit(opts.exit)}.${excerpt(stderrTail)}`, {
+    super(`Agent "${opts.agentName}" ${opts.what}${describeExit(opts.exit)}.${excerpt(stderrTail, opts.outputName)}`, {
       cause: opts.cause,
     });
     this.name = "AgentError";

@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
 import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
@@ -14,13 +15,25 @@ import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
+/** xterm.js needs the DOM: loaded in the browser only, and only for agents in a terminal. */
+const TaskTerminal = dynamic(() => import("./task-terminal").then((m) => m.TaskTerminal), {
+  ssr: false,
+  loading: () => <div className="min-h-0 flex-1 animate-pulse rounded-lg border border-line bg-panel" />,
+});
+
+/** The terminal a PTY agent's output is stored under (the runner's `ptyTerminalId`). */
+const PTY_TERMINAL_ID = "pty";
+
+type Tab = "terminal" | "timeline" | "review";
+
 export function TaskView({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
   const live = useTaskTimeline(taskId, task.isSuccess);
   const { timeline } = live;
-  const [tab, setTab] = useState<"timeline" | "review">("timeline");
+  // null: the default for the agent (its terminal for PTY agents, else the timeline).
+  const [chosenTab, setTab] = useState<Tab | null>(null);
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
   const [followUp, setFollowUp] = useState("");
   const commands = useAgentCommands(task.data?.agent.id, timeline.commands);
@@ -29,7 +42,7 @@ export function TaskView({ taskId }: { taskId: string }) {
     trpc.task.prompt.mutationOptions({
       onSuccess: () => {
         setFollowUp("");
-        setTab("timeline");
+        setTab(null);
         return queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId }));
       },
     }),
@@ -56,6 +69,9 @@ export function TaskView({ taskId }: { taskId: string }) {
   const canCancel = state === "queued" || state === "running" || state === "needs_input";
   const canFollowUp = state === "review" || state === "completed";
   const hasChange = t.change !== null || state === "review" || state === "applied" || state === "discarded";
+  const inTerminal = t.agent.transport === "pty";
+  const tabs: Tab[] = inTerminal ? ["terminal", "timeline", "review"] : ["timeline", "review"];
+  const tab: Tab = chosenTab && tabs.includes(chosenTab) ? chosenTab : inTerminal ? "terminal" : "timeline";
 
   const sendFollowUp = () => {
     if (followUp.trim() && !prompt.isPending) prompt.mutate({ id: taskId, prompt: followUp });
@@ -112,7 +128,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       )}
 
       <div className="flex items-center gap-1 border-b border-line text-sm" role="tablist">
-        {(["timeline", "review"] as const).map((id) => (
+        {tabs.map((id) => (
           <button
             key={id}
             type="button"
@@ -127,7 +143,7 @@ export function TaskView({ taskId }: { taskId: string }) {
             )}
           </button>
         ))}
-        {state === "review" && tab === "timeline" && (
+        {state === "review" && tab !== "review" && (
           <button type="button" onClick={() => setTab("review")} className="ml-auto rounded-md bg-violet-500/15 px-2.5 py-1 text-xs font-medium text-violet-700 dark:text-violet-300">
             Change ready — review it →
           </button>
@@ -136,7 +152,13 @@ export function TaskView({ taskId }: { taskId: string }) {
 
       <div className="flex min-h-0 flex-1 gap-4">
         <div className="flex min-h-0 min-w-0 flex-1 flex-col">
-          {tab === "timeline" ? (
+          {inTerminal && (
+            // Stays mounted on the other tabs, so its output is not replayed again.
+            <div className={tab === "terminal" ? "flex min-h-0 flex-1 flex-col" : "hidden"}>
+              <TaskTerminal taskId={taskId} terminalId={PTY_TERMINAL_ID} live={state === "running" || state === "needs_input"} onEvents={live.onEvents} />
+            </div>
+          )}
+          {tab === "terminal" ? null : tab === "timeline" ? (
             <TimelineView timeline={timeline} hasOlder={live.hasOlder} loadingOlder={live.loadingOlder} olderError={live.olderError} loadOlder={live.loadOlder} root={t.worktreePath} />
           ) : (
             <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
@@ -153,7 +175,13 @@ export function TaskView({ taskId }: { taskId: string }) {
                 commands={commands}
                 placement="above"
                 onKeyDown={onFollowUpKey}
-                placeholder={commands.length > 0 ? "Ask for more changes in the same session… / for commands, Ctrl+Enter to send" : "Ask for more changes in the same session… (Ctrl+Enter)"}
+                placeholder={
+                  inTerminal
+                    ? "Run the agent again with another prompt… (Ctrl+Enter)"
+                    : commands.length > 0
+                      ? "Ask for more changes in the same session… / for commands, Ctrl+Enter to send"
+                      : "Ask for more changes in the same session… (Ctrl+Enter)"
+                }
               />
               <Button tone="primary" onClick={sendFollowUp} disabled={!followUp.trim() || prompt.isPending}>
                 Send

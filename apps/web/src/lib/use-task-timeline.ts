@@ -23,6 +23,7 @@ export function useTaskTimeline(taskId: string, enabled = true) {
   const events = useRef<TimelineEvent[]>([]);
   const buffer = useRef<TimelineEvent[]>([]);
   const frame = useRef<number | null>(null);
+  const listeners = useRef(new Set<(batch: readonly TimelineEvent[]) => void>());
 
   useEffect(() => {
     events.current = [];
@@ -41,6 +42,15 @@ export function useTaskTimeline(taskId: string, enabled = true) {
     if (batch.length === 0) return;
     events.current = mergeEvents(events.current, batch);
     setTimeline((t) => foldEvents(t, batch));
+    for (const listener of listeners.current) listener(batch);
+  }, []);
+
+  /** Calls `listener` with every later batch of live events (e.g. for a terminal); returns the unsubscribe. */
+  const onEvents = useCallback((listener: (batch: readonly TimelineEvent[]) => void) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
   }, []);
 
   const subscription = useSubscription(
@@ -76,5 +86,5 @@ export function useTaskTimeline(taskId: string, enabled = true) {
     }
   }, [hasOlder, loadingOlder, queryClient, taskId, timeline.firstSeq, trpc]);
 
-  return { timeline, hasOlder, loadOlder, loadingOlder, olderError, connection: subscription.status, error: subscription.error };
+  return { timeline, hasOlder, loadOlder, loadingOlder, olderError, onEvents, connection: subscription.status, error: subscription.error };
 }

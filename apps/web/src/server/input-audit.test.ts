@@ -58,7 +58,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return schema;
 }
 
-const candidates: unknown[] = ["00000000-0000-4000-8000-000000000000", "x", "acp", "/tmp/wharf-input-audit-no-repo", 1, 0, true, [], {}];
+const candidates: unknown[] = ["00000000-0000-4000-8000-000000000000", "x", "acp", "/tmp/wharf-input-audit-no-repo", 1, 0, 80, true, [], {}];
 
 /** Inputs whose fields depend on each other, where required fields alone are not a valid call. */
 const knownSamples: Record<string, unknown> = {

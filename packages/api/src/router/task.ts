@@ -6,6 +6,7 @@ import { appendTaskEvents, inTransaction, sendTaskJob } from "../queue";
 import { CHANNEL_CONTROL, changeFileSchema, taskEventSchema, taskStates, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
 import { taskEvents } from "./task-events";
+import { taskTerminal } from "./task-terminal";
 
 export const PROMPT_MAX = 100_000;
 
@@ -151,6 +152,9 @@ export const taskRouter = {
 
   /** Subscription: stored then live events, resumable by `lastEventId` (see task-events.ts). */
   events: taskEvents,
+
+  /** terminalInput, terminalResize, terminalOutput: see task-terminal.ts. */
+  ...taskTerminal,
 
   cancel: protectedProcedure.input(z.object({ id: taskId })).mutation(async ({ ctx, input }) => {
     const { pool, boss } = ctx.services;

@@ -25,6 +25,16 @@ export const eventsNotifySchema = z.object({
 });
 export type EventsNotify = z.infer<typeof eventsNotifySchema>;
 
+/**
+ * Terminal input carried by one control message, in characters: a NOTIFY payload is at most
+ * 8000 bytes, and JSON may spell a control character in 6 (`\u001b`).
+ */
+export const TERMINAL_INPUT_MAX = 1024;
+export const terminalSizeSchema = z.object({
+  cols: z.number().int().min(2).max(500),
+  rows: z.number().int().min(1).max(200),
+});
+
 /** Control messages from the API to runners. */
 export const controlNotifySchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("cancel"), taskId: z.string().uuid() }),
@@ -33,5 +43,7 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
     taskId: z.string().uuid(),
     requestId: z.string().uuid(),
   }),
+  z.object({ action: z.literal("terminal_input"), taskId: z.string().uuid(), data: z.string().min(1).max(TERMINAL_INPUT_MAX) }),
+  z.object({ action: z.literal("terminal_resize"), taskId: z.string().uuid(), ...terminalSizeSchema.shape }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;

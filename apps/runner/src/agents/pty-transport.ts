@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import path from "node:path";
+import { spawnPtyInGroup, terminateGroup, type PtyChild } from "../process-group";
+import { plainText, ptyInvocation } from "./pty-prompt";
+import { TerminalStream } from "./terminal-stream";
+import {
+  AgentError,
+  type AgentExit,
+  type AgentInfo,
+  type AgentSession,
+  type AgentTransport,
+  type SessionTerminal,
+  type StartOptions,
+  type StopReason,
+} from "./transport";
+
+/**
+ * A CLI agent without ACP, run in a pseudo-terminal in the worktree. Each prompt runs the command
+ * once (see pty-prompt.ts for how the prompt reaches it); what it writes to the terminal becomes
+ * `terminal_output` events on the terminal `ptyTerminalId`; exit code 0 ends the turn, anything
+ * else fails it. There is no conversation to resume: a follow-up runs the command again in the
+ * same worktree (`loadSession: false`).
+ */
+
+export const ptyTerminalId = "pty";
+export const defaultSize = { cols: 120, rows: 32 };
+/** How long a cancelled run gets between SIGTERM and SIGKILL. */
+const cancelGraceMs = 2000;
+/** After the program exits, what is left of its process group gets this long. */
+const leftoverGraceMs = 500;
+
+class PtySession implements AgentSession {
+  readonly sessionId: string;
+  readonly info: AgentInfo;
+  readonly exited: Promise<AgentExit>;
+  readonly terminal: SessionTerminal;
+  private child: PtyChild | null = null;
+  private size = { ...defaultSize };
+  private cancelled = false;
+  private closed = false;
+  private lastExit: AgentExit = { code: null, signal: null, stderrTail: "" };
+  private resolveExited: (exit: AgentExit) => void = () => {};
+
+  constructor(private readonly opts: StartOptions) {
+    // Nothing to resume, but the task keeps one id for its terminal across follow-ups.
+    this.sessionId = opts.resumeSessionId ?? `pty-${randomUUID()}`;
+    this.info = { name: opts.agent.name, loadSession: false, modes: [], models: [] };
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    const log = opts.hooks.log;
+    this.terminal = {
+      write: (data) => {
+        const child = this.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        child.pty.write(data);
+      },
+      resize: (cols, rows) => {
+        this.size = { cols, rows };
+        const child = this.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        try {
+          child.pty.resize(cols, rows);
+        } catch (error) {
+          log.warn("resizing the agent's terminal failed", { agent: opts.agent.name, error: String(error) });
+        }
+      },
+    };
+  }
+
+  async prompt(text: string): Promise<{ stopReason: StopReason }> {
+    const { agent, hooks } = this.opts;
+    if (this.closed) throw new AgentError({ agentName: agent.name, stage: "prompt", what: "was stopped before it finished" });
+    if (this.child) throw new AgentError({ agentName: agent.name, stage: "prompt", what: "is still running its previous turn" });
+    this.cancelled = false;
+    const { args, typed } = ptyInvocation(agent.args, text);
+    const stream = new TerminalStream({ terminalId: ptyTerminalId, emit: (event) => hooks.onEvent(event) });
+    let child: PtyChild;
+    try {
+      child = spawnPtyInGroup(agent.command, args, { cwd: this.opts.cwd, env: this.opts.env, ...this.size });
+    } catch (error) {
+      throw new AgentError({ agentName: agent.name, stage: "spawn", what: `could not be started in a terminal: ${String(error)}`, cause: error });
+    }
+    this.child = child;
+    const exited = new Promise<void>((resolve) => child.once("exit", resolve));
+    const data = child.pty.onData((chunk) => stream.write(chunk));
+    if (typed) child.pty.write(typed);
+    await exited;
+    data.dispose();
+    // Background jobs it left in its session would outlive the turn: stop them too.
+    try {
+      await terminateGroup(child, leftoverGraceMs);
+    } catch (error) {
+      hooks.log.error("could not stop what the agent left running", { agent: agent.name, error: String(error) });
+    }
+    this.child = null;
+    stream.end({ exitCode: child.exitCode, signal: child.signalCode });
+    const tail = plainText(stream.tail);
+    this.lastExit = { code: child.exitCode, signal: child.signalCode, stderrTail: tail };
+    if (this.cancelled) return { stopReason: "cancelled" };
+    if (child.exitCode === 0) return { stopReason: "end_turn" };
+    throw new AgentError({ agentName: agent.name, stage: "prompt", what: "ended with a failure", exit: this.lastExit, outputName: "its terminal" });
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    const child = this.child;
+    if (child) await terminateGroup(child, cancelGraceMs);
+  }
+
+  async close(graceMs = 3000): Promise<AgentExit> {
+    this.closed = true;
+    const child = this.child;
+    if (child) {
+      this.cancelled = true;
+      await terminateGroup(child, graceMs);
+    }
+    this.resolveExited(this.lastExit);
+    return this.lastExit;
+  }
+}
+
+/** The absolute path `command` runs as, or null when there is no such executable. */
+export function findExecutable(command: string, envPath: string | undefined, cwd: string): string | null {
+  const isFile = (candidate: string) => {
+    try {
+      if (!statSync(candidate).isFile()) return false;
+      accessSync(candidate, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) {
+    const resolved = path.resolve(cwd, command);
+    return isFile(resolved) ? resolved : null;
+  }
+  for (const dir of (envPath ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, command);
+    if (isFile(candidate)) return candidate;
+  }
+  return null;
+}
+
+async function start(opts: StartOptions): Promise<AgentSession> {
+  const { agent, cwd } = opts;
+  let cwdOk = false;
+  try {
+    cwdOk = statSync(cwd).isDirectory();
+  } catch {
+    cwdOk = false;
+  }
+  if (!cwdOk) throw new AgentError({ agentName: agent.name, stage: "spawn", what: `cannot start: its working directory ${cwd} does not exist` });
+  if (!findExecutable(agent.command, opts.env.PATH, cwd)) {
+    throw new AgentError({
+      agentName: agent.name,
+      stage: "spawn",
+      what: `could not be started: the command "${agent.command}" was not found or is not executable (install it, or fix the agent's command)`,
+    });
+  }
+  return new PtySession(opts);
+}
+
+export const ptyTransport: AgentTransport = { start };
