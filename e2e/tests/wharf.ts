@@ -67,6 +67,15 @@ export async function mutate<T>(request: APIRequestContext, procedure: string, i
   return body.result.data.json;
 }
 
+/** Calls a tRPC query over HTTP the way a script would (bearer token, superjson input). */
+export async function query<T>(request: APIRequestContext, procedure: string, input?: unknown): Promise<T> {
+  const search = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const response = await request.get(`/api/trpc/${procedure}${search}`, { headers: { authorization: `Bearer ${process.env.WHARF_E2E_TOKEN}` } });
+  const body = (await response.json()) as { result?: { data: { json: T } }; error?: unknown };
+  if (!response.ok() || !body.result) throw new Error(`${procedure} failed: ${JSON.stringify(body.error ?? body)}`);
+  return body.result.data.json;
+}
+
 /** Adds the repo as a project and starts a scripted task; returns the task id. */
 export async function startTask(request: APIRequestContext, repo: string, prompt: string): Promise<string> {
   const project = await mutate<{ id: string }>(request, "project.create", { path: repo });

@@ -165,6 +165,10 @@ describe("the wharf CLI against a real Wharf", () => {
     }
     const agents = await wharfCli(["agents", "--json"]);
     expect(JSON.parse(agents.stdout)).toContainEqual(expect.objectContaining({ id: "scripted", available: true }));
+    // The text list names the detected version, or why an agent is not available.
+    const text = (await wharfCli(["agents"])).stdout;
+    expect(text).toMatch(/✓ scripted\s+Scripted test agent\s+0\.1\.0/);
+    for (const line of text.split("\n").filter((l) => l.startsWith("✗"))) expect(line).toMatch(/\(.+\)$/);
   });
 
   it("./wharf passes commands other than start/test/bench to the CLI", async () => {

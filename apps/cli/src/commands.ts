@@ -78,7 +78,8 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     else {
       for (const a of agents) {
         const mark = a.available ? ctx.style.green("✓") : ctx.style.gray("✗");
-        out(`${mark} ${a.id.padEnd(14)} ${a.name}${a.available ? "" : ctx.style.dim(`  (${a.detectError ?? "not installed"})`)}`);
+        const note = a.available ? (a.version ? ctx.style.dim(`  ${a.version}`) : "") : ctx.style.dim(`  (${a.detectError ?? "not installed"})`);
+        out(`${mark} ${a.id.padEnd(14)} ${a.name}${note}`);
       }
     }
     return 0;

@@ -11,6 +11,10 @@ const schema = z.object({
   WHARF_CANCEL_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Idle agent processes (tasks in review) are stopped after this long; a follow-up restarts them. */
   WHARF_AGENT_IDLE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
+  /** How long an agent gets to answer `initialize` before its task fails. */
+  WHARF_AGENT_INITIALIZE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Bound on each step of the start-up probe of agents that reported nothing yet; 0 turns the probe off. */
+  WHARF_AGENT_PROBE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; runnerId: string };

@@ -5,6 +5,8 @@ import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from 
 import { PgListener } from "@wharf/db";
 import { transportFor } from "./agents/registry";
 import type { Logger } from "./agents/transport";
+import { CapabilityStore } from "./agent-capabilities";
+import { probeUnknownAgents } from "./agent-probe";
 import { ensureBuiltinAgents } from "./builtin-agents";
 import type { RunnerEnv } from "./env";
 import { LiveSessions } from "./live-sessions";
@@ -28,6 +30,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const broker = new PermissionBroker(pool, log);
   const sessions = new LiveSessions(env.WHARF_AGENT_IDLE_MS, env.WHARF_CANCEL_GRACE_MS, log);
   const active = new Map<string, ActiveRun>();
+  const capabilities = new CapabilityStore(pool, log);
   const deps: TaskRunDeps = {
     pool,
     runnerId: env.runnerId,
@@ -37,6 +40,8 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     sessions,
     transportFor,
     active,
+    capabilities,
+    initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
     log,
   };
 
@@ -82,14 +87,24 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   );
   log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY });
 
+  // Agents that never reported their modes and commands are asked once, in the background.
+  const probeStop = new AbortController();
+  const probing =
+    env.WHARF_AGENT_PROBE_MS > 0
+      ? probeUnknownAgents(pool, { store: capabilities, transportFor, log, timeoutMs: env.WHARF_AGENT_PROBE_MS }, probeStop.signal)
+      : Promise.resolve();
+
   let stopping: Promise<void> | null = null;
   return {
     id: env.runnerId,
     stop() {
       stopping ??= (async () => {
         for (const run of active.values()) run.cancel("the runner is stopping");
+        probeStop.abort();
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
         await sessions.closeAll();
+        await probing;
+        await capabilities.idle();
         await listener.close();
         await pool.end();
       })();

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
 import type { TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
+import { capabilitiesFromCommands, capabilitiesFromInfo, type CapabilityStore } from "./agent-capabilities";
 import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger } from "./agents/transport";
 import { EventWriter } from "./event-writer";
 import type { LiveSessions } from "./live-sessions";
@@ -18,6 +19,9 @@ export type TaskRunDeps = {
   transportFor(transport: AgentSpec["transport"]): AgentTransport;
   /** Runs in progress on this runner, by task id, so control messages can reach them. */
   active: Map<string, ActiveRun>;
+  /** Where what agents report about themselves (modes, models, commands) is cached. */
+  capabilities: CapabilityStore;
+  initializeMs: number;
   log: Logger;
 };
 
@@ -92,6 +96,7 @@ export async function runTaskTurn(
     const text = job.turn === 0 ? task.prompt : await lastUserPrompt(deps.pool, task.id);
     const result = await session.prompt(text);
     await writer.flush();
+    await deps.capabilities.idle();
     outcome = cancelReason || result.stopReason === "cancelled" ? { kind: "cancelled", reason: cancelReason ?? "the agent cancelled the turn" } : { kind: "finished" };
   } catch (error) {
     await writer.flush().catch((flushError: unknown) => log.error("flushing events failed", { flushError }));
@@ -185,12 +190,17 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
     ...(task.session_id ? { resumeSessionId: task.session_id } : {}),
     ...(task.mode ? { mode: task.mode } : {}),
     ...(task.model ? { model: task.model } : {}),
+    timeouts: { initializeMs: deps.initializeMs },
     hooks: {
-      onEvent: (event: TaskEvent) => writer.push(event),
+      onEvent: (event: TaskEvent) => {
+        writer.push(event);
+        if (event.type === "commands") void deps.capabilities.record(agent.id, capabilitiesFromCommands(event));
+      },
       requestPermission: (ask, signal) => deps.broker.ask(writer, ask, AbortSignal.any([signal, cancelSignal])),
       log: deps.log,
     },
   });
+  void deps.capabilities.record(agent.id, capabilitiesFromInfo(session.info));
   if (task.session_id && session.sessionId !== task.session_id) {
     writer.push({ type: "error", message: `${agent.name} could not resume its earlier session; this turn starts a new session without the earlier conversation.` });
   }

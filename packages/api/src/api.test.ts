@@ -90,6 +90,20 @@ describe("the session cookie", () => {
   });
 });
 
+describe("agent.upsert", () => {
+  it("forgets what an agent reported when its command changes, and keeps it otherwise", async () => {
+    const api = caller({ authorization: `Bearer ${TOKEN}` });
+    const agent = { id: "caps-agent", name: "Caps", transport: "acp" as const, command: "caps-acp", args: ["--acp"] };
+    await api.agent.upsert(agent);
+    const reported = { modes: [{ id: "ask", name: "Ask" }], reportedAt: new Date().toISOString() };
+    await services.pool.query(`update agent set capabilities = $2::jsonb, version = '1.2.3' where id = $1`, [agent.id, JSON.stringify(reported)]);
+    const renamed = await api.agent.upsert({ ...agent, name: "Caps renamed", env: { LEVEL: "1" } });
+    expect(renamed).toMatchObject({ capabilities: reported, version: "1.2.3" });
+    const replaced = await api.agent.upsert({ ...agent, args: ["acp"] });
+    expect(replaced).toMatchObject({ capabilities: {}, version: null });
+  });
+});
+
 describe("permission.respond", () => {
   it("accepts exactly one of many simultaneous answers", async () => {
     const pool = services.pool;

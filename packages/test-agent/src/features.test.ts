@@ -50,6 +50,10 @@ describe("sessions", () => {
     const record = JSON.parse(await readFile(join(cwd, "record.json"), "utf8"));
     expect(record).toMatchObject({ sessionId, turn: 0, prompt, modeId: "ask", model: "test-large", cwd });
     expect(record.clientCapabilities).toMatchObject({ terminal: true });
+
+    const says = scenarioPrompt({ steps: [{ type: "text", text: "Mode {{mode}}, model {{model}}." }] });
+    await agent.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text: says }] });
+    expect(agentText(testClient.updates)).toContain("Mode ask, model test-large.");
   });
 
   it("loads a session id it handed out, and refuses others", async () => {

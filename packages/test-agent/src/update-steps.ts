@@ -39,7 +39,10 @@ export async function runChunked(
   ctx: TurnContext,
   step: StepOf<"text"> | StepOf<"thought">,
 ): Promise<StepOutcome> {
-  const text = step.text.replaceAll("{{prompt}}", ctx.prompt.text);
+  const text = step.text
+    .replaceAll("{{prompt}}", ctx.prompt.text)
+    .replaceAll("{{mode}}", ctx.session.modeId)
+    .replaceAll("{{model}}", ctx.session.model);
   const pieces = splitText(text, step.chunks);
   for (const [i, piece] of pieces.entries()) {
     if (i > 0 && !(await pause(step.delayMs, ctx.signal))) return "cancelled";

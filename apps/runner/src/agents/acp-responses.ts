@@ -29,6 +29,8 @@ const selectEntrySchema = z.object({
 });
 const configOptionSchema = z.looseObject({
   id: z.string().min(1),
+  name: lenient(z.string()),
+  description: lenient(z.string()),
   type: z.string(),
   category: lenient(z.string()),
   currentValue: z.unknown().optional(),
@@ -87,11 +89,37 @@ export type SessionChoices = {
   currentModel?: string;
   /** Where model changes go: a config option of category "model", else `session/set_model`. */
   modelConfigId?: string;
+  /** Every select config option the agent offers (mode and model ones included), for the composer. */
+  configOptions: SelectConfigOption[];
 };
+
+export type SelectConfigOption = {
+  id: string;
+  name: string;
+  description?: string;
+  category?: string;
+  currentValue?: string;
+  options: { id: string; name: string }[];
+};
+
+function selectConfigOption(o: ConfigOption): SelectConfigOption {
+  return {
+    id: o.id,
+    name: o.name ?? o.id,
+    ...(o.description && { description: o.description }),
+    ...(o.category && { category: o.category }),
+    ...(typeof o.currentValue === "string" && { currentValue: o.currentValue }),
+    options: selectValues(o),
+  };
+}
 
 export function sessionChoices(state: SessionState): SessionChoices {
   const options = configOptions(state);
-  const choices: SessionChoices = { modes: [], models: [] };
+  const choices: SessionChoices = {
+    modes: [],
+    models: [],
+    configOptions: options.filter((o) => o.type === "select").map(selectConfigOption),
+  };
   const modeOption = options.find((o) => o.category === "mode" && o.type === "select");
   if (state.modes) {
     choices.modes = state.modes.availableModes.map((m) =>

@@ -22,7 +22,7 @@ import { AgentError, type AgentErrorStage, type AgentSession, type AgentTranspor
 export const clientInfo = { name: "wharf", title: "Wharf", version: "0.1.0" };
 const defaultInitializeMs = 15_000;
 /** session/new can be slow (agents load their tools); still bounded. */
-const sessionMs = 120_000;
+const defaultSessionMs = 120_000;
 const setupMs = 30_000;
 
 type Setup = { proc: AgentProcess; session: AcpSession; opts: StartOptions };
@@ -101,13 +101,14 @@ async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): 
   }
   if (!viaResume) session.beginReplay();
   const method = viaResume ? methods.agent.session.resume : methods.agent.session.load;
+  const sessionMs = opts.timeouts?.sessionMs ?? defaultSessionMs;
   try {
     const raw = await proc.guard(session.connection.agent.request(method, params), "session", {
       ms: sessionMs,
       what: `did not answer ${method} within ${sessionMs / 1000} s`,
     });
     const parsed = sessionStateSchema.safeParse(raw ?? {});
-    return parsed.success ? sessionChoices(parsed.data) : { modes: [], models: [] };
+    return parsed.success ? sessionChoices(parsed.data) : { modes: [], models: [], configOptions: [] };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     opts.hooks.log.warn(`the agent could not ${viaResume ? "resume" : "load"} the session; starting a new one`, {
@@ -120,6 +121,7 @@ async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): 
 
 async function newSession(setup: Setup): Promise<{ sessionId: string; choices: SessionChoices }> {
   const { opts, session } = setup;
+  const sessionMs = opts.timeouts?.sessionMs ?? defaultSessionMs;
   const raw = await call(
     setup,
     "session",
@@ -217,6 +219,7 @@ async function start(opts: StartOptions): Promise<AgentSession> {
       session.sessionId = created.sessionId;
       choices = created.choices;
     }
+    const defaults = { mode: choices.currentMode, model: choices.currentModel };
     await applyChoices(setup, choices);
     const info = init.agentInfo;
     session.info = {
@@ -227,6 +230,9 @@ async function start(opts: StartOptions): Promise<AgentSession> {
       ...(choices.currentMode && { currentMode: choices.currentMode }),
       models: choices.models,
       ...(choices.currentModel && { currentModel: choices.currentModel }),
+      ...(defaults.mode && { defaultMode: defaults.mode }),
+      ...(defaults.model && { defaultModel: defaults.model }),
+      configOptions: choices.configOptions,
     };
     return session;
   } catch (error) {

@@ -136,7 +136,7 @@ export class AgentProcess {
           failure.error.code === "ENOENT"
             ? `could not be started: the command "${cmd}" was not found (install it, or fix the agent's command)`
             : failure.error.code === "EACCES"
-              ? `could not be started: "${cmd}" is not executable`
+              ? `could not be started: "${cmd}" is not executable (make it executable with chmod +x, or fix the agent's command)`
               : `could not be started: ${failure.error.message}`;
         return new AgentError({ agentName, stage: "spawn", what, stderrTail, cause: failure.error });
       }

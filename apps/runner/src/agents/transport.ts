@@ -1,4 +1,5 @@
 import type { PermissionOption, TaskEvent, TaskEventOf } from "@wharf/api/schemas";
+import type { SelectConfigOption } from "./acp-responses";
 
 /**
  * The one interface every agent transport implements (ACP now; PTY and native later). The job
@@ -42,7 +43,11 @@ export interface StartOptions {
   resumeSessionId?: string;
   mode?: string;
   model?: string;
-  timeouts?: { initializeMs?: number /* default 15000 */ };
+  timeouts?: {
+    initializeMs?: number /* default 15000 */;
+    /** session/new, session/load or session/resume (default 120000). */
+    sessionMs?: number;
+  };
 }
 
 export type AgentExit = { code: number | null; signal: string | null; stderrTail: string };
@@ -56,6 +61,11 @@ export type AgentInfo = {
   currentMode?: string;
   models: { id: string; name: string }[];
   currentModel?: string;
+  /** The mode and model the agent started the session in, before a task's choice was applied. */
+  defaultMode?: string;
+  defaultModel?: string;
+  /** Select config options as the session started (ACP `configOptions`). */
+  configOptions?: SelectConfigOption[];
 };
 
 export interface AgentSession {

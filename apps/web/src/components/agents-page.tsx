@@ -1,43 +1,186 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { errorMessage } from "~/lib/format";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
-import { Notice } from "./ui";
+import { AgentFormDialog } from "./agent-form-dialog";
+import { Button, Notice } from "./ui";
+
+type Agent = {
+  id: string;
+  name: string;
+  transport: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  secretEnvKeys: string[];
+  builtin: boolean;
+  available: boolean | null;
+  version: string | null;
+  detectError: string | null;
+  detectedAt: Date | null;
+  taskCount: number;
+};
 
 export function AgentsPage() {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const agents = useQuery(trpc.agent.list.queryOptions());
+  const [editing, setEditing] = useState<Agent | null>(null);
+  const [formOpen, setFormOpen] = useState(false);
+  const detect = useMutation(
+    trpc.agent.detect.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.agent.pathFilter());
+      },
+    }),
+  );
+  const checking = detect.isPending ? (detect.variables?.id ?? "all") : null;
+
+  const openForm = (agent: Agent | null) => {
+    setEditing(agent);
+    setFormOpen(true);
+  };
+  // Installed agents first, then by name.
+  const sorted = [...(agents.data ?? [])].sort((a, b) => Number(b.available === true) - Number(a.available === true) || a.name.localeCompare(b.name));
+  const builtins = sorted.filter((a) => a.builtin);
+  const custom = sorted.filter((a) => !a.builtin);
+
   return (
-    <div className="mx-auto grid max-w-3xl gap-5">
-      <div>
-        <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
-        <p className="mt-1 text-sm text-muted">The coding agents Wharf can start. Availability is checked by the runner.</p>
+    <div className="mx-auto grid max-w-4xl grid-cols-1 gap-6">
+      <div className="flex flex-wrap items-end gap-3">
+        <div className="min-w-0 flex-1">
+          <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
+          <p className="mt-1 text-sm text-muted">The coding agents Wharf can start. Each is checked on this machine: is its command installed, and which version.</p>
+        </div>
+        <Button onClick={() => detect.mutate({})} disabled={checking !== null} data-testid="check-all">
+          <span className={checking === "all" ? "animate-spin" : ""} aria-hidden>
+            ↻
+          </span>
+          {checking === "all" ? "Checking…" : "Check again"}
+        </Button>
+        <Button tone="primary" onClick={() => openForm(null)}>
+          + Add agent
+        </Button>
       </div>
+
       {agents.error && <Notice tone="error" title="Agents could not be loaded">{errorMessage(agents.error)}</Notice>}
-      {agents.data?.length === 0 && <Notice title="No agents yet">Start a runner: it registers the built-in agents it finds.</Notice>}
-      <ul className="grid gap-2">
-        {agents.data?.map((a) => (
-          <li key={a.id} data-testid="agent-row" className="rounded-lg border border-line bg-panel px-4 py-3">
-            <div className="flex flex-wrap items-center gap-2">
-              <span className="font-medium">{a.name}</span>
-              <span className="font-mono text-xs text-muted">{a.id}</span>
-              <span className="rounded-full bg-raised px-2 py-0.5 text-xs uppercase">{a.transport}</span>
-              {a.builtin && <span className="text-xs text-muted">built-in</span>}
-              <span
-                className={`ml-auto inline-flex items-center gap-1.5 text-xs ${a.available === false ? "text-rose-600 dark:text-rose-400" : a.available ? "text-emerald-600 dark:text-emerald-400" : "text-muted"}`}
-              >
-                <span className={`size-2 rounded-full ${a.available === false ? "bg-rose-500" : a.available ? "bg-emerald-500" : "bg-slate-400"}`} aria-hidden />
-                {a.available === false ? "not available" : a.available ? `available${a.version ? ` · ${a.version}` : ""}` : "not checked yet"}
-              </span>
-            </div>
-            <div className="mt-1 truncate font-mono text-xs text-muted">
-              {a.command} {a.args.join(" ")}
-            </div>
-            {a.detectError && <div className="mt-1 text-xs text-rose-600 dark:text-rose-400">{a.detectError}</div>}
-          </li>
-        ))}
-      </ul>
+      {detect.error && <Notice tone="error" title="Checking failed">{errorMessage(detect.error)}</Notice>}
+
+      <AgentList
+        title="Custom"
+        agents={custom}
+        checking={checking}
+        onCheck={(id) => detect.mutate({ id })}
+        onEdit={openForm}
+        empty={
+          <div className="rounded-lg border border-dashed border-line px-4 py-6 text-center text-sm text-muted">
+            No custom agents yet. <button type="button" className="font-medium text-fg underline-offset-2 hover:underline focus-visible:underline focus-visible:outline-none" onClick={() => openForm(null)}>Add one</button> with any command that speaks ACP, or a terminal program.
+          </div>
+        }
+      />
+      <AgentList
+        title="Built in"
+        agents={builtins}
+        checking={checking}
+        onCheck={(id) => detect.mutate({ id })}
+        onEdit={openForm}
+        empty={agents.data ? <Notice title="No built-in agents yet">Start a runner: it registers the built-in agents and checks which are installed.</Notice> : null}
+      />
+
+      <AgentFormDialog open={formOpen} onOpenChange={setFormOpen} agent={editing} />
     </div>
+  );
+}
+
+function AgentList(props: { title: string; agents: Agent[]; checking: string | null; onCheck: (id: string) => void; onEdit: (a: Agent) => void; empty: ReactNode }) {
+  const available = props.agents.filter((a) => a.available).length;
+  return (
+    <section className="grid min-w-0 grid-cols-1 gap-2" aria-label={`${props.title} agents`}>
+      <h2 className="flex items-baseline gap-2 text-sm font-semibold">
+        {props.title}
+        {props.agents.length > 0 && (
+          <span className="font-normal text-muted">
+            {available} of {props.agents.length} available
+          </span>
+        )}
+      </h2>
+      {props.agents.length === 0 ? (
+        props.empty
+      ) : (
+        <ul className="grid grid-cols-1 gap-2">
+          {props.agents.map((a) => (
+            <AgentRow key={a.id} agent={a} checking={props.checking === a.id || props.checking === "all"} onCheck={() => props.onCheck(a.id)} onEdit={() => props.onEdit(a)} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; checking: boolean; onCheck: () => void; onEdit: () => void }) {
+  const envNames = Object.keys(a.env);
+  return (
+    <li data-testid="agent-row" data-agent-id={a.id} className="min-w-0 rounded-lg border border-line bg-panel px-4 py-3">
+      <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+        <span className="font-medium">{a.name}</span>
+        <span className="font-mono text-xs text-muted">{a.id}</span>
+        <span className="rounded-full bg-raised px-2 py-0.5 text-[11px] font-medium tracking-wide uppercase">{a.transport}</span>
+        <Status agent={a} />
+        <div className="ml-auto flex items-center gap-1">
+          <Button tone="ghost" className="px-2 py-1 text-xs" onClick={onCheck} disabled={checking} aria-label={`Check ${a.name} again`}>
+            {checking ? "Checking…" : "Check"}
+          </Button>
+          <Button tone="ghost" className="px-2 py-1 text-xs" onClick={onEdit} aria-label={`Edit ${a.name}`}>
+            Edit
+          </Button>
+        </div>
+      </div>
+      <div className="mt-1 truncate font-mono text-xs text-muted" title={[a.command, ...a.args].join(" ")}>
+        <span className="text-fg/80">{a.command}</span> {a.args.join(" ")}
+      </div>
+      {a.detectError && (
+        <div data-testid="agent-detect-error" className={`mt-1 text-xs ${a.available === false && !a.builtin ? "text-rose-600 dark:text-rose-400" : "text-muted"}`}>
+          {a.detectError}
+        </div>
+      )}
+      {(envNames.length > 0 || a.secretEnvKeys.length > 0) && (
+        <div className="mt-2 flex flex-wrap gap-1.5 text-[11px]">
+          {envNames.map((n) => (
+            <span key={n} className="rounded bg-raised px-1.5 py-0.5 font-mono">
+              {n}
+            </span>
+          ))}
+          {a.secretEnvKeys.map((n) => (
+            <span key={n} className="inline-flex items-center gap-1 rounded bg-raised px-1.5 py-0.5 font-mono" title="Secret: set, never shown">
+              <span aria-hidden>🔒</span>
+              {n} <span className="font-sans text-muted">set</span>
+            </span>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function Status({ agent: a }: { agent: Agent }) {
+  const tone =
+    a.available === false
+      ? "bg-rose-500/10 text-rose-700 ring-rose-500/30 dark:text-rose-300"
+      : a.available
+        ? "bg-emerald-500/10 text-emerald-700 ring-emerald-500/30 dark:text-emerald-300"
+        : "bg-slate-500/10 text-muted ring-slate-500/30";
+  const dot = a.available === false ? "bg-rose-500" : a.available ? "bg-emerald-500" : "bg-slate-400";
+  const label = a.available === false ? "not found" : a.available ? `available${a.version ? ` · ${a.version}` : ""}` : "not checked yet";
+  return (
+    <span
+      data-testid="agent-status"
+      className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${tone}`}
+      title={a.detectedAt ? `Checked ${age(a.detectedAt)} ago` : undefined}
+    >
+      <span className={`size-1.5 rounded-full ${dot}`} aria-hidden />
+      {label}
+    </span>
   );
 }

@@ -4,9 +4,10 @@ import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
-import { agentChoices } from "~/lib/capabilities";
+import { agentChoices, defaultLabel } from "~/lib/capabilities";
 import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { PromptInput } from "./prompt-input";
 import { Button, inputClass } from "./ui";
 
 export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: boolean; onOpenChange: (open: boolean) => void; defaultProjectId?: string }) {
@@ -52,6 +53,10 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
         <Dialog.Overlay className="fixed inset-0 z-40 bg-black/40 backdrop-blur-[1px]" />
         <Dialog.Content
           onKeyDown={onKeyDown}
+          // Escape in an open command list closes the list, not the dialog.
+          onEscapeKeyDown={(event) => {
+            if (event.target instanceof HTMLElement && event.target.getAttribute("aria-expanded") === "true") event.preventDefault();
+          }}
           className="fixed top-1/2 left-1/2 z-50 max-h-[92vh] w-[min(640px,calc(100vw-1.5rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl border border-line bg-panel p-5 shadow-2xl"
         >
           <Dialog.Title className="text-lg font-semibold">New task</Dialog.Title>
@@ -70,7 +75,7 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
               </label>
               <label className="grid gap-1 text-sm">
                 <span className="font-medium">Agent</span>
-                <select className={inputClass} value={agent} onChange={(e) => setAgentId(e.target.value)} name="agent">
+                <select className={inputClass} value={agent} onChange={(e) => { setAgentId(e.target.value); setMode(""); setModel(""); }} name="agent">
                   {agents.data?.map((a) => (
                     <option key={a.id} value={a.id}>
                       {a.name}
@@ -82,8 +87,8 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
               <label className="grid gap-1 text-sm">
                 <span className="font-medium">Model <span className="font-normal text-muted">(optional)</span></span>
                 {choices.models.length > 0 ? (
-                  <select className={inputClass} value={model} onChange={(e) => setModel(e.target.value)}>
-                    <option value="">Agent default</option>
+                  <select className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} name="model">
+                    <option value="">{defaultLabel(choices.models, choices.defaultModel)}</option>
                     {choices.models.map((m) => (
                       <option key={m.id} value={m.id}>
                         {m.name}
@@ -91,14 +96,14 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
                     ))}
                   </select>
                 ) : (
-                  <input className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} placeholder="Agent default" />
+                  <input className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} placeholder="Agent default" name="model" />
                 )}
               </label>
               <label className="grid gap-1 text-sm">
                 <span className="font-medium">Mode <span className="font-normal text-muted">(optional)</span></span>
                 {choices.modes.length > 0 ? (
-                  <select className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)}>
-                    <option value="">Agent default</option>
+                  <select className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} name="mode">
+                    <option value="">{defaultLabel(choices.modes, choices.defaultMode)}</option>
                     {choices.modes.map((m) => (
                       <option key={m.id} value={m.id}>
                         {m.name}
@@ -106,19 +111,21 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
                     ))}
                   </select>
                 ) : (
-                  <input className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} placeholder="Agent default" />
+                  <input className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} placeholder="Agent default" name="mode" />
                 )}
               </label>
             </div>
             <label className="grid gap-1 text-sm">
               <span className="font-medium">Prompt</span>
-              <textarea
+              <PromptInput
                 autoFocus
                 name="prompt"
+                aria-label="Prompt"
                 className={`${inputClass} min-h-40 font-mono text-[13px]`}
                 value={prompt}
-                onChange={(e) => setPrompt(e.target.value)}
-                placeholder="What should the agent do?"
+                onValueChange={setPrompt}
+                commands={choices.commands}
+                placeholder={choices.commands.length > 0 ? "What should the agent do? Type / for the agent's commands." : "What should the agent do?"}
               />
             </label>
             {create.error && (

@@ -6,9 +6,11 @@ import { useState, type KeyboardEvent } from "react";
 import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
 import { useLiveBoard } from "~/lib/live-board";
+import { useAgentCommands } from "~/lib/use-agent-commands";
 import { useTaskTimeline } from "~/lib/use-task-timeline";
 import { useTRPC } from "~/trpc/react";
 import { PermissionModal } from "./permission-modal";
+import { PromptInput } from "./prompt-input";
 import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
@@ -23,6 +25,7 @@ export function TaskView({ taskId }: { taskId: string }) {
   const [tab, setTab] = useState<"timeline" | "review">("timeline");
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
   const [followUp, setFollowUp] = useState("");
+  const commands = useAgentCommands(task.data?.agent.id, timeline.commands);
   const cancel = useMutation(trpc.task.cancel.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })) }));
   const prompt = useMutation(
     trpc.task.prompt.mutationOptions({
@@ -144,14 +147,16 @@ export function TaskView({ taskId }: { taskId: string }) {
           {live.error && !databaseDown && <p className="mt-2 text-xs text-rose-600">Live updates interrupted: {errorMessage(live.error)}. Reconnecting…</p>}
           {canFollowUp && (
             <div className="mt-3 flex items-end gap-2">
-              <textarea
+              <PromptInput
                 aria-label="Follow-up prompt"
-                className={`${inputClass} min-h-[2.5rem] flex-1 resize-y`}
+                className={`${inputClass} min-h-[2.5rem] resize-y`}
                 rows={2}
                 value={followUp}
-                onChange={(e) => setFollowUp(e.target.value)}
+                onValueChange={setFollowUp}
+                commands={commands}
+                placement="above"
                 onKeyDown={onFollowUpKey}
-                placeholder="Ask for more changes in the same session… (Ctrl+Enter)"
+                placeholder={commands.length > 0 ? "Ask for more changes in the same session… / for commands, Ctrl+Enter to send" : "Ask for more changes in the same session… (Ctrl+Enter)"}
               />
               <Button tone="primary" onClick={sendFollowUp} disabled={!followUp.trim() || prompt.isPending}>
                 Send

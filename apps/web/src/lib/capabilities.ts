@@ -1,20 +1,37 @@
-import { z } from "zod";
+import { agentCapabilitiesSchema } from "@wharf/api/schemas";
+import type { SlashCommand } from "./slash-commands";
 
-const named = z.object({ id: z.string(), name: z.string().optional() });
-const capabilitiesSchema = z.object({
-  modes: z.array(z.union([named, z.object({ modeId: z.string(), name: z.string().optional() })])).optional(),
-  models: z.array(z.union([named, z.object({ modelId: z.string(), name: z.string().optional() })])).optional(),
-});
+export type Choice = { id: string; name: string; description?: string };
 
-export type Choice = { id: string; name: string };
+export type AgentChoices = {
+  modes: Choice[];
+  models: Choice[];
+  defaultMode?: string;
+  defaultModel?: string;
+  commands: SlashCommand[];
+};
 
-/** The modes and models an agent last reported, if its stored capabilities have that shape. */
-export function agentChoices(capabilities: unknown): { modes: Choice[]; models: Choice[] } {
-  const parsed = capabilitiesSchema.safeParse(capabilities);
-  if (!parsed.success) return { modes: [], models: [] };
-  const pick = (list: ({ id: string } | { modeId: string } | { modelId: string }) & { name?: string }) => {
-    const id = "id" in list ? list.id : "modeId" in list ? list.modeId : list.modelId;
-    return { id, name: list.name ?? id };
+const none: AgentChoices = { modes: [], models: [], commands: [] };
+
+/**
+ * What an agent last reported (cached in `agent.capabilities` by the runner), read with the same
+ * schema the runner writes with; anything else counts as "nothing known".
+ */
+export function agentChoices(capabilities: unknown): AgentChoices {
+  const parsed = agentCapabilitiesSchema.safeParse(capabilities);
+  if (!parsed.success) return none;
+  const c = parsed.data;
+  return {
+    modes: c.modes ?? [],
+    models: c.models ?? [],
+    ...(c.defaultMode && { defaultMode: c.defaultMode }),
+    ...(c.defaultModel && { defaultModel: c.defaultModel }),
+    commands: (c.commands ?? []).map((x) => ({ name: x.name, description: x.description, ...(x.hint && { hint: x.hint }) })),
   };
-  return { modes: (parsed.data.modes ?? []).map(pick), models: (parsed.data.models ?? []).map(pick) };
+}
+
+/** "Agent default", naming the default when the agent said which one it is. */
+export function defaultLabel(choices: Choice[], id: string | undefined): string {
+  const name = id ? (choices.find((c) => c.id === id)?.name ?? id) : undefined;
+  return name ? `Agent default (${name})` : "Agent default";
 }

@@ -47,7 +47,7 @@ export type Timeline = {
   pending: PendingPermission[];
   usage: Usage;
   mode?: string;
-  commands: { name: string; description: string }[];
+  commands: { name: string; description: string; hint?: string }[];
   terminals: Record<string, Terminal>;
 };
 
@@ -164,7 +164,7 @@ export function foldEvents(timeline: Timeline, events: readonly TimelineEvent[])
         break;
       }
       case "commands":
-        next.commands = event.commands.map((c) => ({ name: c.name, description: c.description }));
+        next.commands = event.commands.map((c) => ({ name: c.name, description: c.description, ...(c.hint && { hint: c.hint }) }));
         break;
       case "mode":
         next.mode = event.modeId;

@@ -1,48 +1,204 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { redetectAgents } from "../agents/sync";
 import { protectedProcedure } from "../trpc";
 
-/** Never includes secretEnv: secrets are write-only. */
-export const agentSelect = {
+/**
+ * Columns read for an agent. `secretEnv` is read only to list its names: `toAgentView` builds
+ * every response and never copies a value out of it.
+ */
+const agentColumns = {
   id: true,
   name: true,
   transport: true,
   command: true,
   args: true,
   env: true,
+  secretEnv: true,
   builtin: true,
   available: true,
   version: true,
   detectError: true,
   detectedAt: true,
   capabilities: true,
+  _count: { select: { tasks: true } },
 } as const;
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Environment variable names are letters, digits and _.").max(200);
-const envMap = z.record(envName, z.string().max(10_000)).refine((m) => Object.keys(m).length <= 100, "At most 100 variables.");
+const stringMap = z.record(z.string(), z.string()).catch({});
 
-export const agentUpsertInput = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "Agent ids are lower-case letters, digits and dashes."),
-  name: z.string().trim().min(1).max(200),
-  transport: z.enum(["acp", "pty", "native"]),
-  command: z.string().trim().min(1).max(4096),
-  args: z.array(z.string().max(10_000)).max(100).default([]),
-  env: envMap.default({}),
-  /** Write-only. Omitted = keep the stored secrets; {} = clear them. */
-  secretEnv: envMap.optional(),
-});
+type AgentRow = {
+  id: string;
+  name: string;
+  transport: "acp" | "pty" | "native";
+  command: string;
+  args: string[];
+  env: unknown;
+  secretEnv: unknown;
+  builtin: boolean;
+  available: boolean | null;
+  version: string | null;
+  detectError: string | null;
+  detectedAt: Date | null;
+  capabilities: unknown;
+  _count: { tasks: number };
+};
+
+/** What the API says about an agent. Secret variables appear by name only. */
+function toAgentView(row: AgentRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    transport: row.transport,
+    command: row.command,
+    args: row.args,
+    env: stringMap.parse(row.env),
+    secretEnvKeys: Object.keys(stringMap.parse(row.secretEnv)).sort(),
+    builtin: row.builtin,
+    available: row.available,
+    version: row.version,
+    detectError: row.detectError,
+    detectedAt: row.detectedAt,
+    capabilities: row.capabilities,
+    /** Tasks that use this agent; an agent with tasks cannot be deleted. */
+    taskCount: row._count.tasks,
+  };
+}
+export type AgentView = ReturnType<typeof toAgentView>;
+
+const envName = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Environment variable names are letters, digits and _, not starting with a digit.")
+  .refine((n) => !n.toUpperCase().startsWith("WHARF_"), "Names starting with WHARF_ are reserved for Wharf.");
+const envMap = z.record(envName, z.string().max(10_000)).refine((m) => Object.keys(m).length <= 100, "At most 100 variables.");
+const agentId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "Agent ids are lower-case letters, digits and dashes (up to 63), starting with a letter or digit.");
+
+export const agentUpsertInput = z
+  .object({
+    id: agentId,
+    name: z.string().trim().min(1, "Give the agent a name.").max(200),
+    transport: z.enum(["acp", "pty", "native"]),
+    command: z.string().trim().min(1, "Give the command that starts the agent.").max(4096),
+    args: z.array(z.string().max(10_000)).max(100).default([]),
+    env: envMap.default({}),
+    /**
+     * Write-only secret variables, as a change: a value sets or replaces that variable, null
+     * removes it, and variables not named stay as they are. Values are never returned.
+     */
+    secretEnv: z
+      .record(envName, z.string().min(1, "A secret value cannot be empty; send null to remove it.").max(10_000).nullable())
+      .refine((m) => Object.keys(m).length <= 100, "At most 100 variables.")
+      .optional(),
+    /** "new": refuse when the id is taken; "existing": refuse when it is not. Default: either. */
+    expect: z.enum(["new", "existing"]).optional(),
+  })
+  .superRefine((input, ctx) => {
+    for (const [name, value] of Object.entries(input.secretEnv ?? {})) {
+      if (value !== null && name in input.env) {
+        ctx.addIssue({ code: "custom", path: ["secretEnv", name], message: `${name} is both a plain and a secret variable; keep one.` });
+      }
+    }
+  });
+
+/** A person acts on an agent's stored secrets only through names; never log `input.secretEnv`. */
+async function loadAgent(ctx: { services: { prisma: import("@wharf/db").PrismaClient } }, id: string) {
+  const row = await ctx.services.prisma.agent.findUnique({ where: { id }, select: agentColumns });
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `Agent "${id}" does not exist. See agent.list for the agents there are.` });
+  return row;
+}
 
 export const agentRouter = {
-  list: protectedProcedure.query(({ ctx }) =>
-    ctx.services.prisma.agent.findMany({ select: agentSelect, orderBy: [{ builtin: "desc" }, { name: "asc" }] }),
-  ),
+  list: protectedProcedure.query(async ({ ctx }) => {
+    const rows = await ctx.services.prisma.agent.findMany({ select: agentColumns, orderBy: [{ builtin: "desc" }, { name: "asc" }] });
+    return rows.map(toAgentView);
+  }),
+
+  get: protectedProcedure.input(z.object({ id: z.string().min(1).max(100) })).query(async ({ ctx, input }) => toAgentView(await loadAgent(ctx, input.id))),
 
   upsert: protectedProcedure.input(agentUpsertInput).mutation(async ({ ctx, input }) => {
-    const { secretEnv, ...fields } = input;
-    return ctx.services.prisma.agent.upsert({
-      where: { id: input.id },
-      create: { ...fields, secretEnv: secretEnv ?? {}, builtin: false },
-      update: { ...fields, ...(secretEnv ? { secretEnv } : {}) },
-      select: agentSelect,
-    });
+    const { prisma } = ctx.services;
+    const { secretEnv: secretChange, expect, ...fields } = input;
+    const existing = await prisma.agent.findUnique({ where: { id: input.id }, select: { builtin: true, name: true, transport: true, command: true, args: true, secretEnv: true } });
+    if (expect === "new" && existing) {
+      throw new TRPCError({ code: "CONFLICT", message: `An agent with the id "${input.id}" already exists (${existing.name}). Pick another id, or edit that agent.` });
+    }
+    if (expect === "existing" && !existing) {
+      throw new TRPCError({ code: "NOT_FOUND", message: `Agent "${input.id}" does not exist (it may have been deleted). Add it again.` });
+    }
+    if (existing?.builtin) {
+      const same = existing.transport === input.transport && existing.command === input.command && JSON.stringify(existing.args) === JSON.stringify(input.args);
+      if (!same) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `${existing.name} is built in: Wharf sets its command, arguments and transport. You can set its environment and secrets here, or add a custom agent with another id.`,
+        });
+      }
+    }
+    const replaced =
+      existing !== null &&
+      (existing.command !== fields.command || existing.transport !== fields.transport || JSON.stringify(existing.args) !== JSON.stringify(fields.args));
+    const secrets: Record<string, string> = { ...stringMap.parse(existing?.secretEnv ?? {}) };
+    for (const [name, value] of Object.entries(secretChange ?? {})) {
+      if (value === null) delete secrets[name];
+      else secrets[name] = value;
+    }
+    for (const name of Object.keys(fields.env)) {
+      if (name in secrets) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `env.${name}: ${name} is already a secret variable of this agent; remove the secret first or pick another name.` });
+      }
+    }
+    try {
+      await prisma.agent.upsert({
+        where: { id: input.id },
+        create: { ...fields, secretEnv: secrets, builtin: false },
+        // Another program answers now: what the old one reported (modes, commands) no longer holds.
+        update: { ...fields, secretEnv: secrets, ...(replaced ? { capabilities: {}, version: null } : {}) },
+        select: { id: true },
+      });
+    } catch (error) {
+      // The database error may quote the values it was given, secrets included: say what failed
+      // without them.
+      const code = error && typeof error === "object" && "code" in error ? String(error.code) : "unknown";
+      throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Agent "${input.id}" could not be stored (database error ${code}). Try again.` });
+    }
+    // A new or changed launch command is checked right away, so the list says whether it works.
+    if (!existing || existing.command !== input.command || JSON.stringify(existing.args) !== JSON.stringify(input.args)) {
+      await redetectAgents(ctx.services.pool, { id: input.id });
+    }
+    return toAgentView(await loadAgent(ctx, input.id));
   }),
+
+  delete: protectedProcedure.input(z.object({ id: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    const row = await loadAgent(ctx, input.id);
+    if (row.builtin) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `${row.name} is built in and cannot be deleted; a runner registers it again at start.` });
+    }
+    if (row._count.tasks > 0) {
+      throw new TRPCError({
+        code: "PRECONDITION_FAILED",
+        message: `${row.name} is used by ${row._count.tasks} task${row._count.tasks === 1 ? "" : "s"} and cannot be deleted: they keep their agent for follow-ups. Edit it instead.`,
+      });
+    }
+    // Tasks may have been created since the count; the foreign key (ON DELETE RESTRICT) has the last word.
+    const { rowCount } = await ctx.services.pool
+      .query(`delete from agent where id = $1 and not builtin and not exists (select 1 from task where agent_id = $1)`, [input.id])
+      .catch((error: unknown) => {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.`, cause: error });
+      });
+    if (!rowCount) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.` });
+    return { id: input.id, deleted: true as const };
+  }),
+
+  /**
+   * Detects one agent (or all) again on the machine that serves the API: whether its command is
+   * installed, and its version. Returns the agents as stored afterwards.
+   */
+  detect: protectedProcedure
+    .input(z.object({ id: z.string().min(1).max(100).optional() }).default({}))
+    .mutation(async ({ ctx, input }) => {
+      if (input.id) await loadAgent(ctx, input.id);
+      const ids = await redetectAgents(ctx.services.pool, input.id ? { id: input.id } : {});
+      const rows = await ctx.services.prisma.agent.findMany({ where: { id: { in: ids } }, select: agentColumns, orderBy: [{ builtin: "desc" }, { name: "asc" }] });
+      return rows.map(toAgentView);
+    }),
 };

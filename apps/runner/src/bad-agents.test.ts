@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRepo } from "./testing/git-fixture";
+import { alive } from "./testing/processes";
+import { startStack, type Stack } from "./testing/stack";
+
+/**
+ * Agent definitions that cannot work: each task must end `failed`, soon, with an error that
+ * names the agent and says what is wrong, and leave no process behind.
+ */
+
+let stack: Stack;
+let dir: string;
+let projectId: string;
+beforeAll(async () => {
+  stack = await startStack({ runnerEnv: { WHARF_AGENT_INITIALIZE_MS: "1500", WHARF_AGENT_PROBE_MS: "0" } });
+  dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bad-agents-"));
+  projectId = (await stack.api.project.create({ path: makeRepo() })).id;
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+}, 30_000);
+
+async function runWith(agent: { id: string; name: string; command: string; args?: string[] }) {
+  await stack.api.agent.upsert({ transport: "acp", args: [], ...agent });
+  const started = Date.now();
+  const created = await stack.api.task.create({ projectId, agentId: agent.id, prompt: "hello" });
+  const task = await stack.waitForState(created.id, ["failed", "completed", "review"], 20_000);
+  return { task, ms: Date.now() - started };
+}
+
+const pidFrom = (file: string) => Number(readFileSync(file, "utf8").trim());
+
+describe.concurrent("bad agent definitions fail the task with a plain message", () => {
+  it("a command that does not exist", async () => {
+    const { task, ms } = await runWith({ id: "missing", name: "Missing agent", command: "wharf-no-such-agent" });
+    expect(task.state).toBe("failed");
+    expect(task.error).toMatch(/^Agent "Missing agent" could not be started: the command "wharf-no-such-agent" was not found/);
+    expect(ms).toBeLessThan(20_000);
+  });
+
+  it("a file that is not executable", async () => {
+    const file = path.join(dir, "agent.sh");
+    writeFileSync(file, "#!/bin/sh\necho hi\n", { mode: 0o644 });
+    const { task } = await runWith({ id: "not-executable", name: "Plain file agent", command: file });
+    expect(task.state).toBe("failed");
+    expect(task.error).toContain(`Agent "Plain file agent" could not be started: "${file}" is not executable`);
+    expect(task.error).toContain("chmod +x");
+  });
+
+  it("an agent that never answers initialize (reads stdin, says nothing)", async () => {
+    const pidFile = path.join(dir, "silent.pid");
+    const script = `require("node:fs").writeFileSync(process.argv[1], String(process.pid)); process.stdin.resume();`;
+    const { task, ms } = await runWith({ id: "silent", name: "Silent agent", command: process.execPath, args: ["-e", script, pidFile] });
+    expect(task.state).toBe("failed");
+    expect(task.error).toMatch(/^Agent "Silent agent" did not answer initialize within 1.5 s; check that ".*" starts an ACP agent/);
+    expect(ms).toBeLessThan(20_000);
+    expect(alive(pidFrom(pidFile))).toBe(false);
+  });
+
+  it("an agent that sleeps and never reads its input", async () => {
+    const pidFile = path.join(dir, "sleepy.pid");
+    const { task } = await runWith({ id: "sleepy", name: "Sleepy agent", command: "sh", args: ["-c", `echo $$ > ${pidFile}; exec sleep 1000`] });
+    expect(task.state).toBe("failed");
+    expect(task.error).toMatch(/^Agent "Sleepy agent" did not answer initialize within 1.5 s/);
+    expect(alive(pidFrom(pidFile))).toBe(false);
+  });
+
+  it("an agent that speaks garbage on stdout", async () => {
+    const pidFile = path.join(dir, "garbage.pid");
+    const { task, ms } = await runWith({
+      id: "garbage",
+      name: "Chatty CLI",
+      command: "sh",
+      args: ["-c", `echo $$ > ${pidFile}; echo 'Welcome to my CLI! Type help.'; exec sleep 1000`],
+    });
+    expect(task.state).toBe("failed");
+    expect(task.error).toMatch(/^Agent "Chatty CLI" wrote something that is not ACP to its standard output/);
+    expect(task.error).toContain("Welcome to my CLI! Type help.");
+    expect(ms).toBeLessThan(20_000);
+    expect(alive(pidFrom(pidFile))).toBe(false);
+  });
+
+  it("an agent that exits at once", async () => {
+    const { task } = await runWith({ id: "quitter", name: "Quitter", command: "sh", args: ["-c", "echo 'fatal: no API key configured' >&2; exit 7"] });
+    expect(task.state).toBe("failed");
+    expect(task.error).toContain('Agent "Quitter" exited before answering initialize (exit code 7)');
+    expect(task.error).toContain("no API key configured");
+  });
+});

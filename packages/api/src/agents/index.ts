@@ -1,0 +1,3 @@
+export { detectAgent, detectionEnv, findCommand, packageVersion, parseVersion, type DetectInput, type Detection, type DetectOptions, type Launch } from "./detect";
+export { knownAgentPresets, type AgentPreset } from "./presets";
+export { detectPreset, redetectAgents, syncBuiltinAgents, type BuiltinAgent } from "./sync";
