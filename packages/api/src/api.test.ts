@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { appRouter } from "./root";
@@ -18,6 +19,24 @@ afterAll(async () => {
   await services?.close();
   await db?.drop();
 });
+
+/**
+ * Waits until `count` other backends wait on a lock. Lock waits send no notification, so this
+ * looks at pg_stat_activity a few times, with a deadline.
+ */
+async function waitForLockWaiters(client: pg.Client, count: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Inside a transaction the statistics views are a snapshot; clear it to see the present.
+    await client.query("select pg_stat_clear_snapshot()");
+    const { rows } = await client.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if (rows[0]!.n >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${rows[0]!.n} of ${count} answers reached the row lock within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** Every procedure path in the router, e.g. "task.create". */
 function procedurePaths(): string[] {
@@ -101,13 +120,27 @@ describe("permission.respond", () => {
       [t[0].id, JSON.stringify(options)],
     );
     const api = caller({ authorization: `Bearer ${TOKEN}` });
-    const answers = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) => api.permission.respond({ requestId: r[0].id, optionId: i % 2 ? "allow" : "reject" })),
-    );
+    // Hold the row so that every answer is in flight at once: each one has read the request (or
+    // is waiting to) before any of them can write. Without the row lock they would all succeed.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    let answers: PromiseSettledResult<unknown>[];
+    try {
+      await holder.query("begin");
+      await holder.query(`select id from permission_request where id = $1 for update`, [r[0].id]);
+      const racing = Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => api.permission.respond({ requestId: r[0].id, optionId: i % 2 ? "allow" : "reject" })),
+      );
+      await waitForLockWaiters(holder, 6);
+      await holder.query("rollback");
+      answers = await racing;
+    } finally {
+      await holder.end();
+    }
     const accepted = answers.filter((a) => a.status === "fulfilled");
     const refused = answers.filter((a): a is PromiseRejectedResult => a.status === "rejected");
     expect(accepted).toHaveLength(1);
-    expect(refused).toHaveLength(7);
+    expect(refused).toHaveLength(5);
     for (const a of refused) expect(String(a.reason)).toMatch(/already answered/);
     const stored = await pool.query(`select state, chosen_option from permission_request where id = $1`, [r[0].id]);
     expect(stored.rows[0].state).toBe("answered");

@@ -15,7 +15,9 @@ const nav = [
 
 function Header() {
   const pathname = usePathname();
-  const { pendingCount, connected } = useLiveBoard();
+  const { pendingCount, connected, databaseDown } = useLiveBoard();
+  const dot = databaseDown ? "bg-rose-500" : connected ? "bg-emerald-500" : "bg-slate-400";
+  const dotLabel = databaseDown ? "Live updates paused: the database is unreachable" : connected ? "Live updates connected" : "Live updates connecting";
   return (
     <header className="sticky top-0 z-30 border-b border-line bg-panel/90 backdrop-blur">
       <div className="mx-auto flex h-14 max-w-[1600px] items-center gap-2 px-3 sm:gap-4 sm:px-6">
@@ -50,15 +52,36 @@ function Header() {
               {pendingCount} waiting for you
             </Link>
           )}
-          <span
-            className={`size-2 rounded-full ${connected ? "bg-emerald-500" : "bg-slate-400"}`}
-            title={connected ? "Live updates connected" : "Live updates connecting…"}
-            aria-label={connected ? "Live updates connected" : "Live updates connecting"}
-          />
+          <span className={`size-2 rounded-full ${dot}`} title={dotLabel} aria-label={dotLabel} data-testid="live-dot" />
           <ThemeToggle />
         </div>
       </div>
+      {databaseDown && <DatabaseDownBanner message={databaseDown} />}
     </header>
+  );
+}
+
+/**
+ * Shown on every page while the server cannot reach its database. The page keeps what it has;
+ * the live streams reconnect by themselves and the banner goes once the database answers.
+ */
+function DatabaseDownBanner({ message }: { message: string }) {
+  // The server's message names the cause in brackets; the headline says what it means here.
+  const cause = /\(([^)]*)\)/.exec(message)?.[1];
+  return (
+    <div role="alert" data-testid="database-down" className="border-t border-rose-500/30 bg-rose-500/10">
+      <div className="mx-auto flex max-w-[1600px] flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-sm sm:px-6">
+        <span className="relative flex size-2.5" aria-hidden>
+          <span className="absolute inline-flex size-full animate-ping rounded-full bg-rose-500 opacity-60" />
+          <span className="relative inline-flex size-2.5 rounded-full bg-rose-500" />
+        </span>
+        <span className="font-medium text-rose-700 dark:text-rose-300">Wharf cannot reach its database.</span>
+        <span className="text-muted">
+          Live updates are paused and resume by themselves once it is back; what you see may be out of date. Running agents keep working.
+        </span>
+        {cause && <span className="font-mono text-xs text-muted">{cause}</span>}
+      </div>
+    </div>
   );
 }
 

@@ -42,10 +42,11 @@ export function Board() {
   const tasks = useQuery(
     trpc.task.list.queryOptions({ projectId: projectId || undefined, agentId: agentId || undefined, limit: 200 }, { staleTime: 60_000 }),
   );
-  const { status } = useLiveBoard();
+  const { status, databaseDown } = useLiveBoard();
   const now = useNow(10_000);
 
-  const error = tasks.error ?? projects.error;
+  // While the database is down the banner above says so; the board keeps the cards it has.
+  const error = databaseDown ? null : (tasks.error ?? projects.error);
   const noProjects = projects.data && projects.data.length === 0;
 
   return (

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
 import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
+import { useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
 import { useTaskTimeline } from "~/lib/use-task-timeline";
 import { useTRPC } from "~/trpc/react";
@@ -30,7 +31,8 @@ export function TaskView({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
-  const live = useTaskTimeline(taskId, task.isSuccess);
+  const live = useTaskTimeline(taskId, task.data !== undefined);
+  const { databaseDown } = useLiveBoard();
   const { timeline } = live;
   // null: the default for the agent (its terminal for PTY agents, else the timeline).
   const [chosenTab, setTab] = useState<Tab | null>(null);
@@ -48,7 +50,8 @@ export function TaskView({ taskId }: { taskId: string }) {
     }),
   );
 
-  if (task.error) {
+  // A failed refetch keeps the task on screen (the database may be down for a moment).
+  if (task.error && !task.data) {
     const notFound = task.error.data?.code === "NOT_FOUND" || task.error.data?.code === "BAD_REQUEST";
     return (
       <Notice tone="error" title={notFound ? "Task not found" : "The task could not be loaded"} action={<Link className="font-medium text-accent hover:underline" href="/">← Back to the board</Link>}>
@@ -103,7 +106,7 @@ export function TaskView({ taskId }: { taskId: string }) {
             {t.model && <span>· {t.model}</span>}
             {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
             {t.branch && <span className="font-mono">· {t.branch}</span>}
-            {live.connection === "connecting" && <span>· connecting…</span>}
+            {live.connection === "connecting" && <span>· {databaseDown ? "live updates paused" : "connecting…"}</span>}
           </div>
         </div>
         <div className="flex items-center gap-2">
@@ -163,7 +166,7 @@ export function TaskView({ taskId }: { taskId: string }) {
           ) : (
             <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
           )}
-          {live.error && <p className="mt-2 text-xs text-rose-600">Live updates interrupted: {errorMessage(live.error)}. Reconnecting…</p>}
+          {live.error && !databaseDown && <p className="mt-2 text-xs text-rose-600">Live updates interrupted: {errorMessage(live.error)}. Reconnecting…</p>}
           {canFollowUp && (
             <div className="mt-3 flex items-end gap-2">
               <PromptInput

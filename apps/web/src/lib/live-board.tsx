@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import type { BoardChange } from "@wharf/api";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
@@ -13,9 +14,18 @@ type LiveBoard = {
   status: Record<string, string>;
   connected: boolean;
   pendingCount: number;
+  /** Set while the server says its database is unreachable (the stream reconnects by itself). */
+  databaseDown: string | null;
 };
 
-const LiveBoardContext = createContext<LiveBoard>({ status: {}, connected: false, pendingCount: 0 });
+const LiveBoardContext = createContext<LiveBoard>({ status: {}, connected: false, pendingCount: 0, databaseDown: null });
+
+/** The server ended a stream because its database is unreachable (see DatabaseUnavailableError). */
+function unavailableMessage(error: unknown): string | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const code = (error.data as { code?: unknown } | undefined)?.code;
+  return code === "SERVICE_UNAVAILABLE" ? error.message : null;
+}
 
 export function useLiveBoard() {
   return useContext(LiveBoardContext);
@@ -31,6 +41,12 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<Record<string, string>>({});
   const [connected, setConnected] = useState(false);
+  const [databaseDown, setDatabaseDown] = useState<string | null>(null);
+  const down = useRef<string | null>(null);
+  const markDown = useCallback((message: string | null) => {
+    down.current = message;
+    setDatabaseDown(message);
+  }, []);
   const pending = useQuery(trpc.permission.pending.queryOptions({}, { staleTime: 5_000 }));
   const known = useRef(new Map<string, string>());
 
@@ -71,13 +87,33 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
           // No backfill on (re)connect: refetch what may have changed meanwhile.
           void queryClient.invalidateQueries(trpc.task.list.pathFilter());
           void queryClient.invalidateQueries(trpc.permission.pending.pathFilter());
+          if (down.current) {
+            // While the database is down a reconnect is accepted and then ended at once; only a
+            // database that answers ends the "unreachable" state (one check per reconnect).
+            queryClient.fetchQuery(trpc.health.check.queryOptions(undefined, { retry: false, staleTime: 0 })).then(
+              () => {
+                markDown(null);
+                void queryClient.invalidateQueries(trpc.task.get.pathFilter());
+              },
+              () => undefined, // still down: the banner stays, the stream's next reconnect checks again
+            );
+          }
         },
         onData,
         onError: () => setConnected(false),
+        onConnectionStateChange: (state) => {
+          if (state.state !== "connecting") return;
+          setConnected(false);
+          const message = unavailableMessage(state.error);
+          if (message) markDown(message);
+        },
       },
     ),
   );
 
-  const value = useMemo(() => ({ status, connected, pendingCount: pending.data?.length ?? 0 }), [status, connected, pending.data]);
+  const value = useMemo(
+    () => ({ status, connected, pendingCount: pending.data?.length ?? 0, databaseDown }),
+    [status, connected, pending.data, databaseDown],
+  );
   return <LiveBoardContext.Provider value={value}>{children}</LiveBoardContext.Provider>;
 }

@@ -32,6 +32,7 @@ beforeAll(async () => {
       };
     },
     watchBoard: (wake) => real.live.watchBoard(wake),
+    onUnavailable: (handler) => real.live.onUnavailable(handler),
     counts: () => real.live.counts(),
     close: () => real.live.close(),
   };

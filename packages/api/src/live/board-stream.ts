@@ -1,4 +1,4 @@
-import type { BoardChange, Live } from "./hub";
+import type { BoardChange, DatabaseUnavailableError, Live } from "./hub";
 
 export type BoardStreamOptions = {
   live: Live;
@@ -11,6 +11,7 @@ export type BoardStreamOptions = {
  * Board changes as they come, coalesced per task: while the consumer is slow, a task's newer
  * change replaces its older one (the state is kept when the newer one has none), so memory is
  * bounded by the number of tasks. Ends when `signal` aborts; the watcher is removed then.
+ * Throws DatabaseUnavailableError when the database goes away; a reconnecting client refetches.
  */
 export async function* streamBoardChanges(opts: BoardStreamOptions): AsyncGenerator<BoardChange, void, undefined> {
   const { live, projectId, signal } = opts;
@@ -30,9 +31,15 @@ export async function* streamBoardChanges(opts: BoardStreamOptions): AsyncGenera
     }
     if (pending.size > 0) wake();
   });
+  let down: DatabaseUnavailableError | null = null;
+  const offUnavailable = live.onUnavailable((error) => {
+    down = error;
+    wake();
+  });
   signal?.addEventListener("abort", wake);
   try {
     while (!signal?.aborted) {
+      if (down) throw down;
       if (pending.size === 0) {
         await new Promise<void>((resolve) => {
           resume = resolve;
@@ -48,6 +55,7 @@ export async function* streamBoardChanges(opts: BoardStreamOptions): AsyncGenera
     }
   } finally {
     unwatch();
+    offUnavailable();
     signal?.removeEventListener("abort", wake);
   }
 }

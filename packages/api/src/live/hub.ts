@@ -18,6 +18,37 @@ export type BoardWake = (changes: BoardChange[]) => void;
 
 export type LiveCounts = { tasks: number; taskWatchers: number; boardWatchers: number };
 
+/**
+ * The database cannot be reached: the LISTEN connection is gone and reconnecting failed, or the
+ * first connection failed. Live streams end with it; new ones are refused until the hub is back.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+  constructor(
+    readonly since: Date,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Wharf cannot reach its database (${causeText(cause)}). Live updates resume by themselves once it is back; ` +
+        "if it stays down, check that PostgreSQL is running (./wharf start starts the embedded one).",
+    );
+  }
+}
+
+/** Errors that mean the server went away or refuses connections, not that a query was wrong. */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"))) return true;
+  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection is closed|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)/i.test(error.message);
+}
+
+function causeText(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  // The listener prefixes what it was doing ("reconnect failed: …"); the cause is what helps.
+  return text.replace(/^(reconnect failed|connection lost): /, "").slice(0, 200);
+}
+
 /** What the API needs from the live layer; `Services.live` carries one per process. */
 export interface Live {
   /** Resolves once LISTEN is in effect (connects on first use). */
@@ -26,6 +57,8 @@ export interface Live {
   watchTask(taskId: string, wake: TaskWake): () => void;
   /** Registers for coalesced board changes of every task; the returned function removes it. */
   watchBoard(wake: BoardWake): () => void;
+  /** Called when the database becomes unreachable (see DatabaseUnavailableError); returns the remover. */
+  onUnavailable(handler: (error: DatabaseUnavailableError) => void): () => void;
   counts(): LiveCounts;
   close(): Promise<void>;
 }
@@ -60,6 +93,8 @@ export class LiveHub implements Live {
   private flushing: Promise<void> = Promise.resolve();
   private starting: Promise<void> | null = null;
   private lostAt: Date | null = null;
+  private unavailable: DatabaseUnavailableError | null = null;
+  private readonly unavailableHandlers = new Set<(error: DatabaseUnavailableError) => void>();
   private closed = false;
 
   constructor(opts: LiveHubOptions) {
@@ -74,17 +109,28 @@ export class LiveHub implements Live {
     this.listener.listen(CHANNEL_EVENTS, (payload) => this.onNotify(payload));
     this.listener.onError((error) => {
       if (error.message.startsWith("connection lost")) this.lostAt ??= new Date();
+      // A lost connection alone may be a blip (the first reconnect re-reads what was missed); a
+      // failed reconnect means the database is down, which subscribers must be told.
+      if (error.message.startsWith("reconnect failed") && !this.unavailable) this.markUnavailable(error);
     });
     this.listener.onReconnect(() => this.onReconnect());
   }
 
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(new Error("The live hub is closed."));
+    if (this.unavailable) return Promise.reject(this.unavailable);
     this.starting ??= this.listener.start().catch((error: unknown) => {
       this.starting = null;
-      throw error;
+      throw new DatabaseUnavailableError(new Date(), error);
     });
     return this.starting;
+  }
+
+  onUnavailable(handler: (error: DatabaseUnavailableError) => void): () => void {
+    this.unavailableHandlers.add(handler);
+    return () => {
+      this.unavailableHandlers.delete(handler);
+    };
   }
 
   watchTask(taskId: string, wake: TaskWake): () => void {
@@ -136,7 +182,15 @@ export class LiveHub implements Live {
     if (this.boards.size > 0) this.queueBoard(taskId, seq, state.success ? state.data : undefined);
   }
 
+  private markUnavailable(cause: unknown): void {
+    this.unavailable = new DatabaseUnavailableError(this.lostAt ?? new Date(), cause);
+    this.log.warn("the database is unreachable; live streams end until it is back", { error: this.unavailable.message });
+    for (const handler of [...this.unavailableHandlers]) this.invoke(() => handler(this.unavailable!));
+  }
+
   private async onReconnect(): Promise<void> {
+    if (this.unavailable) this.log.info("the database is reachable again", { downForMs: Date.now() - this.unavailable.since.getTime() });
+    this.unavailable = null;
     for (const set of [...this.tasks.values()]) for (const wake of [...set]) this.invoke(() => wake(null));
     const since = this.lostAt ?? new Date();
     this.lostAt = null;

@@ -1,5 +1,5 @@
 import { readEvents, type Queryable, type StoredEvent } from "@wharf/db";
-import type { Live } from "./hub";
+import { DatabaseUnavailableError, isConnectionError, type Live } from "./hub";
 
 export type TaskStreamOptions = {
   live: Live;
@@ -19,7 +19,8 @@ export type TaskStreamOptions = {
  * A task's events in seq order, from `startAfter()` on, then live: listens first, backfills in
  * pages, and after each notification (or reconnect of the LISTEN connection) reads the rows after
  * the last one it gave out. Every seq is given out once, none is skipped (seqs are dense and
- * commit in order per task). Ends when `signal` aborts; the watcher is removed then.
+ * commit in order per task). Ends when `signal` aborts; the watcher is removed then. Throws
+ * DatabaseUnavailableError when the database goes away: the client resumes from its last seq.
  */
 export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator<StoredEvent, void, undefined> {
   const { live, db, taskId, signal } = opts;
@@ -29,6 +30,7 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
 
   let last = 0;
   let dirty = true;
+  let down: DatabaseUnavailableError | null = null;
   let resume: (() => void) | null = null;
   const wake = () => {
     dirty = true;
@@ -39,10 +41,15 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
   const unwatch = live.watchTask(taskId, (seq) => {
     if (seq === null || seq > last) wake();
   });
+  const offUnavailable = live.onUnavailable((error) => {
+    down = error;
+    wake();
+  });
   signal?.addEventListener("abort", wake);
   try {
-    last = await opts.startAfter();
+    last = await unavailableOnConnectionError(opts.startAfter());
     while (!signal?.aborted) {
+      if (down) throw down;
       if (!dirty) {
         await new Promise<void>((resolve) => {
           resume = resolve;
@@ -50,7 +57,7 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
         continue;
       }
       dirty = false;
-      const rows = await readEvents(db, taskId, { afterSeq: last, limit: pageSize });
+      const rows = await unavailableOnConnectionError(readEvents(db, taskId, { afterSeq: last, limit: pageSize }));
       for (const row of rows) {
         if (signal?.aborted) return;
         last = row.seq;
@@ -60,6 +67,16 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
     }
   } finally {
     unwatch();
+    offUnavailable();
     signal?.removeEventListener("abort", wake);
+  }
+}
+
+/** A query that failed because the database is gone becomes DatabaseUnavailableError. */
+export async function unavailableOnConnectionError<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query;
+  } catch (error) {
+    throw isConnectionError(error) ? new DatabaseUnavailableError(new Date(), error) : error;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { retryableWhenUnavailable } from "../errors";
 import { streamBoardChanges } from "../live";
 import { protectedProcedure } from "../trpc";
 
@@ -12,6 +13,6 @@ export const boardRouter = {
    * most once per task per 100 ms. No backfill: on (re)connect, refetch `task.list`.
    */
   changes: protectedProcedure.input(boardChangesInput).subscription(async function* ({ ctx, input, signal }) {
-    yield* streamBoardChanges({ live: ctx.services.live, projectId: input.projectId, signal });
+    yield* retryableWhenUnavailable(streamBoardChanges({ live: ctx.services.live, projectId: input.projectId, signal }));
   }),
 };

@@ -1,6 +1,6 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { notFound } from "../errors";
+import { notFound, retryableWhenUnavailable } from "../errors";
 import { streamTaskEvents } from "../live";
 import { taskEventSchema, type TaskEvent } from "../schemas";
 import { protectedProcedure } from "../trpc";
@@ -46,7 +46,7 @@ export const taskEvents = protectedProcedure.input(taskEventsInput).subscription
       return input.tail === undefined ? 0 : Math.max(0, task.lastSeq - input.tail);
     },
   });
-  for await (const row of stream) {
+  for await (const row of retryableWhenUnavailable(stream)) {
     yield tracked(String(row.seq), { seq: row.seq, at: row.at, event: parseEvent(row.payload, row.seq) } satisfies LiveTaskEvent);
   }
 });

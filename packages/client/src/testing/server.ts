@@ -18,10 +18,11 @@ const runnerDir = realpathSync(fileURLToPath(new URL("../../node_modules/@wharf/
 /**
  * Wharf for client tests: a fresh database, the API served over real HTTP (tRPC's Node adapter
  * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file,
- * `TEST_TOKEN` until a test rotates it.
+ * `TEST_TOKEN` until a test rotates it. `database` replaces the fresh test database (a test that
+ * restarts its own PostgreSQL).
  */
-export async function startTestWharf() {
-  const db = await createTestDatabase();
+export async function startTestWharf(opts: { database?: { url: string; drop(): Promise<void> } } = {}) {
+  const db = opts.database ?? (await createTestDatabase());
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-client-home-"));
   writeFileSync(path.join(home, "token"), `${TEST_TOKEN}\n`, { mode: 0o600 });
   const services: Services = await createServices({ databaseUrl: db.url, poolSize: 4 });
