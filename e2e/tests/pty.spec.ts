@@ -27,6 +27,8 @@ test("an agent in a terminal: live coloured output, typed input reaches it, and 
 
   // The size the panel fitted to while the agent runs (the follow-up box takes room later).
   const fitted = `${await terminal.getAttribute("data-rows")} ${await terminal.getAttribute("data-cols")}`;
+  // The new size reaches the agent before anyone types (it is sent debounced after the fit).
+  await expect(terminal).toHaveAttribute("data-sent-size", fitted, { timeout: 10_000 });
 
   // Typing into the terminal reaches the script, which is waiting on `read`.
   await terminal.click();

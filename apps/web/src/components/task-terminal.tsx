@@ -85,6 +85,8 @@ export function TaskTerminal({ taskId, terminalId, live, onEvents }: Props) {
   const [exit, setExit] = useState<{ code?: number | null; signal?: string | null } | null>(null);
   const sendSize = useRef<(() => void) | null>(null);
   const [size, setSize] = useState<{ cols: number; rows: number } | null>(null);
+  /** "rows cols" the agent was last told (after its resize call returned). */
+  const [sentSize, setSentSize] = useState<string | null>(null);
 
   // The terminal itself: created once per task, replayed, then fed live output.
   useEffect(() => {
@@ -164,7 +166,10 @@ export function TaskTerminal({ taskId, terminalId, live, onEvents }: Props) {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => {
         if (!liveRef.current || disposed) return;
-        client.task.terminalResize.mutate({ id: taskId, cols: Math.max(2, terminal.cols), rows: terminal.rows }).catch((error: unknown) => {
+        const sent = { cols: Math.max(2, terminal.cols), rows: terminal.rows };
+        client.task.terminalResize.mutate({ id: taskId, ...sent }).then(() => {
+          if (!disposed) setSentSize(`${sent.rows} ${sent.cols}`);
+        }, (error: unknown) => {
           if (liveRef.current) setProblem(`The new size did not reach the agent: ${errorMessage(error)}`);
         });
       }, 150);
@@ -255,7 +260,7 @@ export function TaskTerminal({ taskId, terminalId, live, onEvents }: Props) {
         </p>
       )}
       <div className="min-h-0 flex-1 p-2">
-        <div ref={host} data-testid="task-terminal" data-cols={size?.cols} data-rows={size?.rows} className="h-full w-full" aria-label="Agent terminal" />
+        <div ref={host} data-testid="task-terminal" data-cols={size?.cols} data-rows={size?.rows} data-sent-size={sentSize ?? undefined} className="h-full w-full" aria-label="Agent terminal" />
       </div>
     </div>
   );
