@@ -166,7 +166,10 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
           ))}
           {a.secretEnvKeys.map((n) => (
             <span key={n} className="inline-flex items-center gap-1 rounded bg-raised px-1.5 py-0.5 font-mono" title="Secret: set, never shown">
-              <span aria-hidden>🔒</span>
+              <svg viewBox="0 0 16 16" className="size-3 text-muted" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" aria-hidden>
+                <rect x="3" y="7" width="10" height="7" rx="1.5" />
+                <path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2" />
+              </svg>
               {n} <span className="font-sans text-muted">set</span>
             </span>
           ))}
@@ -225,7 +228,7 @@ function ChoiceList({ title, choices, current }: { title: string; choices: Choic
   return (
     <>
       <dt className="text-muted">{title}</dt>
-      <dd className="flex flex-wrap gap-1.5">
+      <dd className="flex flex-wrap gap-1.5" data-testid={`reported-${title.toLowerCase()}`}>
         {choices.map((c) => (
           <span key={c.id} className="inline-flex items-center gap-1 rounded bg-raised px-1.5 py-0.5" title={c.description ?? c.id}>
             {c.name}
