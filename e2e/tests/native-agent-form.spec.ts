@@ -88,6 +88,9 @@ test("a native agent added in the form is detected, runs a task on its endpoint,
   await expect(key).toHaveAttribute("type", "password");
   await key.fill(secret);
   await shoot(page, "agent-form-native");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, "agent-form-native-phone");
+  await page.setViewportSize({ width: 1280, height: 720 });
   await key.press("Control+Enter");
   await expect(dialog).toBeHidden();
 

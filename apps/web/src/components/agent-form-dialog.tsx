@@ -2,7 +2,7 @@
 
 import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import {
   emptyForm,
   formFromAgent,
@@ -135,10 +135,12 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
           {(["acp", "pty", "native"] as const).map((t) => (
             <label
               key={t}
-              className={`cursor-pointer px-3 py-1.5 first:rounded-l-md last:rounded-r-md focus-within:ring-2 focus-within:ring-accent ${state.transport === t ? "bg-accent text-accent-fg" : "text-muted hover:text-fg"} ${builtin ? "cursor-not-allowed opacity-70" : ""}`}
+              className={`cursor-pointer px-3 py-1.5 whitespace-nowrap first:rounded-l-md last:rounded-r-md focus-within:ring-2 focus-within:ring-accent ${state.transport === t ? "bg-accent text-accent-fg" : "text-muted hover:text-fg"} ${builtin ? "cursor-not-allowed opacity-70" : ""}`}
             >
               <input type="radio" name="transport" value={t} checked={state.transport === t} onChange={() => set({ transport: t })} className="sr-only" />
-              {t === "acp" ? "ACP (stdio)" : t === "pty" ? "PTY (terminal)" : "Native (model API)"}
+              {t === "acp" ? "ACP" : t === "pty" ? "PTY" : "Native"}
+              {/* On a phone the short names fit on one line. */}
+              <span className="max-sm:hidden"> ({t === "acp" ? "stdio" : t === "pty" ? "terminal" : "model API"})</span>
             </label>
           ))}
         </div>
@@ -339,6 +341,7 @@ function NativeFields(props: {
   const { state, set, setApiKey, errors } = props;
   const key = state.apiKey;
   const keyError = errors[`secretEnv.${nativeVars.apiKey}`] ?? errors[`env.${nativeVars.apiKey}`];
+  const keyLabel = useId();
   return (
     <div className="grid gap-3 rounded-lg border border-line bg-raised/40 p-3" data-testid="native-fields">
       <Field label="Base URL" hint="up to /v1" error={errors[`env.${nativeVars.baseUrl}`]}>
@@ -363,12 +366,12 @@ function NativeFields(props: {
         />
       </Field>
       <div className="grid gap-1 text-sm" data-testid="api-key">
-        <span className="font-medium" id="api-key-label">
+        <span className="font-medium" id={keyLabel}>
           API key <span className="font-normal text-muted">(write-only; a local server needs none)</span>
         </span>
         <div className="flex items-center gap-2">
           {key.stored && key.action !== "replace" ? (
-            <span className="inline-flex min-h-9 flex-1 items-center gap-1.5 px-1 text-sm text-muted" aria-labelledby="api-key-label">
+            <span className="inline-flex min-h-9 flex-1 items-center gap-1.5 px-1 text-sm text-muted" aria-labelledby={keyLabel}>
               {key.action === "remove" ? (
                 <span className="line-through">will be removed</span>
               ) : (
@@ -381,7 +384,7 @@ function NativeFields(props: {
             <input
               type="password"
               autoComplete="new-password"
-              aria-labelledby="api-key-label"
+              aria-labelledby={keyLabel}
               className={`${inputClass} flex-1 font-mono`}
               value={key.value}
               onChange={(e) => setApiKey({ value: e.target.value })}
