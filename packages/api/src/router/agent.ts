@@ -196,6 +196,8 @@ export const agentRouter = {
     const replaced =
       existing !== null &&
       (existing.command !== fields.command || existing.transport !== fields.transport || JSON.stringify(existing.args) !== JSON.stringify(fields.args));
+    // A native agent offers the models of WHARF_NATIVE_MODEL: the ones it reported before no longer hold.
+    const modelsChanged = existing !== null && fields.transport === "native" && stringMap.parse(existing.env)[nativeVars.model] !== fields.env[nativeVars.model];
     const secrets: Record<string, string> = { ...stringMap.parse(existing?.secretEnv ?? {}) };
     for (const [name, value] of Object.entries(secretChange ?? {})) {
       if (value === null) delete secrets[name];
@@ -211,7 +213,7 @@ export const agentRouter = {
         where: { id: input.id },
         create: { ...fields, secretEnv: secrets, builtin: false },
         // Another program answers now: what the old one reported (modes, commands) no longer holds.
-        update: { ...fields, secretEnv: secrets, ...(replaced ? { capabilities: {}, version: null } : {}) },
+        update: { ...fields, secretEnv: secrets, ...(replaced || modelsChanged ? { capabilities: {}, version: null } : {}) },
         select: { id: true },
       });
     } catch (error) {
