@@ -2,17 +2,19 @@
 
 import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import {
   emptyForm,
   formFromAgent,
   issuesByField,
   localIssues,
+  nativeVars,
   rowKey,
   slugify,
   toUpsertInput,
   type AgentFormState,
   type AgentLike,
+  type ApiKeyState,
   type SecretRow,
 } from "~/lib/agent-form";
 import { errorMessage } from "~/lib/format";
@@ -58,15 +60,19 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
   const remove = useMutation(trpc.agent.delete.mutationOptions({ onSuccess: done }));
   // A field's message goes away once the field is edited; the next save checks again.
   const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
-  const fieldErrors = Object.fromEntries(Object.entries({ ...issuesByField(save.error), ...local }).filter(([field]) => !edited.has(field.split(".")[0]!)));
+  const fieldErrors = Object.fromEntries(
+    Object.entries({ ...issuesByField(save.error), ...local }).filter(([field]) => !edited.has(field) && !edited.has(field.split(".")[0]!)),
+  );
   const zodFailed = Object.keys(issuesByField(save.error)).length > 0;
 
   const set = (patch: Partial<AgentFormState>) => {
     setState((s) => ({ ...s, ...patch }));
-    const fields = Object.keys(patch).map((k) => (k === "argsText" ? "args" : k === "secrets" ? "secretEnv" : k));
+    const fields = Object.keys(patch).map((k) => fieldOf[k] ?? k);
     setEdited((e) => new Set([...e, ...fields]));
   };
   const setSecret = (key: number, patch: Partial<SecretRow>) => set({ secrets: state.secrets.map((r) => (r.key === key ? { ...r, ...patch } : r)) });
+  const setApiKey = (patch: Partial<ApiKeyState>) => set({ apiKey: { ...state.apiKey, ...patch } });
+  const native = state.transport === "native";
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
@@ -91,7 +97,9 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
         <Dialog.Description className="mt-0.5 text-sm text-muted">
           {builtin
             ? "Built in: Wharf sets how it is launched. You can give it environment variables and secrets, such as an API key."
-            : "Any program that speaks ACP over stdio, or a terminal program (PTY). It runs in the task's worktree."}
+            : native
+              ? "Wharf's own coding agent, thinking with a model behind any OpenAI-compatible API: ollama, llama.cpp, vLLM or a hosted one. It runs in the task's worktree."
+              : "Any program that speaks ACP over stdio, or a terminal program (PTY). It runs in the task's worktree."}
         </Dialog.Description>
       </div>
 
@@ -124,40 +132,48 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
       <fieldset className="grid gap-1 text-sm" disabled={builtin}>
         <legend className="mb-1 font-medium">Transport</legend>
         <div role="radiogroup" className="inline-flex w-fit rounded-md ring-1 ring-line">
-          {(state.transport === "native" ? (["acp", "pty", "native"] as const) : (["acp", "pty"] as const)).map((t) => (
+          {(["acp", "pty", "native"] as const).map((t) => (
             <label
               key={t}
-              className={`cursor-pointer px-3 py-1.5 first:rounded-l-md last:rounded-r-md focus-within:ring-2 focus-within:ring-accent ${state.transport === t ? "bg-accent text-accent-fg" : "text-muted hover:text-fg"} ${builtin ? "cursor-not-allowed opacity-70" : ""}`}
+              className={`cursor-pointer px-3 py-1.5 whitespace-nowrap first:rounded-l-md last:rounded-r-md focus-within:ring-2 focus-within:ring-accent ${state.transport === t ? "bg-accent text-accent-fg" : "text-muted hover:text-fg"} ${builtin ? "cursor-not-allowed opacity-70" : ""}`}
             >
               <input type="radio" name="transport" value={t} checked={state.transport === t} onChange={() => set({ transport: t })} className="sr-only" />
-              {t === "acp" ? "ACP (stdio)" : t === "pty" ? "PTY (terminal)" : "Native"}
+              {t === "acp" ? "ACP" : t === "pty" ? "PTY" : "Native"}
+              {/* On a phone the short names fit on one line. */}
+              <span className="max-sm:hidden"> ({t === "acp" ? "stdio" : t === "pty" ? "terminal" : "model API"})</span>
             </label>
           ))}
         </div>
         {fieldErrors.transport && <FieldError>{fieldErrors.transport}</FieldError>}
       </fieldset>
 
-      <Field label="Command" hint="a name on PATH or an absolute path" error={fieldErrors.command}>
-        <input
-          className={`${inputClass} font-mono read-only:opacity-70`}
-          value={state.command}
-          readOnly={builtin}
-          onChange={(e) => set({ command: e.target.value })}
-          placeholder="/usr/local/bin/my-agent"
-          aria-invalid={Boolean(fieldErrors.command)}
-        />
-      </Field>
-      <Field label="Arguments" hint="one per line" error={fieldErrors.args}>
-        <textarea
-          className={`${inputClass} min-h-20 overflow-x-auto font-mono text-[13px] whitespace-pre read-only:opacity-70`}
-          wrap="off"
-          value={state.argsText}
-          readOnly={builtin}
-          onChange={(e) => set({ argsText: e.target.value })}
-          placeholder={"acp\n--verbose"}
-          rows={Math.min(6, Math.max(2, state.argsText.split("\n").length))}
-        />
-      </Field>
+      {native ? (
+        <NativeFields state={state} set={set} setApiKey={setApiKey} errors={fieldErrors} />
+      ) : (
+        <>
+          <Field label="Command" hint="a name on PATH or an absolute path" error={fieldErrors.command}>
+            <input
+              className={`${inputClass} font-mono read-only:opacity-70`}
+              value={state.command}
+              readOnly={builtin}
+              onChange={(e) => set({ command: e.target.value })}
+              placeholder="/usr/local/bin/my-agent"
+              aria-invalid={Boolean(fieldErrors.command)}
+            />
+          </Field>
+          <Field label="Arguments" hint="one per line" error={fieldErrors.args}>
+            <textarea
+              className={`${inputClass} min-h-20 overflow-x-auto font-mono text-[13px] whitespace-pre read-only:opacity-70`}
+              wrap="off"
+              value={state.argsText}
+              readOnly={builtin}
+              onChange={(e) => set({ argsText: e.target.value })}
+              placeholder={"acp\n--verbose"}
+              rows={Math.min(6, Math.max(2, state.argsText.split("\n").length))}
+            />
+          </Field>
+        </>
+      )}
 
       <Section title="Environment" hint="passed to the agent as is; shown to anyone who can open Wharf" error={fieldErrors.env}>
         {state.env.map((row) => (
@@ -303,6 +319,99 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The field (as the API names it) that editing a piece of the form's state settles. */
+const fieldOf: Record<string, string> = {
+  argsText: "args",
+  secrets: "secretEnv",
+  baseUrl: `env.${nativeVars.baseUrl}`,
+  model: `env.${nativeVars.model}`,
+  apiKey: `secretEnv.${nativeVars.apiKey}`,
+};
+
+/** A native agent's endpoint, model(s) and API key, in place of a command. */
+function NativeFields(props: {
+  state: AgentFormState;
+  set: (patch: Partial<AgentFormState>) => void;
+  setApiKey: (patch: Partial<ApiKeyState>) => void;
+  errors: Record<string, string>;
+}) {
+  const { state, set, setApiKey, errors } = props;
+  const key = state.apiKey;
+  const keyError = errors[`secretEnv.${nativeVars.apiKey}`] ?? errors[`env.${nativeVars.apiKey}`];
+  const keyLabel = useId();
+  return (
+    <div className="grid gap-3 rounded-lg border border-line bg-raised/40 p-3" data-testid="native-fields">
+      <Field label="Base URL" hint="up to /v1" error={errors[`env.${nativeVars.baseUrl}`]}>
+        <input
+          className={`${inputClass} font-mono`}
+          value={state.baseUrl}
+          onChange={(e) => set({ baseUrl: e.target.value })}
+          placeholder="http://127.0.0.1:11434/v1"
+          inputMode="url"
+          spellCheck={false}
+          aria-invalid={Boolean(errors[`env.${nativeVars.baseUrl}`])}
+        />
+      </Field>
+      <Field label="Model" hint="several separated by commas; the first is the default" error={errors[`env.${nativeVars.model}`]}>
+        <input
+          className={`${inputClass} font-mono`}
+          value={state.model}
+          onChange={(e) => set({ model: e.target.value })}
+          placeholder="qwen2.5-coder:7b"
+          spellCheck={false}
+          aria-invalid={Boolean(errors[`env.${nativeVars.model}`])}
+        />
+      </Field>
+      <div className="grid gap-1 text-sm" data-testid="api-key">
+        <span className="font-medium" id={keyLabel}>
+          API key <span className="font-normal text-muted">(write-only; a local server needs none)</span>
+        </span>
+        <div className="flex items-center gap-2">
+          {key.stored && key.action !== "replace" ? (
+            <span className="inline-flex min-h-9 flex-1 items-center gap-1.5 px-1 text-sm text-muted" aria-labelledby={keyLabel}>
+              {key.action === "remove" ? (
+                <span className="line-through">will be removed</span>
+              ) : (
+                <>
+                  <span className="size-1.5 rounded-full bg-emerald-500" aria-hidden /> set
+                </>
+              )}
+            </span>
+          ) : (
+            <input
+              type="password"
+              autoComplete="new-password"
+              aria-labelledby={keyLabel}
+              className={`${inputClass} flex-1 font-mono`}
+              value={key.value}
+              onChange={(e) => setApiKey({ value: e.target.value })}
+              placeholder={key.stored ? "new key" : "none"}
+              autoFocus={key.stored}
+              aria-invalid={Boolean(keyError)}
+            />
+          )}
+          {key.stored && key.action === "keep" && (
+            <>
+              <Button tone="ghost" onClick={() => setApiKey({ action: "replace" })} aria-label="Replace the API key">
+                Replace
+              </Button>
+              <Button tone="ghost" onClick={() => setApiKey({ action: "remove" })} aria-label="Clear the API key">
+                Clear
+              </Button>
+            </>
+          )}
+          {key.stored && key.action !== "keep" && (
+            <Button tone="ghost" onClick={() => setApiKey({ action: "keep", value: "" })} aria-label="Keep the API key">
+              Keep
+            </Button>
+          )}
+        </div>
+        {keyError && <FieldError>{keyError}</FieldError>}
+      </div>
+    </div>
   );
 }
 

@@ -2,6 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
+import { nativeVars } from "~/lib/agent-form";
+import { agentReport, reportSummary, type AgentReport, type Choice } from "~/lib/capabilities";
 import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { AgentFormDialog } from "./agent-form-dialog";
@@ -20,6 +22,7 @@ type Agent = {
   version: string | null;
   detectError: string | null;
   detectedAt: Date | null;
+  capabilities: unknown;
   taskCount: number;
 };
 
@@ -120,7 +123,10 @@ function AgentList(props: { title: string; agents: Agent[]; checking: string | n
 }
 
 function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; checking: boolean; onCheck: () => void; onEdit: () => void }) {
-  const envNames = Object.keys(a.env);
+  const native = a.transport === "native";
+  // A native agent's endpoint and model are its launch line; their variables need no chips.
+  const envNames = Object.keys(a.env).filter((n) => !native || (n !== nativeVars.baseUrl && n !== nativeVars.model));
+  const report = agentReport(a.capabilities);
   return (
     <li data-testid="agent-row" data-agent-id={a.id} className="min-w-0 rounded-lg border border-line bg-panel px-4 py-3">
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
@@ -137,9 +143,15 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
           </Button>
         </div>
       </div>
-      <div className="mt-1 truncate font-mono text-xs text-muted" title={[a.command, ...a.args].join(" ")}>
-        <span className="text-fg/80">{a.command}</span> {a.args.join(" ")}
-      </div>
+      {native ? (
+        <div className="mt-1 truncate font-mono text-xs text-muted" title={`${a.env[nativeVars.model] ?? ""} at ${a.env[nativeVars.baseUrl] ?? ""}`}>
+          <span className="text-fg/80">{(a.env[nativeVars.model] ?? "").split(",").join(", ")}</span> <span className="font-sans">at</span> {a.env[nativeVars.baseUrl]}
+        </div>
+      ) : (
+        <div className="mt-1 truncate font-mono text-xs text-muted" title={[a.command, ...a.args].join(" ")}>
+          <span className="text-fg/80">{a.command}</span> {a.args.join(" ")}
+        </div>
+      )}
       {a.detectError && (
         <div data-testid="agent-detect-error" className={`mt-1 text-xs ${a.available === false && !a.builtin ? "text-rose-600 dark:text-rose-400" : "text-muted"}`}>
           {a.detectError}
@@ -154,13 +166,77 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
           ))}
           {a.secretEnvKeys.map((n) => (
             <span key={n} className="inline-flex items-center gap-1 rounded bg-raised px-1.5 py-0.5 font-mono" title="Secret: set, never shown">
-              <span aria-hidden>🔒</span>
+              <svg viewBox="0 0 16 16" className="size-3 text-muted" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" aria-hidden>
+                <rect x="3" y="7" width="10" height="7" rx="1.5" />
+                <path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2" />
+              </svg>
               {n} <span className="font-sans text-muted">set</span>
             </span>
           ))}
         </div>
       )}
+      {report && <Reported report={report} />}
     </li>
+  );
+}
+
+/** What the agent said about itself when it last started: a one-line summary that opens to the lists. */
+function Reported({ report }: { report: AgentReport }) {
+  return (
+    <details className="group mt-2" data-testid="agent-reported">
+      <summary className="inline-flex cursor-pointer list-none items-center gap-1.5 rounded text-xs text-muted select-none hover:text-fg focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none [&::-webkit-details-marker]:hidden">
+        <span aria-hidden className="inline-block text-[10px] transition-transform group-open:rotate-90">
+          ▶
+        </span>
+        <span>
+          Reported: <span className="text-fg/80">{reportSummary(report)}</span>
+        </span>
+      </summary>
+      <dl className="mt-2 grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-2 rounded-md border border-line bg-raised/40 px-3 py-2.5 text-xs">
+        {(report.agent || report.version) && (
+          <>
+            <dt className="text-muted">Agent</dt>
+            <dd className="font-mono">
+              {[report.agent, report.version].filter(Boolean).join(" ")}
+              {report.reportedAt && <span className="ml-2 font-sans text-muted">reported {age(report.reportedAt)} ago</span>}
+            </dd>
+          </>
+        )}
+        {report.modes.length > 0 && <ChoiceList title="Modes" choices={report.modes} current={report.defaultMode} />}
+        {report.models.length > 0 && <ChoiceList title="Models" choices={report.models} current={report.defaultModel} />}
+        {report.commands.length > 0 && (
+          <>
+            <dt className="text-muted">Commands</dt>
+            <dd>
+              <ul className="grid max-h-48 gap-0.5 overflow-y-auto">
+                {report.commands.map((c) => (
+                  <li key={c.name} className="flex min-w-0 gap-2">
+                    <span className="shrink-0 font-mono">/{c.name}</span>
+                    {c.description && <span className="truncate text-muted" title={c.description}>{c.description}</span>}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
+      </dl>
+    </details>
+  );
+}
+
+function ChoiceList({ title, choices, current }: { title: string; choices: Choice[]; current: string | undefined }) {
+  return (
+    <>
+      <dt className="text-muted">{title}</dt>
+      <dd className="flex flex-wrap gap-1.5" data-testid={`reported-${title.toLowerCase()}`}>
+        {choices.map((c) => (
+          <span key={c.id} className="inline-flex items-center gap-1 rounded bg-raised px-1.5 py-0.5" title={c.description ?? c.id}>
+            {c.name}
+            {c.id === current && <span className="text-muted">· default</span>}
+          </span>
+        ))}
+      </dd>
+    </>
   );
 }
 

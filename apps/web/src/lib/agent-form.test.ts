@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput } from "./agent-form";
+import { emptyForm, formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput } from "./agent-form";
 
 const stored = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"] };
 
@@ -31,9 +31,55 @@ describe("agent form", () => {
     });
   });
 
-  it("keeps a transport the form does not offer", () => {
+  it("keeps the stored transport", () => {
     expect(toUpsertInput(formFromAgent({ ...stored, transport: "native" }), "edit").transport).toBe("native");
     expect(toUpsertInput(formFromAgent({ ...stored, transport: "pty" }), "edit").transport).toBe("pty");
+  });
+
+  const nativeAgent = {
+    ...stored,
+    transport: "native",
+    command: "wharf-native-agent",
+    args: [],
+    env: { WHARF_NATIVE_BASE_URL: "http://127.0.0.1:11434/v1", WHARF_NATIVE_MODEL: "a,b", WHARF_NATIVE_MAX_ROUNDS: "9" },
+    secretEnvKeys: ["WHARF_NATIVE_API_KEY"],
+  };
+
+  it("gives a native agent's settings their own fields and sends them back as variables, with no command", () => {
+    const state = formFromAgent(nativeAgent);
+    expect(state).toMatchObject({ baseUrl: "http://127.0.0.1:11434/v1", model: "a,b", command: "", argsText: "", secrets: [], apiKey: { stored: true, action: "keep", value: "" } });
+    expect(state.env.map((r) => r.name)).toEqual(["WHARF_NATIVE_MAX_ROUNDS"]);
+    // The stored key is not sent unless replaced or cleared.
+    expect(toUpsertInput({ ...state, model: " a , ,c " }, "edit")).toEqual({
+      id: "my-agent",
+      name: "My agent",
+      transport: "native",
+      command: "",
+      args: [],
+      env: { WHARF_NATIVE_MAX_ROUNDS: "9", WHARF_NATIVE_BASE_URL: "http://127.0.0.1:11434/v1", WHARF_NATIVE_MODEL: "a,c" },
+      secretEnv: {},
+      expect: "existing",
+    });
+    expect(toUpsertInput({ ...state, apiKey: { stored: true, action: "replace", value: "sk-new" } }, "edit").secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk-new" });
+    expect(toUpsertInput({ ...state, apiKey: { stored: true, action: "remove", value: "" } }, "edit").secretEnv).toEqual({ WHARF_NATIVE_API_KEY: null });
+    // Empty fields are left out, so the API names what is missing.
+    expect(toUpsertInput({ ...emptyForm(), transport: "native", id: "n", name: "N" }, "add")).toMatchObject({ env: {}, secretEnv: {} });
+    expect(toUpsertInput({ ...emptyForm(), transport: "native", apiKey: { stored: false, action: "keep", value: "sk" } }, "add").secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk" });
+  });
+
+  it("drops a native agent's settings and key when it becomes another kind", () => {
+    const state = { ...formFromAgent(nativeAgent), transport: "acp" as const, command: "node" };
+    expect(toUpsertInput(state, "edit")).toMatchObject({ command: "node", env: { WHARF_NATIVE_MAX_ROUNDS: "9" }, secretEnv: { WHARF_NATIVE_API_KEY: null } });
+  });
+
+  it("asks for the new key when replacing it, and points native variables typed as rows to their fields", () => {
+    const state = formFromAgent(nativeAgent);
+    expect(localIssues({ ...state, apiKey: { stored: true, action: "replace", value: "" } })).toEqual({ "secretEnv.WHARF_NATIVE_API_KEY": "Type the new API key, or keep the stored one." });
+    const rows = { ...state, env: [{ key: 1, name: "WHARF_NATIVE_MODEL", value: "x" }], secrets: [{ key: 2, name: "WHARF_NATIVE_API_KEY", value: "sk", stored: false, action: "keep" as const }] };
+    expect(localIssues(rows)).toEqual({
+      "env.WHARF_NATIVE_MODEL": "WHARF_NATIVE_MODEL has its own field above; remove this row.",
+      "secretEnv.WHARF_NATIVE_API_KEY": "WHARF_NATIVE_API_KEY has its own field above; remove this row.",
+    });
   });
 
   it("finds names set twice before asking the API", () => {

@@ -3,11 +3,13 @@
  * and the API's validation issues turned back into messages per field.
  */
 
-/** The form offers acp and pty; an agent set up as native (through the API) keeps its transport. */
 export type Transport = "acp" | "pty" | "native";
 export type EnvRow = { key: number; name: string; value: string };
 /** A secret variable: stored ones are known by name only; their value is never in the page. */
 export type SecretRow = { key: number; name: string; value: string; stored: boolean; action: "keep" | "replace" | "remove" };
+
+/** A native agent's API key: like a secret row, with a fixed name. */
+export type ApiKeyState = { value: string; stored: boolean; action: "keep" | "replace" | "remove" };
 
 export type AgentFormState = {
   id: string;
@@ -17,7 +19,15 @@ export type AgentFormState = {
   argsText: string;
   env: EnvRow[];
   secrets: SecretRow[];
+  /** A native agent's settings, kept apart from the other variables (see `nativeVars`). */
+  baseUrl: string;
+  model: string;
+  apiKey: ApiKeyState;
 };
+
+/** The variables a native agent is set up with (README "A native agent on a local model"). */
+export const nativeVars = { baseUrl: "WHARF_NATIVE_BASE_URL", model: "WHARF_NATIVE_MODEL", apiKey: "WHARF_NATIVE_API_KEY" } as const;
+const nativeFieldNames: ReadonlySet<string> = new Set(Object.values(nativeVars));
 
 export type AgentLike = {
   id: string;
@@ -33,19 +43,35 @@ let nextKey = 1;
 export const rowKey = () => nextKey++;
 
 export function emptyForm(): AgentFormState {
-  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [] };
+  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [], baseUrl: "", model: "", apiKey: { value: "", stored: false, action: "keep" } };
 }
 
 export function formFromAgent(agent: AgentLike): AgentFormState {
+  const native = agent.transport === "native";
   return {
     id: agent.id,
     name: agent.name,
-    transport: agent.transport === "pty" || agent.transport === "native" ? agent.transport : "acp",
-    command: agent.command,
-    argsText: agent.args.join("\n"),
-    env: Object.entries(agent.env).map(([name, value]) => ({ key: rowKey(), name, value })),
-    secrets: agent.secretEnvKeys.map((name) => ({ key: rowKey(), name, value: "", stored: true, action: "keep" as const })),
+    transport: agent.transport === "pty" ? "pty" : native ? "native" : "acp",
+    // A native agent's command is Wharf's own agent, not something to edit.
+    command: native ? "" : agent.command,
+    argsText: native ? "" : agent.args.join("\n"),
+    env: Object.entries(agent.env)
+      .filter(([name]) => !nativeFieldNames.has(name))
+      .map(([name, value]) => ({ key: rowKey(), name, value })),
+    secrets: agent.secretEnvKeys.filter((name) => name !== nativeVars.apiKey).map((name) => ({ key: rowKey(), name, value: "", stored: true, action: "keep" as const })),
+    baseUrl: agent.env[nativeVars.baseUrl] ?? "",
+    model: agent.env[nativeVars.model] ?? "",
+    apiKey: { value: "", stored: agent.secretEnvKeys.includes(nativeVars.apiKey), action: "keep" },
   };
+}
+
+/** "a, b,,c " → "a,b,c": the models as WHARF_NATIVE_MODEL holds them, the first the default. */
+export function normalizeModels(text: string): string {
+  return text
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "")
+    .join(",");
 }
 
 /** "My Agent 2" → "my-agent-2": the id suggested while a new agent's name is typed. */
@@ -77,8 +103,13 @@ export type UpsertInput = {
   expect: "new" | "existing";
 };
 
-/** The `agent.upsert` input for the form. Stored secrets are only sent when replaced or removed. */
+/**
+ * The `agent.upsert` input for the form. Stored secrets are only sent when replaced or removed.
+ * A native agent sends its settings as variables and no command; an agent that stops being native
+ * drops its settings and clears its stored API key.
+ */
 export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", transport?: string): UpsertInput {
+  const native = (transport ?? state.transport) === "native";
   const env: Record<string, string> = {};
   for (const row of state.env) if (row.name.trim()) env[row.name.trim()] = row.value;
   const secretEnv: Record<string, string | null> = {};
@@ -88,12 +119,21 @@ export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", trans
     if (row.stored && row.action === "remove") secretEnv[name] = null;
     else if ((!row.stored || row.action === "replace") && row.value !== "") secretEnv[name] = row.value;
   }
+  const key = state.apiKey;
+  if (native) {
+    if (state.baseUrl.trim()) env[nativeVars.baseUrl] = state.baseUrl.trim();
+    if (normalizeModels(state.model)) env[nativeVars.model] = normalizeModels(state.model);
+    if (key.stored && key.action === "remove") secretEnv[nativeVars.apiKey] = null;
+    else if ((!key.stored || key.action === "replace") && key.value !== "") secretEnv[nativeVars.apiKey] = key.value;
+  } else if (key.stored) {
+    secretEnv[nativeVars.apiKey] = null;
+  }
   return {
     id: state.id.trim(),
     name: state.name.trim(),
     transport: transport ?? state.transport,
-    command: state.command.trim(),
-    args: parseArgs(state.argsText),
+    command: native ? "" : state.command.trim(),
+    args: native ? [] : parseArgs(state.argsText),
     env,
     secretEnv,
     expect: mode === "add" ? "new" : "existing",
@@ -114,6 +154,17 @@ export function localIssues(state: AgentFormState): Record<string, string> {
   for (const row of state.secrets) {
     const name = row.name.trim();
     if (name && row.value === "" && (!row.stored || row.action === "replace")) out[`secretEnv.${name}`] ??= `Type the value of ${name}, or remove the row.`;
+  }
+  if (state.transport === "native") {
+    for (const row of [...state.env, ...state.secrets]) {
+      const name = row.name.trim();
+      if (!nativeFieldNames.has(name)) continue;
+      const field = state.env.includes(row as EnvRow) ? `env.${name}` : `secretEnv.${name}`;
+      out[field] ??= `${name} has its own field above; remove this row.`;
+    }
+    if (state.apiKey.stored && state.apiKey.action === "replace" && state.apiKey.value === "") {
+      out[`secretEnv.${nativeVars.apiKey}`] = "Type the new API key, or keep the stored one.";
+    }
   }
   return out;
 }

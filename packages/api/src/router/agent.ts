@@ -144,7 +144,9 @@ export const agentUpsertInput = z
   .superRefine((input, ctx) => {
     for (const [field, names] of [["env", Object.keys(input.env)], ["secretEnv", Object.keys(input.secretEnv ?? {})]] as const) {
       for (const name of names) {
-        if (reservedName(name, input.transport)) ctx.addIssue({ code: "custom", path: [field, name], message: "Names starting with WHARF_ are reserved for Wharf." });
+        // Removing one is always allowed: an agent that stops being native drops its API key.
+        const removal = field === "secretEnv" && input.secretEnv?.[name] === null;
+        if (reservedName(name, input.transport) && !removal) ctx.addIssue({ code: "custom", path: [field, name], message: "Names starting with WHARF_ are reserved for Wharf." });
       }
     }
     if (input.transport === "native") checkNativeAgent(input, ctx);
@@ -175,7 +177,7 @@ export const agentRouter = {
     const { prisma } = ctx.services;
     // A native agent runs the built-in agent: its own command and args are not used.
     const { secretEnv: secretChange, expect, ...fields } = input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input;
-    const existing = await prisma.agent.findUnique({ where: { id: input.id }, select: { builtin: true, name: true, transport: true, command: true, args: true, secretEnv: true } });
+    const existing = await prisma.agent.findUnique({ where: { id: input.id }, select: { builtin: true, name: true, transport: true, command: true, args: true, env: true, secretEnv: true } });
     if (expect === "new" && existing) {
       throw new TRPCError({ code: "CONFLICT", message: `An agent with the id "${input.id}" already exists (${existing.name}). Pick another id, or edit that agent.` });
     }
@@ -194,6 +196,8 @@ export const agentRouter = {
     const replaced =
       existing !== null &&
       (existing.command !== fields.command || existing.transport !== fields.transport || JSON.stringify(existing.args) !== JSON.stringify(fields.args));
+    // A native agent offers the models of WHARF_NATIVE_MODEL: the ones it reported before no longer hold.
+    const modelsChanged = existing !== null && fields.transport === "native" && stringMap.parse(existing.env)[nativeVars.model] !== fields.env[nativeVars.model];
     const secrets: Record<string, string> = { ...stringMap.parse(existing?.secretEnv ?? {}) };
     for (const [name, value] of Object.entries(secretChange ?? {})) {
       if (value === null) delete secrets[name];
@@ -209,7 +213,7 @@ export const agentRouter = {
         where: { id: input.id },
         create: { ...fields, secretEnv: secrets, builtin: false },
         // Another program answers now: what the old one reported (modes, commands) no longer holds.
-        update: { ...fields, secretEnv: secrets, ...(replaced ? { capabilities: {}, version: null } : {}) },
+        update: { ...fields, secretEnv: secrets, ...(replaced || modelsChanged ? { capabilities: {}, version: null } : {}) },
         select: { id: true },
       });
     } catch (error) {
@@ -218,8 +222,10 @@ export const agentRouter = {
       const code = error && typeof error === "object" && "code" in error ? String(error.code) : "unknown";
       throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Agent "${input.id}" could not be stored (database error ${code}). Try again.` });
     }
-    // A new or changed launch command is checked right away, so the list says whether it works.
-    if (!existing || replaced) {
+    // A new or changed launch command is checked right away, so the list says whether it works;
+    // so is a native agent's endpoint when its settings change.
+    const nativeMoved = fields.transport === "native" && stringMap.parse(existing?.env ?? {})[nativeVars.baseUrl] !== fields.env[nativeVars.baseUrl];
+    if (!existing || replaced || nativeMoved) {
       await redetectAgents(ctx.services.pool, { id: input.id });
     }
     return toAgentView(await loadAgent(ctx, input.id));

@@ -55,4 +55,29 @@ describe("agent.upsert for native agents", () => {
     }
     expect(await services.prisma.agent.findUnique({ where: { id: "bad-native" } })).toBeNull();
   });
+
+  it("checks the endpoint again when a native agent's base URL changes, and forgets its reported models when they change", async () => {
+    const id = "moving-native";
+    const env = { WHARF_NATIVE_BASE_URL: "http://127.0.0.1:9/v1", WHARF_NATIVE_MODEL: "m" };
+    const first = await api().agent.upsert({ ...native, id, env });
+    expect(first.detectError).toContain("http://127.0.0.1:9/v1/models");
+    // Another model only: the endpoint is the same, nothing to check.
+    await services.prisma.agent.update({ where: { id }, data: { capabilities: { models: [{ id: "m", name: "m" }] } } });
+    const same = await api().agent.upsert({ ...native, id, env: { ...env, WHARF_NATIVE_MODEL: "m2" } });
+    expect(same.detectedAt).toEqual(first.detectedAt);
+    // …but the models it reported are no longer the ones it offers.
+    expect(same.capabilities).toEqual({});
+    const moved = await api().agent.upsert({ ...native, id, env: { ...env, WHARF_NATIVE_BASE_URL: "http://127.0.0.1:7/v1" } });
+    expect(moved.detectError).toContain("http://127.0.0.1:7/v1/models");
+  });
+
+  it("lets an agent that stops being native drop its API key, and refuses to set one", async () => {
+    const id = "was-native";
+    await api().agent.upsert({ ...native, id, env: { WHARF_NATIVE_BASE_URL: "http://127.0.0.1:9/v1", WHARF_NATIVE_MODEL: "m" }, secretEnv: { WHARF_NATIVE_API_KEY: "sk-x" } });
+    await expect(api().agent.upsert({ id, name: "Now ACP", transport: "acp", command: "node", secretEnv: { WHARF_NATIVE_API_KEY: "sk-y" } })).rejects.toMatchObject({
+      message: expect.stringContaining("reserved for Wharf"),
+    });
+    const acp = await api().agent.upsert({ id, name: "Now ACP", transport: "acp", command: "node", secretEnv: { WHARF_NATIVE_API_KEY: null } });
+    expect(acp).toMatchObject({ transport: "acp", secretEnvKeys: [], env: {} });
+  });
 });
