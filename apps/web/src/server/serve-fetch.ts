@@ -3,7 +3,13 @@ import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
-export type ServedHandler = { origin: string; server: http.Server; close(): Promise<void> };
+export type ServedHandler = {
+  origin: string;
+  server: http.Server;
+  /** Cuts every open connection from the server's side, as a proxy or a restart would; the server keeps listening. */
+  dropConnections(): void;
+  close(): Promise<void>;
+};
 
 /**
  * Serves a fetch-style handler (as Next calls the route handlers) over real HTTP on 127.0.0.1,
@@ -35,11 +41,15 @@ export async function serveFetch(handler: (req: Request) => Promise<Response>): 
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const dropConnections = () => {
+    for (const socket of sockets) socket.destroy();
+  };
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
+    dropConnections,
     async close() {
-      for (const socket of sockets) socket.destroy();
+      dropConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };

@@ -1,21 +1,17 @@
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { createTRPCClient } from "@trpc/client";
 import { createServices, type AppRouter, type Live, type Services } from "@wharf/api";
 import { appendEvents } from "@wharf/db";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { wharfLinks } from "~/trpc/links";
+import { serveFetch, type ServedHandler } from "./serve-fetch";
 import { createTRPCHandler } from "./trpc-handler";
 
 const TOKEN = "wharf_web_sse_test_token_0123456789abcdef";
 let db: TestDatabase;
 let services: Services;
-let server: http.Server;
+let served: ServedHandler;
 let url: string;
-const sockets = new Set<Socket>();
 /** Resolves each time a task subscription removes its watcher on the server. */
 let unwatched = Promise.withResolvers<void>();
 
@@ -38,36 +34,12 @@ beforeAll(async () => {
   };
   services = { ...real, live };
   const handler = createTRPCHandler({ services: async () => services, accessToken: () => TOKEN });
-  server = http.createServer((req, res) => {
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const request = new Request(`http://${req.headers.host}${req.url}`, {
-      method: req.method,
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : (Readable.toWeb(req) as ReadableStream),
-      // @ts-expect-error Node's fetch needs this for a streamed body; the DOM types do not know it
-      duplex: "half",
-      signal: abort.signal,
-    });
-    void handler(request).then(async (response) => {
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (!response.body) return void res.end();
-      await pipeline(Readable.fromWeb(response.body as never), res).catch((error: unknown) => {
-        if (!res.destroyed) console.error("response stream failed", error);
-      });
-    });
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/trpc`;
+  served = await serveFetch(handler);
+  url = `${served.origin}/api/trpc`;
   await services.pool.query(`insert into agent (id, name, transport, command, updated_at) values ('sse-agent', 'SSE', 'acp', 'true', now())`);
 });
 afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await services?.close();
   await db?.drop();
 });
@@ -121,7 +93,7 @@ it("streams task events over SSE and resumes with no gap and no duplicate after 
   await received(50);
   // The server drops every connection; the client reconnects on its own with Last-Event-ID.
   const cut = unwatched.promise;
-  for (const socket of sockets) socket.destroy();
+  served.dropConnections();
   await cut;
   unwatched = Promise.withResolvers<void>();
   for (let b = 0; b < 10; b++) await append(taskId, 7); // written while disconnected
