@@ -29,19 +29,16 @@ export async function runTool(ctx: ToolContext, name: string, rawArguments: stri
   }
 }
 
-function dispatch(ctx: ToolContext, name: ToolName, args: unknown): Promise<ToolOutcome> {
-  switch (name) {
-    case "read_file":
-      return readFile(ctx, args as ToolArgs<"read_file">);
-    case "list_files":
-      return listFiles(ctx, args as ToolArgs<"list_files">);
-    case "search_files":
-      return searchFiles(ctx, args as ToolArgs<"search_files">);
-    case "write_file":
-      return writeFile(ctx, args as ToolArgs<"write_file">);
-    case "edit_file":
-      return editFile(ctx, args as ToolArgs<"edit_file">);
-    case "run_command":
-      return runCommand(ctx, args as ToolArgs<"run_command">);
-  }
+/** Each tool's handler, taking that tool's own arguments: the compiler checks that every tool has one that fits. */
+const handlers: { [N in ToolName]: (ctx: ToolContext, args: ToolArgs<N>) => Promise<ToolOutcome> } = {
+  read_file: readFile,
+  list_files: listFiles,
+  search_files: searchFiles,
+  write_file: writeFile,
+  edit_file: editFile,
+  run_command: runCommand,
+};
+
+function dispatch<N extends ToolName>(ctx: ToolContext, name: N, args: ToolArgs<N>): Promise<ToolOutcome> {
+  return handlers[name](ctx, args);
 }
