@@ -81,7 +81,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
     setLocal(issues);
     setEdited(new Set());
     if (Object.keys(issues).length > 0) return;
-    save.mutate(toUpsertInput(state, mode, builtin ? agent?.transport : undefined) as Parameters<typeof save.mutate>[0]);
+    save.mutate(toUpsertInput(state, mode, builtin ? agent?.transport : undefined));
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {

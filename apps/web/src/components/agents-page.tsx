@@ -6,25 +6,11 @@ import { nativeVars } from "~/lib/agent-form";
 import { agentReport, reportSummary, type AgentReport, type Choice } from "~/lib/capabilities";
 import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import type { RouterOutputs } from "~/trpc/types";
 import { AgentFormDialog } from "./agent-form-dialog";
 import { Button, Notice } from "./ui";
 
-type Agent = {
-  id: string;
-  name: string;
-  transport: string;
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  secretEnvKeys: string[];
-  builtin: boolean;
-  available: boolean | null;
-  version: string | null;
-  detectError: string | null;
-  detectedAt: Date | null;
-  capabilities: unknown;
-  taskCount: number;
-};
+type Agent = RouterOutputs["agent"]["list"][number];
 
 export function AgentsPage() {
   const trpc = useTRPC();

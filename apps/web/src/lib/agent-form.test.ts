@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { emptyForm, formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput } from "./agent-form";
+import { emptyForm, formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput, type AgentLike } from "./agent-form";
 
-const stored = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"] };
+const stored: AgentLike = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"] };
 
 describe("agent form", () => {
   it("takes one argument per line and drops blank lines", () => {
@@ -36,7 +36,7 @@ describe("agent form", () => {
     expect(toUpsertInput(formFromAgent({ ...stored, transport: "pty" }), "edit").transport).toBe("pty");
   });
 
-  const nativeAgent = {
+  const nativeAgent: AgentLike = {
     ...stored,
     transport: "native",
     command: "wharf-native-agent",

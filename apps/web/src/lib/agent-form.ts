@@ -1,9 +1,11 @@
+import type { RouterInputs, RouterOutputs } from "~/trpc/types";
+
 /**
  * The add/edit agent form as plain data: what a person typed, turned into `agent.upsert` input,
  * and the API's validation issues turned back into messages per field.
  */
 
-export type Transport = "acp" | "pty" | "native";
+export type Transport = UpsertInput["transport"];
 export type EnvRow = { key: number; name: string; value: string };
 /** A secret variable: stored ones are known by name only; their value is never in the page. */
 export type SecretRow = { key: number; name: string; value: string; stored: boolean; action: "keep" | "replace" | "remove" };
@@ -29,15 +31,8 @@ export type AgentFormState = {
 export const nativeVars = { baseUrl: "WHARF_NATIVE_BASE_URL", model: "WHARF_NATIVE_MODEL", apiKey: "WHARF_NATIVE_API_KEY" } as const;
 const nativeFieldNames: ReadonlySet<string> = new Set(Object.values(nativeVars));
 
-export type AgentLike = {
-  id: string;
-  name: string;
-  transport: string;
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  secretEnvKeys: string[];
-};
+/** What the form needs of a stored agent, as `agent.get` returns it. */
+export type AgentLike = Pick<RouterOutputs["agent"]["get"], "id" | "name" | "transport" | "command" | "args" | "env" | "secretEnvKeys">;
 
 let nextKey = 1;
 export const rowKey = () => nextKey++;
@@ -51,7 +46,7 @@ export function formFromAgent(agent: AgentLike): AgentFormState {
   return {
     id: agent.id,
     name: agent.name,
-    transport: agent.transport === "pty" ? "pty" : native ? "native" : "acp",
+    transport: agent.transport,
     // A native agent's command is Wharf's own agent, not something to edit.
     command: native ? "" : agent.command,
     argsText: native ? "" : agent.args.join("\n"),
@@ -92,23 +87,14 @@ export function parseArgs(text: string): string[] {
     .filter((line) => line.trim() !== "");
 }
 
-export type UpsertInput = {
-  id: string;
-  name: string;
-  transport: string;
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  secretEnv: Record<string, string | null>;
-  expect: "new" | "existing";
-};
+export type UpsertInput = RouterInputs["agent"]["upsert"];
 
 /**
  * The `agent.upsert` input for the form. Stored secrets are only sent when replaced or removed.
  * A native agent sends its settings as variables and no command; an agent that stops being native
  * drops its settings and clears its stored API key.
  */
-export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", transport?: string): UpsertInput {
+export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", transport?: Transport): UpsertInput {
   const native = (transport ?? state.transport) === "native";
   const env: Record<string, string> = {};
   for (const row of state.env) if (row.name.trim()) env[row.name.trim()] = row.value;
