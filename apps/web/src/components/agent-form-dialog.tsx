@@ -222,13 +222,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
               )}
               {row.stored && row.action !== "replace" ? (
                 <span className="inline-flex items-center gap-1.5 text-sm text-muted">
-                  {row.action === "remove" ? (
-                    "will be removed"
-                  ) : (
-                    <>
-                      <span className="size-1.5 rounded-full bg-emerald-500" aria-hidden /> set
-                    </>
-                  )}
+                  <StoredStatus removing={row.action === "remove"} />
                 </span>
               ) : (
                 <input
@@ -372,13 +366,7 @@ function NativeFields(props: {
         <div className="flex items-center gap-2">
           {key.stored && key.action !== "replace" ? (
             <span className="inline-flex min-h-9 flex-1 items-center gap-1.5 px-1 text-sm text-muted" aria-labelledby={keyLabel}>
-              {key.action === "remove" ? (
-                <span className="line-through">will be removed</span>
-              ) : (
-                <>
-                  <span className="size-1.5 rounded-full bg-emerald-500" aria-hidden /> set
-                </>
-              )}
+              <StoredStatus removing={key.action === "remove"} strike />
             </span>
           ) : (
             <input
@@ -412,6 +400,19 @@ function NativeFields(props: {
         {keyError && <FieldError>{keyError}</FieldError>}
       </div>
     </div>
+  );
+}
+
+/**
+ * What the page knows of a stored write-only value: that it is set, or that saving removes it.
+ * `strike` strikes the words through where no name beside them is struck (the API key).
+ */
+function StoredStatus({ removing, strike = false }: { removing: boolean; strike?: boolean }) {
+  if (removing) return strike ? <span className="line-through">will be removed</span> : "will be removed";
+  return (
+    <>
+      <span className="size-1.5 rounded-full bg-emerald-500" aria-hidden /> set
+    </>
   );
 }
 
