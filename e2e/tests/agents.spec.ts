@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { makeRepo, mutate, query, shoot } from "./wharf";
+import { expect, test } from "@playwright/test";
+import { query, recordApiResponses, shoot, startTaskInDialog } from "./wharf";
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -91,16 +91,7 @@ test("a custom ACP agent added in the form runs a task end to end; its secret ne
   await expect(edit).toBeHidden();
 
   // A task with it, created through the UI, runs to its end.
-  const repo = makeRepo();
-  await mutate(request, "project.create", { path: repo });
-  await page.goto("/");
-  await page.getByRole("button", { name: "New task" }).click();
-  const newTask = page.getByRole("dialog", { name: "New task" });
-  await newTask.getByLabel("Project").selectOption({ label: path.basename(repo) });
-  await newTask.getByLabel("Agent").selectOption("example-over-acp");
-  await newTask.getByLabel("Prompt").fill("Hello, example agent");
-  await newTask.getByLabel("Prompt").press("Control+Enter");
-  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  const taskId = await startTaskInDialog(page, request, "example-over-acp", "Hello, example agent");
 
   const timeline = page.getByTestId("timeline");
   await expect(timeline.getByTestId("message-agent").first()).toContainText("I'll help you with that.", { timeout: 20_000 });
@@ -111,7 +102,6 @@ test("a custom ACP agent added in the form runs a task end to end; its secret ne
   await expect(modal).toBeHidden();
   await expect(timeline.getByTestId("message-agent").last()).toContainText("I've successfully updated the configuration.", { timeout: 20_000 });
   await expect(page.getByTestId("task-state")).toContainText(/Completed|Review/, { timeout: 20_000 });
-  const taskId = page.url().split("/").pop()!;
   const task = await query<{ agent: { id: string }; state: string; error: string | null }>(request, "task.get", { id: taskId });
   expect(task.agent.id).toBe("example-over-acp");
   expect(task.error).toBeNull();
@@ -137,14 +127,3 @@ test("a custom ACP agent added in the form runs a task end to end; its secret ne
   // Nor does anything the web server or the runner logged.
   expect(readFileSync(path.join(import.meta.dirname, "..", "logs", "stack.log"), "utf8")).not.toContain(secret);
 });
-
-/** Collects the body of every finished API response (not the live event streams) the page receives. */
-function recordApiResponses(page: Page): () => Promise<string[]> {
-  const pending: Promise<string>[] = [];
-  page.on("response", (response) => {
-    if (!response.url().includes("/api/trpc/")) return;
-    if ((response.headers()["content-type"] ?? "").includes("text/event-stream")) return;
-    pending.push(response.text().then((text) => text, (error: Error) => `(body unavailable: ${error.message})`));
-  });
-  return async () => Promise.all(pending);
-}

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { sseEvents } from "@wharf/native-agent/testing";
-import { makeRepo, mutate, query, shoot } from "./wharf";
+import { query, recordApiResponses, shoot, startTaskInDialog } from "./wharf";
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -118,19 +118,9 @@ test("a native agent added in the form is detected, runs a task on its endpoint,
   await expect(edit).toBeHidden();
 
   // A task with it, created through the New task dialog, gets the model's answer and ends.
-  const repo = makeRepo();
-  await mutate(request, "project.create", { path: repo });
-  await page.goto("/");
-  await page.getByRole("button", { name: "New task" }).click();
-  const newTask = page.getByRole("dialog", { name: "New task" });
-  await newTask.getByLabel("Project").selectOption({ label: path.basename(repo) });
-  await newTask.getByLabel("Agent").selectOption("local-model-fake");
-  await newTask.getByLabel("Prompt").fill("Say hello, change nothing.");
-  await newTask.getByLabel("Prompt").press("Control+Enter");
-  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  const taskId = await startTaskInDialog(page, request, "local-model-fake", "Say hello, change nothing.");
   await expect(page.getByTestId("timeline").getByTestId("message-agent").last()).toContainText(answer, { timeout: 30_000 });
   await expect(page.getByTestId("task-state")).toContainText(/Completed|Review/, { timeout: 20_000 });
-  const taskId = page.url().split("/").pop()!;
   const task = await query<{ agent: { id: string }; error: string | null }>(request, "task.get", { id: taskId });
   expect(task.agent.id).toBe("local-model-fake");
   expect(task.error).toBeNull();
@@ -168,14 +158,3 @@ test("a native agent added in the form is detected, runs a task on its endpoint,
   for (const body of seen) expect(body).not.toContain(secret);
   expect(readFileSync(path.join(import.meta.dirname, "..", "logs", "stack.log"), "utf8")).not.toContain(secret);
 });
-
-/** Collects the body of every finished API response (not the live event streams) the page receives. */
-function recordApiResponses(page: Page): () => Promise<string[]> {
-  const pending: Promise<string>[] = [];
-  page.on("response", (response) => {
-    if (!response.url().includes("/api/trpc/")) return;
-    if ((response.headers()["content-type"] ?? "").includes("text/event-stream")) return;
-    pending.push(response.text().then((text) => text, (error: Error) => `(body unavailable: ${error.message})`));
-  });
-  return async () => Promise.all(pending);
-}

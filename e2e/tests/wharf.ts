@@ -57,6 +57,35 @@ export async function startTask(request: APIRequestContext, repo: string, prompt
   return task.id;
 }
 
+/**
+ * Adds a new repository as a project, then starts a task on it with the agent through the New task
+ * dialog, as a person would; returns the task's id once its page is open.
+ */
+export async function startTaskInDialog(page: Page, request: APIRequestContext, agentId: string, prompt: string): Promise<string> {
+  const repo = makeRepo();
+  await mutate(request, "project.create", { path: repo });
+  await page.goto("/");
+  await page.getByRole("button", { name: "New task" }).click();
+  const newTask = page.getByRole("dialog", { name: "New task" });
+  await newTask.getByLabel("Project").selectOption({ label: path.basename(repo) });
+  await newTask.getByLabel("Agent").selectOption(agentId);
+  await newTask.getByLabel("Prompt").fill(prompt);
+  await newTask.getByLabel("Prompt").press("Control+Enter");
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  return page.url().split("/").pop()!;
+}
+
+/** Collects the body of every finished API response (not the live event streams) the page receives. */
+export function recordApiResponses(page: Page): () => Promise<string[]> {
+  const pending: Promise<string>[] = [];
+  page.on("response", (response) => {
+    if (!response.url().includes("/api/trpc/")) return;
+    if ((response.headers()["content-type"] ?? "").includes("text/event-stream")) return;
+    pending.push(response.text().then((text) => text, (error: Error) => `(body unavailable: ${error.message})`));
+  });
+  return async () => Promise.all(pending);
+}
+
 /** Saves a light and a dark screenshot of the page as it is. */
 export async function shoot(page: Page, name: string) {
   const theme = await page.evaluate(() => document.documentElement.dataset.theme);
