@@ -84,7 +84,11 @@ export const cancelled: unique symbol = Symbol("cancelled");
 
 /** Settles with the promise, or with `cancelled` as soon as the signal aborts. */
 export function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof cancelled> {
-  if (signal.aborted) return Promise.resolve(cancelled);
+  if (signal.aborted) {
+    // Nobody waits for it any more; a late failure (the connection closing, say) must not crash the agent.
+    promise.catch((error: unknown) => process.stderr.write(`wharf-test-agent: after cancel: ${error instanceof Error ? error.message : String(error)}\n`));
+    return Promise.resolve(cancelled);
+  }
   return new Promise<T | typeof cancelled>((resolvePromise, reject) => {
     const onAbort = (): void => resolvePromise(cancelled);
     signal.addEventListener("abort", onAbort, { once: true });
