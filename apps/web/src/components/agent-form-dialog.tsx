@@ -8,7 +8,6 @@ import {
   formFromAgent,
   issuesByField,
   localIssues,
-  nativeVars,
   rowKey,
   slugify,
   toUpsertInput,
@@ -17,6 +16,7 @@ import {
   type ApiKeyState,
   type SecretRow,
 } from "~/lib/agent-form";
+import { nativeVars } from "@wharf/api/schemas";
 import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { Button, inputClass } from "./ui";

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
-import { nativeVars } from "~/lib/agent-form";
+import { nativeVars } from "@wharf/api/schemas";
 import { agentReport, reportSummary, type AgentReport, type Choice } from "~/lib/capabilities";
 import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";

@@ -1,4 +1,5 @@
 import type { RouterInputs, RouterOutputs } from "~/trpc/types";
+import { nativeVars } from "@wharf/api/schemas";
 
 /**
  * The add/edit agent form as plain data: what a person typed, turned into `agent.upsert` input,
@@ -21,14 +22,13 @@ export type AgentFormState = {
   argsText: string;
   env: EnvRow[];
   secrets: SecretRow[];
-  /** A native agent's settings, kept apart from the other variables (see `nativeVars`). */
+  /** A native agent's settings, kept apart from the other variables (see `nativeVars` in `@wharf/api/schemas`). */
   baseUrl: string;
   model: string;
   apiKey: ApiKeyState;
 };
 
 /** The variables a native agent is set up with (README "A native agent on a local model"). */
-export const nativeVars = { baseUrl: "WHARF_NATIVE_BASE_URL", model: "WHARF_NATIVE_MODEL", apiKey: "WHARF_NATIVE_API_KEY" } as const;
 const nativeFieldNames: ReadonlySet<string> = new Set(Object.values(nativeVars));
 
 /** What the form needs of a stored agent, as `agent.get` returns it. */

@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { nativeAgentCommand, nativeVars } from "../schemas/native-agent";
 import { z } from "zod";
 import { redetectAgents } from "../agents/sync";
 import { protectedProcedure } from "../trpc";
@@ -65,13 +66,6 @@ function toAgentView(row: AgentRow) {
 }
 export type AgentView = ReturnType<typeof toAgentView>;
 
-/**
- * A native agent is Wharf's built-in agent talking to an OpenAI-compatible endpoint: it runs no
- * command of its own (the runner starts the built-in one, stored as `nativeAgentCommand`), and is
- * configured by its environment: base URL and model in `env`, the API key in `secretEnv`.
- */
-export const nativeAgentCommand = "wharf-native-agent";
-const nativeVars = { baseUrl: "WHARF_NATIVE_BASE_URL", model: "WHARF_NATIVE_MODEL", apiKey: "WHARF_NATIVE_API_KEY" } as const;
 
 function checkNativeAgent(input: { env: Record<string, string> }, ctx: z.RefinementCtx): void {
   const baseUrl = input.env[nativeVars.baseUrl]?.trim() ?? "";

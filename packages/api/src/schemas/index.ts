@@ -2,3 +2,4 @@ export * from "./events";
 export * from "./jobs";
 export * from "./capabilities";
 export * from "./limits";
+export * from "./native-agent";
