@@ -13,7 +13,7 @@ const schema = z.object({
   WHARF_AGENT_IDLE_MS: z.coerce.number().int().min(0).default(10 * 60_000),
 });
 
-export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; runnerId: string };
+export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; runnerId: string };
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
   const parsed = schema.safeParse(source);
@@ -26,6 +26,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     ...parsed.data,
     home,
     worktreesDir: path.join(home, "worktrees"),
+    /** The (empty) working directory of agents started before a task takes them. */
+    warmAgentsDir: path.join(home, "warm-agents"),
     runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
   };
 }

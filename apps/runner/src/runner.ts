@@ -4,6 +4,7 @@ import { createBoss } from "@wharf/api/services";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { PgListener } from "@wharf/db";
 import { transportFor } from "./agents/registry";
+import { WarmPool } from "./agents/warm-pool";
 import type { Logger } from "./agents/transport";
 import { ensureBuiltinAgents } from "./builtin-agents";
 import type { RunnerEnv } from "./env";
@@ -28,6 +29,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const broker = new PermissionBroker(pool, log);
   const sessions = new LiveSessions(env.WHARF_AGENT_IDLE_MS, env.WHARF_CANCEL_GRACE_MS, log);
   const active = new Map<string, ActiveRun>();
+  const warm = new WarmPool({ dir: env.warmAgentsDir, idleMs: env.WHARF_AGENT_IDLE_MS, graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const deps: TaskRunDeps = {
     pool,
     runnerId: env.runnerId,
@@ -35,7 +37,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     graceMs: env.WHARF_CANCEL_GRACE_MS,
     broker,
     sessions,
-    transportFor,
+    transportFor: (transport) => (transport === "acp" ? warm.transport : transportFor(transport)),
     active,
     log,
   };
@@ -89,7 +91,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
       stopping ??= (async () => {
         for (const run of active.values()) run.cancel("the runner is stopping");
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
-        await sessions.closeAll();
+        await Promise.all([sessions.closeAll(), warm.close()]);
         await listener.close();
         await pool.end();
       })();
