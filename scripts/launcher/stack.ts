@@ -1,10 +1,14 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { ensureAccessToken, tokenPath } from "@wharf/api";
 import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db";
 import { waitForHealth } from "./health";
 import { assertPortFree } from "./port";
 import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy } from "./supervisor";
+
+const execFileAsync = promisify(execFile);
 
 /** Something the stack needs is missing; the message says how to get it. */
 export class StackError extends Error {
@@ -61,9 +65,22 @@ function locateApps(root: string) {
   if (!existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
     throw new StackError(`The web app has no production build in ${webDir}/.next. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
   }
-  const runnerMain = path.join(runnerDir, "src", "main.ts");
-  if (!existsSync(runnerMain)) throw new StackError(`The runner's entry point ${runnerMain} is missing.`);
-  return { webDir, runnerDir, nextBin, runnerMain };
+  const runnerBuild = path.join(runnerDir, "scripts", "build.mjs");
+  if (!existsSync(runnerBuild)) throw new StackError(`The runner's build script ${runnerBuild} is missing.`);
+  return { webDir, runnerDir, nextBin, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
+}
+
+/**
+ * Builds the runner into dist/main.mjs (esbuild, well under a second), so it always runs the
+ * current sources and runs on plain Node: no TypeScript loader in the long-running process.
+ */
+async function buildRunner(runnerBuild: string, cwd: string): Promise<void> {
+  try {
+    await execFileAsync(process.execPath, [runnerBuild], { cwd });
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new StackError(`Building the runner failed (${detail}). Run ./wharf start, which installs what it needs, or pnpm --filter @wharf/runner build to see why.`);
+  }
 }
 
 /**
@@ -72,8 +89,9 @@ function locateApps(root: string) {
  * `health.check`; on any failure everything already started is stopped again.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const { webDir, runnerDir, nextBin, runnerMain } = locateApps(opts.root);
+  const { webDir, runnerDir, nextBin, runnerBuild, runnerMain } = locateApps(opts.root);
   await assertPortFree(opts.host, opts.port);
+  await buildRunner(runnerBuild, runnerDir);
   const note = (line: string) => opts.log("wharf", line);
 
   const home = wharfHome(opts.env);
@@ -114,7 +132,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       return supervisor;
     };
     const web = supervise("web", [nextBin, "start", "--hostname", opts.host, "--port", String(opts.port)], webDir);
-    const runner = supervise("runner", ["--import", "tsx", runnerMain], runnerDir);
+    const runner = supervise("runner", [runnerMain], runnerDir);
     const failed = Promise.race([web.gaveUp, runner.gaveUp]);
 
     const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;

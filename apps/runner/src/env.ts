@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { wharfHome } from "@wharf/db";
+import { wharfHome } from "@wharf/db/pg";
 
 const schema = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required: the PostgreSQL URL Wharf uses (./wharf start sets it)."),

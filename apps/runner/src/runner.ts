@@ -1,8 +1,8 @@
 import pg from "pg";
 import type { PgBoss } from "pg-boss";
-import { createBoss } from "@wharf/api/services";
+import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
-import { PgListener } from "@wharf/db";
+import { PgListener } from "@wharf/db/pg";
 import { transportFor } from "./agents/registry";
 import { WarmPool } from "./agents/warm-pool";
 import type { Logger } from "./agents/transport";
