@@ -10,6 +10,7 @@ import { migrate, startEmbeddedPostgres } from "@wharf/db";
 import type { BenchEnv } from "./env";
 import { childPids } from "./procs";
 import { ListenTap, SubscriptionTap, type Tap } from "./tap";
+import { serverNodeFlags } from "@wharf/scripts/launcher";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -46,7 +47,7 @@ export async function startBenchStack(opts: {
 }) {
   const { env } = opts;
   // The runner as `./wharf start` runs it: built into one module, run by plain Node.
-  const runnerEntry = opts.runnerFromSource ? ["--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")] : [buildRunner()];
+  const runnerEntry = opts.runnerFromSource ? ["--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")] : [...serverNodeFlags, buildRunner()];
   const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bench-"));
   const home = path.join(dir, "home");
   mkdirSync(home);

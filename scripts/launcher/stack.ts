@@ -10,6 +10,13 @@ import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy } from ".
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * Node flags of the long-running processes (web and runner). A smaller young generation (4 MiB
+ * semi-spaces instead of up to 16) keeps about 15 MiB less resident per process, with more
+ * frequent, shorter scavenges.
+ */
+export const serverNodeFlags = ["--max-semi-space-size=4"];
+
 /** Something the stack needs is missing; the message says how to get it. */
 export class StackError extends Error {
   constructor(message: string) {
@@ -60,14 +67,17 @@ function lineLogger(write: (line: string) => void): Logger {
 function locateApps(root: string) {
   const webDir = path.join(root, "apps", "web");
   const runnerDir = path.join(root, "apps", "runner");
-  const nextBin = path.join(webDir, "node_modules", "next", "dist", "bin", "next");
-  if (!existsSync(nextBin)) throw new StackError(`Next.js is not installed in ${webDir}. Run ./wharf start, which installs it.`);
   if (!existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
     throw new StackError(`The web app has no production build in ${webDir}/.next. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
   }
+  // The standalone server of the build (output: "standalone"), with its static assets.
+  const webServer = path.join(webDir, ".next", "standalone", path.relative(root, webDir), "server.js");
+  if (!existsSync(webServer) || !existsSync(path.join(path.dirname(webServer), ".next", "static"))) {
+    throw new StackError(`The web app's build has no standalone server at ${webServer}. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
+  }
   const runnerBuild = path.join(runnerDir, "scripts", "build.mjs");
   if (!existsSync(runnerBuild)) throw new StackError(`The runner's build script ${runnerBuild} is missing.`);
-  return { webDir, runnerDir, nextBin, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
+  return { webServer, runnerDir, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
 }
 
 /**
@@ -89,7 +99,7 @@ async function buildRunner(runnerBuild: string, cwd: string): Promise<void> {
  * `health.check`; on any failure everything already started is stopped again.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const { webDir, runnerDir, nextBin, runnerBuild, runnerMain } = locateApps(opts.root);
+  const { webServer, runnerDir, runnerBuild, runnerMain } = locateApps(opts.root);
   await assertPortFree(opts.host, opts.port);
   await buildRunner(runnerBuild, runnerDir);
   const note = (line: string) => opts.log("wharf", line);
@@ -116,13 +126,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NEXT_TELEMETRY_DISABLED: "1",
       ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
     };
-    const supervise = (name: string, args: string[], cwd: string) => {
+    const supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv) => {
       const supervisor = new Supervisor({
         name,
         command: process.execPath,
         args,
         cwd,
-        env: childEnv,
+        env,
         onLine: (line) => opts.log(name, line),
         onNotice: note,
         ...(opts.restart ? { restart: opts.restart } : {}),
@@ -131,8 +141,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       supervisor.start();
       return supervisor;
     };
-    const web = supervise("web", [nextBin, "start", "--hostname", opts.host, "--port", String(opts.port)], webDir);
-    const runner = supervise("runner", [runnerMain], runnerDir);
+    // The standalone server reads its address from HOSTNAME and PORT.
+    const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), { ...childEnv, HOSTNAME: opts.host, PORT: String(opts.port) });
+    const runner = supervise("runner", [...serverNodeFlags, runnerMain], runnerDir);
     const failed = Promise.race([web.gaveUp, runner.gaveUp]);
 
     const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
