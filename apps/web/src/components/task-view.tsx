@@ -16,7 +16,9 @@ export function TaskView({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
-  const live = useTaskTimeline(taskId, task.isSuccess);
+  // The event stream starts with the task row, not after it: on a long history the tail, not
+  // the row, is what the page waits for. A task that cannot be loaded stops it.
+  const live = useTaskTimeline(taskId, !task.isError);
   const { timeline } = live;
   const [tab, setTab] = useState<"timeline" | "review">("timeline");
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
