@@ -136,6 +136,22 @@ describe.concurrent("warm agents", () => {
     }
   });
 
+  it("an agent that cannot start fails the task with the usual error, and no spare is kept for it", async () => {
+    const { pool: warm } = await pool();
+    const missing: AgentSpec = { ...agent, id: "missing", command: "/nonexistent/wharf-agent", args: [] };
+    try {
+      warm.prewarm(missing, env);
+      const error = await warm.transport.start({ agent: missing, cwd: await folder("wt"), env, hooks: new RecordingHooks() }).then(
+        () => new Error("expected a rejection"),
+        (e: unknown) => e as Error,
+      );
+      expect(error.message).toContain('the command "/nonexistent/wharf-agent" was not found');
+      expect(warm.size).toBe(0);
+    } finally {
+      await warm.close();
+    }
+  });
+
   it("close stops every spare and starts no more", async () => {
     const { pool: warm } = await pool();
     warm.prewarm(agent, env);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { assertWorkingDirectory, launchAgent, openSession, type LaunchedAgent } from "./acp-transport";
+import type { Failure } from "./agent-process";
 import type { AgentSession, AgentSpec, AgentTransport, Logger, SessionHooks, StartOptions } from "./transport";
 
 /**
@@ -72,31 +73,36 @@ export class WarmPool {
     await assertWorkingDirectory(opts);
     const key = keyOf(opts.agent, opts.env);
     const spare = this.spares.get(key);
-    let launched: LaunchedAgent | undefined;
+    let session: AgentSession;
     if (spare) {
       this.spares.delete(key);
       clearTimeout(spare.expiry);
       spare.hurry();
-      // A spare that failed to start was logged; the task starts its agent the usual way.
-      launched = await spare.launched.catch(() => undefined);
-      if (launched?.proc.failed) {
-        this.stop(Promise.resolve(launched));
-        launched = undefined;
-      }
+      // A spare that could not start fails the task as a cold start would have (trying again
+      // would only double the wait for an agent that hangs in initialize).
+      session = await this.openTaken(await spare.launched, opts);
+    } else {
+      session = await openSession(await launchAgent(launchOptions(opts)), opts);
     }
     // The next spare; it starts a little later, not to compete with this task's start.
     this.addSpare(key, opts.agent, opts.env, this.opts.spareDelayMs ?? 250);
-    if (launched) {
-      const spare = launched;
+    return session;
+  }
+
+  /** Opens the task's session on a taken spare; one that has died meanwhile is replaced by a fresh start. */
+  private async openTaken(spare: LaunchedAgent, opts: StartOptions): Promise<AgentSession> {
+    if (!spare.proc.failed) {
       try {
         return await openSession(spare, opts);
       } catch (error) {
-        // A spare that died just before it was taken (killed, crashed): start the agent anew.
-        const failure = spare.proc.failed;
+        // Read again: the await above may have seen the process die.
+        const failure = failureOf(spare);
         if (failure?.kind !== "exit" && failure?.kind !== "stdout_closed") throw error;
-        opts.hooks.log.warn("the warm agent had exited; starting it again", { agent: opts.agent.name });
       }
+    } else {
+      this.stop(Promise.resolve(spare));
     }
+    opts.hooks.log.warn("the warm agent had exited; starting it again", { agent: opts.agent.name });
     return openSession(await launchAgent(launchOptions(opts)), opts);
   }
 
@@ -175,6 +181,8 @@ export class WarmPool {
 }
 
 class NotWanted extends Error {}
+
+const failureOf = (launched: LaunchedAgent): Failure | undefined => launched.proc.failed;
 
 function launchOptions(opts: StartOptions) {
   return {
