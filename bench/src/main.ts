@@ -27,17 +27,19 @@ function parseArgs(argv: string[]) {
   let quick = false;
   let only: string[] | null = null;
   let profile = false;
+  let runnerFromSource = false;
   let subscriber: "trpc" | "listen" = "trpc";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
     else if (arg === "--profile") profile = true;
     else if (arg === "--listen") subscriber = "listen";
+    else if (arg === "--runner-source") runnerFromSource = true;
     else if (arg === "--only") only = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (arg.startsWith("--only=")) only = arg.slice(7).split(",").filter(Boolean);
     else if (arg === "--") continue;
     else if (arg === "--help" || arg === "-h") {
-      console.log(`usage: ./wharf bench [--quick] [--profile] [--listen] [--only ${figures.map((f) => f.id).join(",")}]`);
+      console.log(`usage: ./wharf bench [--quick] [--profile] [--listen] [--runner-source] [--only ${figures.map((f) => f.id).join(",")}]`);
       process.exit(0);
     } else {
       console.error(`unknown argument ${arg}; see --help`);
@@ -49,11 +51,11 @@ function parseArgs(argv: string[]) {
     console.error(`unknown figure(s) ${unknown.join(", ")}; known: ${figures.map((f) => f.id).join(", ")}`);
     process.exit(2);
   }
-  return { quick, only, profile, subscriber };
+  return { quick, only, profile, subscriber, runnerFromSource };
 }
 
 async function main(): Promise<number> {
-  const { quick, only, profile, subscriber } = parseArgs(process.argv.slice(2));
+  const { quick, only, profile, subscriber, runnerFromSource } = parseArgs(process.argv.slice(2));
   const selected = figures.filter((f) => !only || only.includes(f.id));
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const begun = performance.now();
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
   log(`wharf bench: ${selected.map((f) => f.id).join(", ")}${quick ? " (quick)" : ""}; load average ${loadAtStart}`);
   const profileDir = profile ? path.join(repoRoot, "bench/results", `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   if (profileDir) log(`runner CPU profiles go to ${profileDir} (open them in Chrome DevTools)`);
-  const stack = await startBenchStack({ env: readBenchEnv(), log, subscriber, ...(profileDir ? { profileDir } : {}) });
+  const stack = await startBenchStack({ env: readBenchEnv(), log, subscriber, runnerFromSource, ...(profileDir ? { profileDir } : {}) });
   let current: RunnerProcess | null = null;
   let currentIdle = 0;
   const ctx: FigureContext = {
@@ -107,12 +109,12 @@ async function main(): Promise<number> {
   const load = os.loadavg().map((l) => l.toFixed(1)).join(" ");
   const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.versions.node}, load average at the end ${load}`;
   const when = new Date();
-  console.log(`\nWharf benchmarks — ${when.toISOString()} — ${machine} — ${stack.databaseKind} — subscriber: ${stack.tap.kind}${quick ? " — quick" : ""}\n`);
+  console.log(`\nWharf benchmarks — ${when.toISOString()} — ${machine} — ${stack.databaseKind} — subscriber: ${stack.tap.kind} — runner: ${runnerFromSource ? "sources via tsx" : "dist/main.mjs"}${quick ? " — quick" : ""}\n`);
   console.log(formatTable(rows));
   const dir = path.join(repoRoot, "bench/results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${when.toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: when.toISOString(), machine, database: stack.databaseKind, subscriber: stack.tap.kind, loadAtStart, quick, figures: selected.map((f) => f.id), rows, failures }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: when.toISOString(), machine, database: stack.databaseKind, subscriber: stack.tap.kind, runner: runnerFromSource ? "source" : "dist", loadAtStart, quick, figures: selected.map((f) => f.id), rows, failures }, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(process.cwd(), file)} (total ${((performance.now() - begun) / 1000).toFixed(0)} s)`);
   // A benchmark reports; only a figure that could not run at all makes the command fail.
   return failures.length ? 1 : 0;

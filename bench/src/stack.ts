@@ -10,10 +10,11 @@ import { migrate, startEmbeddedPostgres } from "@wharf/db";
 import type { BenchEnv } from "./env";
 import { childPids } from "./procs";
 import { ListenTap, SubscriptionTap, type Tap } from "./tap";
+import { serverNodeFlags } from "@wharf/scripts/launcher";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** A runner started as its own process, as `./wharf start` runs it. */
+/** A runner started as its own process, as `./wharf start` runs it (`node apps/runner/dist/main.mjs`). */
 export type RunnerProcess = { pid: number; concurrency: number; stop(): Promise<void> };
 
 export class BenchSetupError extends Error {
@@ -36,8 +37,17 @@ export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
  * The real parts: a fresh PostgreSQL database (embedded in a temp dir, or a new database on the
  * server of DATABASE_URL), migrations, the API as an in-process caller, and a subscriber.
  */
-export async function startBenchStack(opts: { env: BenchEnv; log: (line: string) => void; profileDir?: string; subscriber: "trpc" | "listen" }) {
+export async function startBenchStack(opts: {
+  env: BenchEnv;
+  log: (line: string) => void;
+  profileDir?: string;
+  subscriber: "trpc" | "listen";
+  /** Run the runner from its TypeScript sources through tsx instead of its build (for comparisons). */
+  runnerFromSource?: boolean;
+}) {
   const { env } = opts;
+  // The runner as `./wharf start` runs it: built into one module, run by plain Node.
+  const runnerEntry = opts.runnerFromSource ? ["--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")] : [...serverNodeFlags, buildRunner()];
   const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bench-"));
   const home = path.join(dir, "home");
   mkdirSync(home);
@@ -91,7 +101,7 @@ export async function startBenchStack(opts: { env: BenchEnv; log: (line: string)
     // With a profile directory the runner writes a V8 CPU profile there when it exits.
     const profileArgs = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
     const out = createWriteStream(logFile);
-    const child: ChildProcess = spawn(process.execPath, [...profileArgs, "--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")], {
+    const child: ChildProcess = spawn(process.execPath, [...profileArgs, ...runnerEntry], {
       cwd: path.join(repoRoot, "apps/runner"),
       env: {
         PATH: env.PATH,
@@ -196,6 +206,12 @@ async function admin(url: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Builds apps/runner/dist/main.mjs (a fraction of a second) and returns its path. */
+function buildRunner(): string {
+  execFileSync(process.execPath, [path.join(repoRoot, "apps/runner/scripts/build.mjs")], { stdio: "inherit" });
+  return path.join(repoRoot, "apps/runner/dist/main.mjs");
 }
 
 /** A prompt that the scripted test agent runs as a scenario. */

@@ -1,4 +1,4 @@
-export { startStack, StackError, type Stack, type StackOptions } from "./stack";
+export { serverNodeFlags, startStack, StackError, type Stack, type StackOptions } from "./stack";
 export { Supervisor, ProcessKeepsExitingError, type RestartPolicy, type SupervisorOptions } from "./supervisor";
 export { assertPortFree, findFreePort, PortUnavailableError } from "./port";
 export { waitForHealth, HealthCheckError } from "./health";

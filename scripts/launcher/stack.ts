@@ -1,10 +1,21 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { ensureAccessToken, tokenPath } from "@wharf/api";
 import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db";
 import { waitForHealth } from "./health";
 import { assertPortFree } from "./port";
 import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy } from "./supervisor";
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Node flags of the long-running processes (web and runner). A smaller young generation (4 MiB
+ * semi-spaces instead of up to 16) keeps about 15 MiB less resident per process, with more
+ * frequent, shorter scavenges.
+ */
+export const serverNodeFlags = ["--max-semi-space-size=4"];
 
 /** Something the stack needs is missing; the message says how to get it. */
 export class StackError extends Error {
@@ -71,14 +82,30 @@ function lineLogger(write: (line: string) => void): Logger {
 function locateApps(root: string) {
   const webDir = path.join(root, "apps", "web");
   const runnerDir = path.join(root, "apps", "runner");
-  const nextBin = path.join(webDir, "node_modules", "next", "dist", "bin", "next");
-  if (!existsSync(nextBin)) throw new StackError(`Next.js is not installed in ${webDir}. Run ./wharf start, which installs it.`);
   if (!existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
     throw new StackError(`The web app has no production build in ${webDir}/.next. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
   }
-  const runnerMain = path.join(runnerDir, "src", "main.ts");
-  if (!existsSync(runnerMain)) throw new StackError(`The runner's entry point ${runnerMain} is missing.`);
-  return { webDir, runnerDir, nextBin, runnerMain };
+  // The standalone server of the build (output: "standalone"), with its static assets.
+  const webServer = path.join(webDir, ".next", "standalone", path.relative(root, webDir), "server.js");
+  if (!existsSync(webServer) || !existsSync(path.join(path.dirname(webServer), ".next", "static"))) {
+    throw new StackError(`The web app's build has no standalone server at ${webServer}. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
+  }
+  const runnerBuild = path.join(runnerDir, "scripts", "build.mjs");
+  if (!existsSync(runnerBuild)) throw new StackError(`The runner's build script ${runnerBuild} is missing.`);
+  return { webServer, runnerDir, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
+}
+
+/**
+ * Builds the runner into dist/main.mjs (esbuild, well under a second), so it always runs the
+ * current sources and runs on plain Node: no TypeScript loader in the long-running process.
+ */
+async function buildRunner(runnerBuild: string, cwd: string): Promise<void> {
+  try {
+    await execFileAsync(process.execPath, [runnerBuild], { cwd });
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new StackError(`Building the runner failed (${detail}). Run ./wharf start, which installs what it needs, or pnpm --filter @wharf/runner build to see why.`);
+  }
 }
 
 /**
@@ -87,8 +114,9 @@ function locateApps(root: string) {
  * `health.check`; on any failure everything already started is stopped again.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const { webDir, runnerDir, nextBin, runnerMain } = locateApps(opts.root);
+  const { webServer, runnerDir, runnerBuild, runnerMain } = locateApps(opts.root);
   await assertPortFree(opts.host, opts.port);
+  await buildRunner(runnerBuild, runnerDir);
   const note = (line: string) => opts.log("wharf", line);
 
   const home = wharfHome(opts.env);
@@ -121,13 +149,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NEXT_TELEMETRY_DISABLED: "1",
       ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
     };
-    const supervise = (name: string, args: string[], cwd: string) => {
+    const supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv) => {
       const supervisor = new Supervisor({
         name,
         command: process.execPath,
         args,
         cwd,
-        env: childEnv,
+        env,
         onLine: (line) => opts.log(name, line),
         onNotice: note,
         ...(opts.restart ? { restart: opts.restart } : {}),
@@ -136,8 +164,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       supervisor.start();
       return supervisor;
     };
-    const web = supervise("web", [nextBin, "start", "--hostname", opts.host, "--port", String(opts.port)], webDir);
-    const runner = supervise("runner", ["--import", "tsx", runnerMain], runnerDir);
+    // The standalone server reads its address from HOSTNAME and PORT.
+    const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), { ...childEnv, HOSTNAME: opts.host, PORT: String(opts.port) });
+    const runner = supervise("runner", [...serverNodeFlags, runnerMain], runnerDir);
     const failed = Promise.race([web.gaveUp, runner.gaveUp]);
 
     // A wildcard address is reached here through loopback, which the web server always answers.

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { wharfHome } from "@wharf/db";
+import { wharfHome } from "@wharf/db/pg";
 
 const schema = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required: the PostgreSQL URL Wharf uses (./wharf start sets it)."),
@@ -17,7 +17,7 @@ const schema = z.object({
   WHARF_AGENT_PROBE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
-export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; runnerId: string };
+export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; runnerId: string };
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
   const parsed = schema.safeParse(source);
@@ -30,6 +30,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     ...parsed.data,
     home,
     worktreesDir: path.join(home, "worktrees"),
+    /** The (empty) working directory of agents started before a task takes them. */
+    warmAgentsDir: path.join(home, "warm-agents"),
     runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
   };
 }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import type { TaskEvent } from "@wharf/api/schemas";
 import type { Logger } from "./agents/transport";
 

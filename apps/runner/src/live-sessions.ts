@@ -24,6 +24,10 @@ export class LiveSessions {
     return entry.session;
   }
 
+  has(taskId: string): boolean {
+    return this.entries.has(taskId);
+  }
+
   /** Parks an idle session until the next turn or the idle timeout. */
   park(taskId: string, session: AgentSession): void {
     this.take(taskId);

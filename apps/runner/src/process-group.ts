@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
 
@@ -55,7 +56,24 @@ export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOp
     stdio: ["pipe", "pipe", "pipe"],
   });
   tags.set(child, tag);
+  if (child.pid !== undefined) recordStart(child, child.pid);
   return child;
+}
+
+const starts = new WeakMap<GroupLeader, Promise<number | undefined>>();
+
+/**
+ * Its start time, read off the event loop while it runs: terminateGroup reads the environment
+ * (for the tag) only of processes that started no earlier.
+ */
+function recordStart(child: GroupLeader, pid: number): void {
+  starts.set(
+    child,
+    readFile(`/proc/${pid}/stat`, "latin1").then(
+      (text) => Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[19]),
+      () => undefined,
+    ),
+  );
 }
 
 /**
@@ -104,6 +122,7 @@ export function spawnPtyInGroup(cmd: string, args: readonly string[], opts: Spaw
   });
   const child = new PtyChild(pty);
   tags.set(child, tag);
+  recordStart(child, pty.pid);
   return child;
 }
 
@@ -197,13 +216,77 @@ export function groupMembers(leader: number, tag?: string, leaderReaped = false)
   return [...members.values()];
 }
 
+type TimedStat = ProcStat & { start: number };
+
+/** Like readProcesses, without blocking the event loop; also each process's start time (clock ticks after boot). */
+async function readProcessesAsync(): Promise<TimedStat[]> {
+  const names = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  const stats = await Promise.all(
+    names.map(async (name): Promise<TimedStat | null> => {
+      try {
+        const text = await readFile(`/proc/${name}/stat`, "latin1");
+        const stat = parseProcStat(text);
+        if (!stat) return null;
+        return { ...stat, start: Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[19]) };
+      } catch (error) {
+        if (!isErrno(error, "ENOENT") && !isErrno(error, "ESRCH")) throw error;
+        return null; // exited between readdir and read
+      }
+    }),
+  );
+  return stats.filter((s): s is TimedStat => s !== null);
+}
+
+async function hasTagAsync(pid: number, tag: string): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/environ`, "latin1")).split("\0").includes(`${processTagVar}=${tag}`);
+  } catch {
+    return false; // gone, or another user's process
+  }
+}
+
+/**
+ * groupMembers for terminateGroup: the same rules, read asynchronously, and the environment (for
+ * the tag) read only of processes that started no earlier than the leader (`scope.leaderStart`,
+ * read at spawn), since every tagged process descends from the spawn.
+ */
+async function groupMembersAsync(scope: Scope): Promise<ProcStat[]> {
+  const { leader, tag } = scope;
+  const procs = (await readProcessesAsync()).filter((p) => p.pid !== process.pid);
+  const leaderStat = procs.find((p) => p.pid === leader);
+  const leaderReaped = reaped(scope.child);
+  const byId = !leaderReaped || !leaderStat;
+  const members = new Map<number, ProcStat>();
+  const maybeTagged: TimedStat[] = [];
+  for (const p of procs) {
+    const sameGroup = byId && (p.pid === leader || p.pgid === leader || p.sid === leader);
+    if (sameGroup) members.set(p.pid, p);
+    else if (tag && (scope.leaderStart === undefined || !(p.start < scope.leaderStart))) maybeTagged.push(p);
+  }
+  if (tag) {
+    const tagged = await Promise.all(maybeTagged.map((p) => hasTagAsync(p.pid, tag)));
+    maybeTagged.forEach((p, i) => tagged[i] && members.set(p.pid, p));
+  }
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs) {
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.set(p.pid, p);
+        grew = true;
+      }
+    }
+  }
+  return [...members.values()].map(({ pid, ppid, pgid, sid, state }) => ({ pid, ppid, pgid, sid, state }));
+}
+
 const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
 
 /** What terminateGroup works on: the leader's pid stays ours only until Node reaps it. */
-type Scope = { leader: number; tag: string | undefined; child: GroupLeader };
+type Scope = { leader: number; tag: string | undefined; child: GroupLeader; leaderStart?: number };
 
 const reaped = (child: GroupLeader) => child.exitCode !== null || child.signalCode !== null;
-const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child));
+const membersOf = (scope: Scope) => groupMembersAsync(scope);
 
 function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
   const { leader } = scope;
@@ -232,13 +315,13 @@ export class ProcessGroupError extends Error {
  */
 async function settle(scope: Scope, budgetMs: number, zombies = false): Promise<ProcStat[]> {
   const deadline = Date.now() + budgetMs;
-  const pending = () => (zombies ? membersOf(scope) : running(membersOf(scope)));
+  const pending = async () => (zombies ? membersOf(scope) : running(await membersOf(scope)));
   let delay = 5;
-  let members = pending();
+  let members = await pending();
   while (members.length > 0 && Date.now() < deadline) {
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 200);
-    members = pending();
+    members = await pending();
   }
   return running(members);
 }
@@ -256,12 +339,16 @@ function exitOf(child: GroupLeader): Promise<void> {
 export async function terminateGroup(child: GroupLeader, graceMs: number): Promise<void> {
   const leader = child.pid;
   if (leader === undefined) return; // never started
-  const scope: Scope = { leader, tag: tags.get(child), child };
-  const members = running(membersOf(scope));
+  // The group first, at once (as the process list is read asynchronously): an agent told to stop
+  // should not get to run on meanwhile.
+  if (!reaped(child)) killGroup(leader, "SIGTERM");
+  const leaderStart = await starts.get(child);
+  const scope: Scope = { leader, tag: tags.get(child), child, ...(leaderStart !== undefined && !Number.isNaN(leaderStart) && { leaderStart }) };
+  const members = running(await membersOf(scope));
   if (members.length > 0) {
     signalAll(scope, members, "SIGTERM");
     // A child that called setsid between the scan and the signal escaped both: look once more.
-    const stragglers = running(membersOf(scope)).filter((m) => !members.some((x) => x.pid === m.pid));
+    const stragglers = running(await membersOf(scope)).filter((m) => !members.some((x) => x.pid === m.pid));
     if (stragglers.length > 0) signalAll(scope, stragglers, "SIGTERM");
     // Give the leader the grace period to exit; then check the rest with a short back-off.
     const graceEnds = sleep(graceMs);
@@ -269,7 +356,7 @@ export async function terminateGroup(child: GroupLeader, graceMs: number): Promi
     let left = await settle(scope, Math.min(graceMs, 250));
     if (left.length > 0) {
       await graceEnds;
-      left = running(membersOf(scope));
+      left = running(await membersOf(scope));
     }
     if (left.length > 0) {
       signalAll(scope, left, "SIGKILL");

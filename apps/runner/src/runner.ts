@@ -1,9 +1,10 @@
 import pg from "pg";
 import type { PgBoss } from "pg-boss";
-import { createBoss } from "@wharf/api/services";
+import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
-import { PgListener } from "@wharf/db";
+import { PgListener } from "@wharf/db/pg";
 import { transportFor } from "./agents/registry";
+import { WarmPool } from "./agents/warm-pool";
 import type { Logger } from "./agents/transport";
 import { CapabilityStore } from "./agent-capabilities";
 import { probeUnknownAgents } from "./agent-probe";
@@ -31,6 +32,13 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const sessions = new LiveSessions(env.WHARF_AGENT_IDLE_MS, env.WHARF_CANCEL_GRACE_MS, log);
   const active = new Map<string, ActiveRun>();
   const capabilities = new CapabilityStore(pool, log);
+  const warm = new WarmPool({
+    dir: env.warmAgentsDir,
+    idleMs: env.WHARF_AGENT_IDLE_MS,
+    graceMs: env.WHARF_CANCEL_GRACE_MS,
+    initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
+    log,
+  });
   const deps: TaskRunDeps = {
     pool,
     runnerId: env.runnerId,
@@ -38,7 +46,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     graceMs: env.WHARF_CANCEL_GRACE_MS,
     broker,
     sessions,
-    transportFor,
+    transportFor: (transport) => (transport === "acp" ? warm.transport : transportFor(transport)),
     active,
     capabilities,
     initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
@@ -112,7 +120,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
         for (const run of active.values()) run.cancel("the runner is stopping");
         probeStop.abort();
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
-        await sessions.closeAll();
+        await Promise.all([sessions.closeAll(), warm.close()]);
         await probing;
         await capabilities.idle();
         await listener.close();

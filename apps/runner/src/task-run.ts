@@ -103,6 +103,8 @@ export async function runTaskTurn(
 
   let outcome: Outcome;
   try {
+    // The agent starts while the worktree is made (they meet at session/new).
+    if (!deps.sessions.has(task.id)) prewarm(deps, task);
     task = await ensureWorktree(deps, writer, task, job);
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
@@ -189,8 +191,8 @@ async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: Task
   return { ...task, worktree_path: worktree.path, branch: worktree.branch, base_commit: worktree.baseCommit };
 }
 
-async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {
-  const agent: AgentSpec = {
+function agentSpec(task: TaskRow): AgentSpec {
+  return {
     id: task.agent_id,
     name: task.agent_name,
     transport: task.transport,
@@ -198,6 +200,15 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
     args: task.args,
     env: { ...task.env, ...task.secret_env },
   };
+}
+
+function prewarm(deps: TaskRunDeps, task: TaskRow): void {
+  const agent = agentSpec(task);
+  deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env));
+}
+
+async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {
+  const agent = agentSpec(task);
   const session = await deps.transportFor(agent.transport).start({
     agent,
     cwd: task.worktree_path!,

@@ -18,7 +18,8 @@ import type { Logger } from "./transport";
  */
 
 export type ClientDeps = {
-  root: string;
+  /** Read at each request: a pre-started agent gets its task's worktree when it is handed over. */
+  readonly root: string;
   terminals: TerminalManager;
   /** The session's id once known; requests naming another session are refused. */
   sessionId: () => string | undefined;
@@ -53,18 +54,18 @@ export function buildClient(deps: ClientDeps): ClientApp {
       }
     };
   const { fs, terminal, session } = methods.client;
-  const { terminals, root } = deps;
+  const { terminals } = deps;
 
   return client({ name: "wharf" })
     .onRequest(session.requestPermission, checked(session.requestPermission, (p, signal) => deps.askPermission(p, signal)))
     .onRequest(
       fs.readTextFile,
-      checked(fs.readTextFile, async (p) => ({ content: await readTextFile(root, p.path, p.line, p.limit) })),
+      checked(fs.readTextFile, async (p) => ({ content: await readTextFile(deps.root, p.path, p.line, p.limit) })),
     )
     .onRequest(
       fs.writeTextFile,
       checked(fs.writeTextFile, async (p) => {
-        await writeTextFile(root, p.path, p.content);
+        await writeTextFile(deps.root, p.path, p.content);
         return {};
       }),
     )

@@ -43,17 +43,42 @@ export class AcpSession implements AgentSession {
 
   constructor(
     private readonly proc: AgentProcess,
-    private readonly hooks: SessionHooks,
-    root: string,
+    private hooks: SessionHooks,
+    /** The folder fs and terminal requests are confined to: the task's worktree once bound. */
+    private confinedTo: string,
     env: Record<string, string>,
   ) {
-    this.terminals = new TerminalManager({ root, env, onEvent: (e) => this.emit(e), log: hooks.log });
+    const session = this;
+    this.terminals = new TerminalManager({
+      get root() {
+        return session.confinedTo;
+      },
+      env,
+      onEvent: (e) => this.emit(e),
+      get log() {
+        return session.hooks.log;
+      },
+    });
     proc.interceptor = (message) => this.intercept(message);
     proc.onFailure((failure) => {
       if (failure.kind === "closed") return; // close() cleans up itself
       this.abortAsks();
       void this.terminals.closeAll();
     });
+  }
+
+  get root(): string {
+    return this.confinedTo;
+  }
+
+  /**
+   * Hands a pre-started agent (initialized, no session yet) to a task: its events and permission
+   * asks go to the task from now on, and its fs and terminal requests are confined to `root`.
+   */
+  bind(hooks: SessionHooks, root: string): void {
+    if (this.sessionId) throw new Error("an agent session is already bound to a task");
+    this.hooks = hooks;
+    this.confinedTo = root;
   }
 
   get exited(): Promise<AgentExit> {

@@ -12,7 +12,16 @@ import {
 } from "./acp-responses";
 import { AcpSession } from "./acp-session";
 import { AgentProcess } from "./agent-process";
-import { AgentError, type AgentErrorStage, type AgentSession, type AgentTransport, type StartOptions } from "./transport";
+import {
+  AgentError,
+  type AgentErrorStage,
+  type AgentSession,
+  type AgentSpec,
+  type AgentTransport,
+  type Logger,
+  type SessionHooks,
+  type StartOptions,
+} from "./transport";
 
 /**
  * ACP over stdio: spawn the agent in its own process group, `initialize`, open (or resume) a
@@ -25,11 +34,14 @@ const defaultInitializeMs = 15_000;
 const defaultSessionMs = 120_000;
 const setupMs = 30_000;
 
-type Setup = { proc: AgentProcess; session: AcpSession; opts: StartOptions };
+type Setup = { proc: AgentProcess; session: AcpSession; agent: AgentSpec; log: Logger; /** Longest wait for session/new, load or resume. */ sessionMs: number };
+
+/** An agent process that has answered `initialize` and has no session yet. */
+export type LaunchedAgent = { proc: AgentProcess; session: AcpSession; init: InitializeAnswer };
 
 /** An agent's JSON-RPC error answer, explained. */
 function refused(setup: Setup, stage: AgentErrorStage, method: string, error: RequestError): AgentError {
-  const agentName = setup.opts.agent.name;
+  const agentName = setup.agent.name;
   const stderrTail = setup.proc.stderrTail;
   if (error.code === -32000) {
     return new AgentError({
@@ -59,10 +71,9 @@ async function call<T>(
   }
 }
 
-async function initialize(setup: Setup): Promise<InitializeAnswer> {
-  const { opts, session } = setup;
-  const ms = opts.timeouts?.initializeMs ?? defaultInitializeMs;
-  const { command, args } = opts.agent;
+async function initialize(setup: Setup, ms: number): Promise<InitializeAnswer> {
+  const { agent, session } = setup;
+  const { command, args } = agent;
   const raw = await call(
     setup,
     "initialize",
@@ -77,11 +88,11 @@ async function initialize(setup: Setup): Promise<InitializeAnswer> {
   );
   const parsed = initializeResponseSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AgentError({ agentName: opts.agent.name, stage: "protocol", what: `answered initialize with a malformed response (${parsed.error.message})` });
+    throw new AgentError({ agentName: agent.name, stage: "protocol", what: `answered initialize with a malformed response (${parsed.error.message})` });
   }
   if (parsed.data.protocolVersion !== PROTOCOL_VERSION) {
     throw new AgentError({
-      agentName: opts.agent.name,
+      agentName: agent.name,
       stage: "initialize",
       what: `speaks ACP protocol version ${parsed.data.protocolVersion}, and Wharf speaks version ${PROTOCOL_VERSION}; use a version of the agent that supports ACP v${PROTOCOL_VERSION}`,
     });
@@ -91,17 +102,17 @@ async function initialize(setup: Setup): Promise<InitializeAnswer> {
 
 /** Resumes `resumeSessionId` if the agent can; null when it cannot (a new session follows). */
 async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): Promise<SessionChoices | null> {
-  const { opts, session, proc } = setup;
+  const { session, proc, log } = setup;
   const caps = init.agentCapabilities;
-  const params = { sessionId, cwd: opts.cwd, mcpServers: [] };
+  const params = { sessionId, cwd: session.root, mcpServers: [] };
   const viaResume = caps?.sessionCapabilities?.resume != null;
   if (!viaResume && caps?.loadSession !== true) {
-    opts.hooks.log.warn("the agent cannot resume sessions; starting a new one", { agent: opts.agent.name });
+    log.warn("the agent cannot resume sessions; starting a new one", { agent: setup.agent.name });
     return null;
   }
   if (!viaResume) session.beginReplay();
   const method = viaResume ? methods.agent.session.resume : methods.agent.session.load;
-  const sessionMs = opts.timeouts?.sessionMs ?? defaultSessionMs;
+  const { sessionMs } = setup;
   try {
     const raw = await proc.guard(session.connection.agent.request(method, params), "session", {
       ms: sessionMs,
@@ -111,7 +122,7 @@ async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): 
     return parsed.success ? sessionChoices(parsed.data) : { modes: [], models: [], configOptions: [] };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
-    opts.hooks.log.warn(`the agent could not ${viaResume ? "resume" : "load"} the session; starting a new one`, {
+    log.warn(`the agent could not ${viaResume ? "resume" : "load"} the session; starting a new one`, {
       sessionId,
       error: error.message,
     });
@@ -120,26 +131,24 @@ async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): 
 }
 
 async function newSession(setup: Setup): Promise<{ sessionId: string; choices: SessionChoices }> {
-  const { opts, session } = setup;
-  const sessionMs = opts.timeouts?.sessionMs ?? defaultSessionMs;
+  const { session, sessionMs } = setup;
   const raw = await call(
     setup,
     "session",
     methods.agent.session.new,
-    session.connection.agent.request(methods.agent.session.new, { cwd: opts.cwd, mcpServers: [] }),
+    session.connection.agent.request(methods.agent.session.new, { cwd: session.root, mcpServers: [] }),
     sessionMs,
   );
   const parsed = newSessionResponseSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AgentError({ agentName: opts.agent.name, stage: "protocol", what: `answered session/new with a malformed response (${parsed.error.message})` });
+    throw new AgentError({ agentName: setup.agent.name, stage: "protocol", what: `answered session/new with a malformed response (${parsed.error.message})` });
   }
   return { sessionId: parsed.data.sessionId, choices: sessionChoices(parsed.data) };
 }
 
 /** Applies the requested mode and model when the agent offers them; otherwise says so in the log. */
-async function applyChoices(setup: Setup, choices: SessionChoices): Promise<void> {
-  const { opts, session } = setup;
-  const { log } = opts.hooks;
+async function applyChoices(setup: Setup, choices: SessionChoices, opts: { mode?: string; model?: string }): Promise<void> {
+  const { session, log } = setup;
   const agent = session.connection.agent;
   const sessionId = session.sessionId;
   const attempt = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
@@ -187,28 +196,65 @@ async function applyChoices(setup: Setup, choices: SessionChoices): Promise<void
   }
 }
 
-async function start(opts: StartOptions): Promise<AgentSession> {
-  const agentName = opts.agent.name;
-  const cwdOk = await stat(opts.cwd).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!cwdOk) {
-    throw new AgentError({ agentName, stage: "spawn", what: `cannot start: its working directory ${opts.cwd} does not exist` });
-  }
+export type LaunchOptions = {
+  agent: AgentSpec;
+  /** The process's working directory; sessions get theirs in session/new. */
+  cwd: string;
+  /** Already scrubbed: see agent-env.ts. */
+  env: Record<string, string>;
+  hooks: SessionHooks;
+  /** The environment of the terminals it opens; default `env`. */
+  terminalEnv?: Record<string, string>;
+  initializeMs?: number;
+};
+
+/**
+ * Spawns the agent in its own process group and sends `initialize`. Until `openSession` binds it
+ * to a task, its fs and terminal requests are confined to `cwd`. On failure nothing is left running.
+ */
+export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
   const proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
   const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.terminalEnv ?? opts.env);
   session.connection = buildClient({
-    root: opts.cwd,
+    get root() {
+      return session.root;
+    },
     terminals: session.terminals,
     sessionId: () => session.sessionId || undefined,
     askPermission: (params, signal) => session.askPermission(params, signal),
     log: opts.hooks.log,
   }).connect(proc.io.stream);
-  const setup: Setup = { proc, session, opts };
-
+  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: defaultSessionMs };
   try {
-    const init = await initialize(setup);
+    const init = await initialize(setup, opts.initializeMs ?? defaultInitializeMs);
+    return { proc, session, init };
+  } catch (error) {
+    throw await failedStart(setup, error);
+  }
+}
+
+/** Stops what a failed start left and returns the error to throw. */
+async function failedStart(setup: Setup, error: unknown): Promise<AgentError> {
+  const { proc, session, agent, log } = setup;
+  session.connection.close();
+  try {
+    await terminateGroup(proc.child, 1000);
+  } catch (killError) {
+    log.error("could not stop the agent after a failed start", { agent: agent.name, error: String(killError) });
+  }
+  if (error instanceof AgentError) return error;
+  return new AgentError({ agentName: agent.name, stage: "protocol", what: `failed to start: ${String(error)}`, stderrTail: proc.stderrTail, cause: error });
+}
+
+/**
+ * Binds an initialized agent to the task (`opts.cwd`, `opts.hooks`), opens or resumes its
+ * session there and applies the requested mode and model.
+ */
+export async function openSession(launched: LaunchedAgent, opts: StartOptions): Promise<AgentSession> {
+  const { proc, session, init } = launched;
+  session.bind(opts.hooks, opts.cwd);
+  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: opts.timeouts?.sessionMs ?? defaultSessionMs };
+  try {
     const resumed = opts.resumeSessionId ? await resume(setup, init, opts.resumeSessionId) : null;
     let choices: SessionChoices;
     if (resumed && opts.resumeSessionId) {
@@ -220,7 +266,7 @@ async function start(opts: StartOptions): Promise<AgentSession> {
       choices = created.choices;
     }
     const defaults = { mode: choices.currentMode, model: choices.currentModel };
-    await applyChoices(setup, choices);
+    await applyChoices(setup, choices, opts);
     const info = init.agentInfo;
     session.info = {
       ...(info?.name && { name: info.title ?? info.name }),
@@ -236,15 +282,31 @@ async function start(opts: StartOptions): Promise<AgentSession> {
     };
     return session;
   } catch (error) {
-    session.connection.close();
-    try {
-      await terminateGroup(proc.child, 1000);
-    } catch (killError) {
-      opts.hooks.log.error("could not stop the agent after a failed start", { agent: agentName, error: String(killError) });
-    }
-    if (error instanceof AgentError) throw error;
-    throw new AgentError({ agentName, stage: "protocol", what: `failed to start: ${String(error)}`, stderrTail: proc.stderrTail, cause: error });
+    throw await failedStart(setup, error);
   }
+}
+
+export async function assertWorkingDirectory(opts: StartOptions): Promise<void> {
+  const cwdOk = await stat(opts.cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!cwdOk) {
+    throw new AgentError({ agentName: opts.agent.name, stage: "spawn", what: `cannot start: its working directory ${opts.cwd} does not exist` });
+  }
+}
+
+async function start(opts: StartOptions): Promise<AgentSession> {
+  await assertWorkingDirectory(opts);
+  const launched = await launchAgent({
+    agent: opts.agent,
+    cwd: opts.cwd,
+    env: opts.env,
+    hooks: opts.hooks,
+    ...(opts.terminalEnv && { terminalEnv: opts.terminalEnv }),
+    ...(opts.timeouts?.initializeMs !== undefined && { initializeMs: opts.timeouts.initializeMs }),
+  });
+  return openSession(launched, opts);
 }
 
 export const acpTransport: AgentTransport = { start };

@@ -94,6 +94,8 @@ export interface SessionTerminal {
 export interface AgentTransport {
   /** Rejects with AgentError. */
   start(opts: StartOptions): Promise<AgentSession>;
+  /** A start of this agent (with this scrubbed env) follows soon: a transport may begin it now. */
+  prewarm?(agent: AgentSpec, env: Record<string, string>): void;
 }
 
 export type AgentErrorStage = "spawn" | "initialize" | "session" | "prompt" | "protocol";

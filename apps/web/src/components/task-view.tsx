@@ -31,7 +31,10 @@ export function TaskView({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
-  const live = useTaskTimeline(taskId, task.data !== undefined);
+  // The event stream starts with the task row, not after it: on a long history the tail, not
+  // the row, is what the page waits for. Only a task that could never be loaded stops it (a
+  // failed refetch while the database is away keeps the stream, which resumes by itself).
+  const live = useTaskTimeline(taskId, task.data !== undefined || !task.isError);
   const { databaseDown } = useLiveBoard();
   const { timeline } = live;
   // null: the default for the agent (its terminal for PTY agents, else the timeline).

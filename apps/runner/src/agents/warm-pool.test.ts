@@ -1,0 +1,164 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentEnv } from "../agent-env";
+import { parseProcStat } from "../process-group";
+import { RecordingHooks } from "./recording-hooks";
+import type { AgentSession, AgentSpec } from "./transport";
+import { WarmPool, type WarmPoolOptions } from "./warm-pool";
+
+/** The scripted ACP agent of packages/test-agent, run as a real process. */
+const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
+const agent: AgentSpec = { id: "scripted", name: "Scripted test agent", transport: "acp", command: process.execPath, args: [testAgentBin], env: {} };
+const env = agentEnv({ ...process.env, DATABASE_URL: "postgres://secret@localhost/wharf", WHARF_TOKEN: "secret" }, {});
+
+let base: string;
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), "wharf-warm-"));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+let n = 0;
+const folder = (name: string) => mkdtemp(path.join(base, `${name}-${n++}-`));
+
+function alive(pid: number): boolean {
+  try {
+    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return stat !== null && stat.state !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
+const pidOf = (session: AgentSession) => (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;
+const recordPrompt = (file: string, more: unknown[] = []) =>
+  `Record.\n\`\`\`scenario\n${JSON.stringify({ steps: [{ type: "record", path: file }, ...more, { type: "text", text: "hello" }] })}\n\`\`\``;
+
+async function pool(opts: Partial<WarmPoolOptions> = {}): Promise<{ pool: WarmPool; dir: string; hooks: RecordingHooks }> {
+  const hooks = new RecordingHooks();
+  const dir = path.join(await folder("spares"), "warm");
+  return { pool: new WarmPool({ dir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0, ...opts }), dir, hooks };
+}
+
+describe.concurrent("warm agents", () => {
+  it("hands a prewarmed agent to the task: session/new in the worktree, its file writes land there, the next spare is started", async () => {
+    const { pool: warm, dir } = await pool();
+    try {
+      warm.prewarm(agent, env);
+      const sparePid = await warm.sparePid(agent, env);
+      expect(sparePid).toBeDefined();
+      expect(alive(sparePid!)).toBe(true);
+      // The spare runs with the scrubbed environment only, tagged like every agent process.
+      const environ = environOf(sparePid!);
+      expect(environ.some((v) => v.startsWith("DATABASE_URL=") || v.startsWith("WHARF_TOKEN="))).toBe(false);
+      expect(environ.some((v) => v.startsWith("WHARF_PROCESS_TAG="))).toBe(true);
+
+      const worktree = await folder("wt");
+      const hooks = new RecordingHooks();
+      const session = await warm.transport.start({ agent, cwd: worktree, env, hooks });
+      expect(pidOf(session)).toBe(sparePid);
+      // fs/write_text_file through Wharf: inside the worktree, not the spare's folder.
+      await session.prompt(recordPrompt(path.join(worktree, "record.json"), [{ type: "write_file", path: "a.txt", content: "a\n" }]));
+      expect(await readFile(path.join(worktree, "a.txt"), "utf8")).toBe("a\n");
+      const record = JSON.parse(await readFile(path.join(worktree, "record.json"), "utf8")) as { cwd: string; processCwd: string; pid: number };
+      expect(record).toMatchObject({ cwd: worktree, processCwd: dir, pid: sparePid });
+      expect(hooks.events).toContainEqual(expect.objectContaining({ type: "message", role: "agent", text: "hello" }));
+
+      // Another spare replaces the one taken, in a new process.
+      const next = await warm.sparePid(agent, env);
+      expect(next).toBeDefined();
+      expect(next).not.toBe(sparePid);
+      await session.close(500);
+      expect(alive(sparePid!)).toBe(false);
+    } finally {
+      await warm.close();
+    }
+  });
+
+  it("a different environment never gets another agent's spare", async () => {
+    const { pool: warm } = await pool();
+    try {
+      warm.prewarm(agent, env);
+      const sparePid = await warm.sparePid(agent, env);
+      const other = { ...env, ANTHROPIC_API_KEY: "another-key" };
+      expect(await warm.sparePid(agent, other)).toBeUndefined();
+      const session = await warm.transport.start({ agent, cwd: await folder("wt"), env: other, hooks: new RecordingHooks() });
+      expect(pidOf(session)).not.toBe(sparePid);
+      expect(environOf(pidOf(session))).toContain("ANTHROPIC_API_KEY=another-key");
+      expect(environOf(sparePid!)).not.toContain("ANTHROPIC_API_KEY=another-key");
+      await session.close(500);
+    } finally {
+      await warm.close();
+    }
+  });
+
+  it("stops an unused spare after the idle time, and keeps none with an idle time of 0", async () => {
+    const { pool: warm } = await pool({ idleMs: 300 });
+    warm.prewarm(agent, env);
+    const sparePid = await warm.sparePid(agent, env);
+    expect(alive(sparePid!)).toBe(true);
+    await sleep(1200);
+    expect(alive(sparePid!)).toBe(false);
+    expect(warm.size).toBe(0);
+    await warm.close();
+
+    const { pool: none } = await pool({ idleMs: 0 });
+    none.prewarm(agent, env);
+    expect(none.size).toBe(0);
+    const session = await none.transport.start({ agent, cwd: await folder("wt"), env, hooks: new RecordingHooks() });
+    expect(none.size).toBe(0);
+    await session.close(500);
+    await none.close();
+  });
+
+  it("does not hand out a spare that died; the task starts its agent anew", async () => {
+    const { pool: warm } = await pool();
+    try {
+      warm.prewarm(agent, env);
+      const sparePid = await warm.sparePid(agent, env);
+      process.kill(sparePid!, "SIGKILL");
+      const hooks = new RecordingHooks();
+      const worktree = await folder("wt");
+      const session = await warm.transport.start({ agent, cwd: worktree, env, hooks });
+      expect(pidOf(session)).not.toBe(sparePid);
+      await session.prompt(recordPrompt(path.join(worktree, "record.json")));
+      expect(hooks.events).toContainEqual(expect.objectContaining({ type: "message", role: "agent", text: "hello" }));
+      await session.close(500);
+    } finally {
+      await warm.close();
+    }
+  });
+
+  it("an agent that cannot start fails the task with the usual error, and no spare is kept for it", async () => {
+    const { pool: warm } = await pool();
+    const missing: AgentSpec = { ...agent, id: "missing", command: "/nonexistent/wharf-agent", args: [] };
+    try {
+      warm.prewarm(missing, env);
+      const error = await warm.transport.start({ agent: missing, cwd: await folder("wt"), env, hooks: new RecordingHooks() }).then(
+        () => new Error("expected a rejection"),
+        (e: unknown) => e as Error,
+      );
+      expect(error.message).toContain('the command "/nonexistent/wharf-agent" was not found');
+      expect(warm.size).toBe(0);
+    } finally {
+      await warm.close();
+    }
+  });
+
+  it("close stops every spare and starts no more", async () => {
+    const { pool: warm } = await pool();
+    warm.prewarm(agent, env);
+    const sparePid = await warm.sparePid(agent, env);
+    await warm.close();
+    expect(alive(sparePid!)).toBe(false);
+    warm.prewarm(agent, env);
+    expect(warm.size).toBe(0);
+  });
+});

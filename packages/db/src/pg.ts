@@ -1,0 +1,17 @@
+/**
+ * What a process that talks to PostgreSQL through `pg` alone needs (the runner): no Prisma client
+ * is loaded from here, which saves its memory and start-up time.
+ */
+export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "./channels";
+export { appendEvents, readEvents, TaskNotFoundError, type Queryable, type StoredEvent } from "./events";
+export {
+  ListenerError,
+  PgListener,
+  type ListenerErrorHandler,
+  type NotificationHandler,
+  type PgListenerOptions,
+  type ReconnectHandler,
+  type Unsubscribe,
+} from "./listener";
+export { consoleLogger, quietLogger, type Logger } from "./logger";
+export { wharfHome } from "./paths";
