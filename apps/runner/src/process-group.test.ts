@@ -6,7 +6,7 @@ import { groupMembers, parseProcStat, spawnInGroup, terminateGroup } from "./pro
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
 /** Members that still run (zombies wait only for their parent to reap them). */
-const runningMembers = (pid: number) => groupMembers(pid).filter((m) => m.state !== "Z");
+const runningMembers = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
 
 function alive(pid: number): boolean {
   try {
@@ -39,11 +39,11 @@ describe("terminateGroup", () => {
     const escaped = Number(await firstLine(child));
     expect(escaped).toBeGreaterThan(0);
     expect(alive(escaped)).toBe(true);
-    const members = groupMembers(child.pid!);
+    const members = await groupMembers(child.pid!);
     expect(members.map((m) => m.pid)).toEqual(expect.arrayContaining([child.pid, escaped]));
     await terminateGroup(child, 2000);
     expect(alive(escaped)).toBe(false);
-    expect(runningMembers(child.pid!)).toEqual([]);
+    expect(await runningMembers(child.pid!)).toEqual([]);
     expect(child.signalCode ?? child.exitCode).not.toBeNull();
   });
 
@@ -63,7 +63,7 @@ describe("terminateGroup", () => {
     await terminateGroup(child, 300);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(child.signalCode).toBe("SIGKILL");
-    expect(runningMembers(child.pid!)).toEqual([]);
+    expect(await runningMembers(child.pid!)).toEqual([]);
   });
 
   it("returns at once for a process that already exited", async () => {
@@ -81,9 +81,9 @@ describe("groupMembers after the leader was reaped", () => {
     await once(child, "exit");
     const leader = child.pid!;
     // Still ours: nothing has the leader's pid, so its group's members count, tag or not.
-    expect(groupMembers(leader, "no-such-tag", true).map((m) => m.pid)).toContain(sleeper);
+    expect((await groupMembers(leader, "no-such-tag", true)).map((m) => m.pid)).toContain(sleeper);
     // A live process with the leader's pid means reuse: only the tag counts then.
-    expect(groupMembers(process.ppid, "no-such-tag", true)).toEqual([]);
+    expect(await groupMembers(process.ppid, "no-such-tag", true)).toEqual([]);
     await terminateGroup(child, 1000);
     expect(alive(sleeper)).toBe(false);
   });

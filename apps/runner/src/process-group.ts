@@ -160,66 +160,10 @@ export function parseProcStat(text: string): ProcStat | null {
   return { pid, ppid, pgid, sid, state };
 }
 
-function readProcesses(): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = parseProcStat(readFileSync(`/proc/${name}/stat`, "utf8"));
-      if (stat) out.push(stat);
-    } catch (error) {
-      // The process exited between readdir and read.
-      if (!isErrno(error, "ENOENT") && !isErrno(error, "ESRCH")) throw error;
-    }
-  }
-  return out;
-}
-
-function hasTag(pid: number, tag: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`${processTagVar}=${tag}`);
-  } catch {
-    // Gone, or another user's process (EACCES): not one of ours either way.
-    return false;
-  }
-}
-
-/**
- * Every process that belongs to the group led by `leader`: same process group, same session, a
- * descendant of any of those (by ppid), or carrying the spawn tag. Zombies (state Z) are listed
- * too: they no longer run, but `kill(-pgid, 0)` still sees them until their parent reaps them.
- *
- * Once the leader has been reaped (`leaderReaped`) its pid may be reused, even as another group's
- * or session's id. A pid is never reused while a group or session of that id exists, so: if no
- * process has the leader's pid, processes in its group or session are still ours; if one does,
- * the pid was reused and only tagged processes (and their descendants) count.
- */
-export function groupMembers(leader: number, tag?: string, leaderReaped = false): ProcStat[] {
-  const procs = readProcesses().filter((p) => p.pid !== process.pid);
-  const byId = !leaderReaped || !procs.some((p) => p.pid === leader);
-  const members = new Map<number, ProcStat>();
-  for (const p of procs) {
-    const sameGroup = byId && (p.pid === leader || p.pgid === leader || p.sid === leader);
-    if (sameGroup || (tag && hasTag(p.pid, tag))) members.set(p.pid, p);
-  }
-  // Descendants by ppid, transitively (covers children that called setsid while a parent lives).
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const p of procs) {
-      if (!members.has(p.pid) && members.has(p.ppid)) {
-        members.set(p.pid, p);
-        grew = true;
-      }
-    }
-  }
-  return [...members.values()];
-}
-
 type TimedStat = ProcStat & { start: number };
 
-/** Like readProcesses, without blocking the event loop; also each process's start time (clock ticks after boot). */
-async function readProcessesAsync(): Promise<TimedStat[]> {
+/** Every process on the machine, read without blocking the event loop, with its start time (clock ticks after boot). */
+async function readProcesses(): Promise<TimedStat[]> {
   const names = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
   const stats = await Promise.all(
     names.map(async (name): Promise<TimedStat | null> => {
@@ -237,7 +181,7 @@ async function readProcessesAsync(): Promise<TimedStat[]> {
   return stats.filter((s): s is TimedStat => s !== null);
 }
 
-async function hasTagAsync(pid: number, tag: string): Promise<boolean> {
+async function hasTag(pid: number, tag: string): Promise<boolean> {
   try {
     return (await readFile(`/proc/${pid}/environ`, "latin1")).split("\0").includes(`${processTagVar}=${tag}`);
   } catch {
@@ -246,25 +190,31 @@ async function hasTagAsync(pid: number, tag: string): Promise<boolean> {
 }
 
 /**
- * groupMembers for terminateGroup: the same rules, read asynchronously, and the environment (for
- * the tag) read only of processes that started no earlier than the leader (`scope.leaderStart`,
- * read at spawn), since every tagged process descends from the spawn.
+ * Every process that belongs to the group led by `leader`: same process group, same session, a
+ * descendant of any of those (by ppid), or carrying the spawn tag. Zombies (state Z) are listed
+ * too: they no longer run, but `kill(-pgid, 0)` still sees them until their parent reaps them.
+ *
+ * Once the leader has been reaped (`leaderReaped`) its pid may be reused, even as another group's
+ * or session's id. A pid is never reused while a group or session of that id exists, so: if no
+ * process has the leader's pid, processes in its group or session are still ours; if one does,
+ * the pid was reused and only tagged processes (and their descendants) count.
+ *
+ * Read without blocking the event loop; the environment (for the tag) is read only of processes
+ * that started no earlier than the leader (`leaderStart`, read at spawn), since every tagged
+ * process descends from the spawn.
  */
-async function groupMembersAsync(scope: Scope): Promise<ProcStat[]> {
-  const { leader, tag } = scope;
-  const procs = (await readProcessesAsync()).filter((p) => p.pid !== process.pid);
-  const leaderStat = procs.find((p) => p.pid === leader);
-  const leaderReaped = reaped(scope.child);
-  const byId = !leaderReaped || !leaderStat;
+export async function groupMembers(leader: number, tag?: string, leaderReaped = false, leaderStart?: number): Promise<ProcStat[]> {
+  const procs = (await readProcesses()).filter((p) => p.pid !== process.pid);
+  const byId = !leaderReaped || !procs.some((p) => p.pid === leader);
   const members = new Map<number, ProcStat>();
   const maybeTagged: TimedStat[] = [];
   for (const p of procs) {
     const sameGroup = byId && (p.pid === leader || p.pgid === leader || p.sid === leader);
     if (sameGroup) members.set(p.pid, p);
-    else if (tag && (scope.leaderStart === undefined || !(p.start < scope.leaderStart))) maybeTagged.push(p);
+    else if (tag && (leaderStart === undefined || !(p.start < leaderStart))) maybeTagged.push(p);
   }
   if (tag) {
-    const tagged = await Promise.all(maybeTagged.map((p) => hasTagAsync(p.pid, tag)));
+    const tagged = await Promise.all(maybeTagged.map((p) => hasTag(p.pid, tag)));
     maybeTagged.forEach((p, i) => tagged[i] && members.set(p.pid, p));
   }
   let grew = true;
@@ -286,7 +236,7 @@ const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
 type Scope = { leader: number; tag: string | undefined; child: GroupLeader; leaderStart?: number };
 
 const reaped = (child: GroupLeader) => child.exitCode !== null || child.signalCode !== null;
-const membersOf = (scope: Scope) => groupMembersAsync(scope);
+const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child), scope.leaderStart);
 
 function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
   const { leader } = scope;

@@ -31,7 +31,7 @@ async function start(hooks: RecordingHooks): Promise<AgentSession> {
   });
 }
 
-const running = (pid: number) => groupMembers(pid).filter((m) => m.state !== "Z");
+const running = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
 
 describe.concurrent("ACP client against the SDK 1.9.0 example agent", () => {
   it("runs a turn: messages, tool calls, a permission ask answered allow, end_turn", async () => {
@@ -65,7 +65,7 @@ describe.concurrent("ACP client against the SDK 1.9.0 example agent", () => {
     const pid = (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;
     const exit = await session.close();
     expect(exit.signal ?? exit.code).not.toBeNull();
-    expect(running(pid)).toEqual([]);
+    expect(await running(pid)).toEqual([]);
     await expect(session.prompt("again")).rejects.toThrow(/was already stopped/);
   }, 20_000);
 

@@ -54,7 +54,7 @@ async function start(hooks: RecordingHooks, opts: Options = {}): Promise<AgentSe
   return Object.assign(session, { pid, cwd });
 }
 
-const running = (pid: number) => groupMembers(pid).filter((m) => m.state !== "Z");
+const running = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
 
 function alive(pid: number): boolean {
   try {
@@ -101,7 +101,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(await session.prompt("and again")).toEqual({ stopReason: "end_turn" });
     await expect(readFile(path.join(session.cwd, "hello.txt"), "utf8")).resolves.toBe("Hello from Wharf!\nAnd hello again.\n");
     await session.close();
-    expect(running(session.pid)).toEqual([]);
+    expect(await running(session.pid)).toEqual([]);
   });
 
   it("edit-file, rejected: nothing is written and the tool call is denied", async () => {
@@ -153,7 +153,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(error.message).toContain("this is not JSON-RPC {{{");
     await session.exited;
     await session.close();
-    expect(running(session.pid)).toEqual([]);
+    expect(await running(session.pid)).toEqual([]);
   });
 
   it("a hung agent: cancel is ignored, close stops it and the prompt rejects", async () => {
@@ -166,7 +166,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(exit.signal).toBe("SIGTERM");
     const error = await turn;
     expect(error.message).toContain("was stopped before it finished");
-    expect(running(session.pid)).toEqual([]);
+    expect(await running(session.pid)).toEqual([]);
   });
 
   it("an agent that ignores SIGTERM (and stdin closing) is killed after the grace period", async () => {
@@ -183,7 +183,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(exit.signal).toBe("SIGKILL");
     await turn;
-    expect(running(session.pid)).toEqual([]);
+    expect(await running(session.pid)).toEqual([]);
   });
 
   it("a detached child (setsid) the agent leaves behind does not survive close", async () => {
@@ -378,7 +378,7 @@ describe.concurrent("start failures", () => {
     expect(error.stage).toBe("protocol");
     expect(error.message).toContain("Welcome to my CLI!");
     const shellPid = Number((await readFile(path.join(cwd, "shell.pid"), "utf8")).trim());
-    expect(running(shellPid)).toEqual([]);
+    expect(await running(shellPid)).toEqual([]);
   });
 
   it("a missing worktree is reported before anything starts", async () => {

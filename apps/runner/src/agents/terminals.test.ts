@@ -126,12 +126,12 @@ describe("TerminalManager", () => {
     const pid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(id)!.child.pid;
     await m.kill(id);
     expect(await m.waitForExit(id)).toMatchObject({ signal: "SIGTERM" });
-    expect(groupMembers(pid).filter((p) => p.state !== "Z")).toEqual([]);
+    expect((await groupMembers(pid)).filter((p) => p.state !== "Z")).toEqual([]);
 
     const second = await m.create({ command: "sleep", args: ["300"] });
     const secondPid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(second)!.child.pid;
     await m.closeAll();
-    expect(groupMembers(secondPid).filter((p) => p.state !== "Z")).toEqual([]);
+    expect((await groupMembers(secondPid)).filter((p) => p.state !== "Z")).toEqual([]);
     await expect(m.create({ command: "true" })).rejects.toThrow(/closing/);
   });
 });
