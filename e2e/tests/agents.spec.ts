@@ -43,7 +43,7 @@ test("the agents page lists the built-in presets with what was detected, and che
 
 test("a custom ACP agent added in the form runs a task end to end; its secret never leaves the server", async ({ page, request }) => {
   const secret = `sk-e2e-${Date.now()}-do-not-leak`;
-  const bodies = recordApiResponses(page);
+  const bodies = await recordApiResponses(page);
   const example = (await query<AgentRow[]>(request, "agent.list")).find((a) => a.id === "acp-example")!;
   expect(example.available).toBe(true);
 

@@ -55,7 +55,7 @@ test.afterAll(async () => {
 
 test("a native agent added in the form is detected, runs a task on its endpoint, and reports its models; its key never leaves the server", async ({ page, request }) => {
   const secret = `sk-native-e2e-${Date.now()}-do-not-leak`;
-  const bodies = recordApiResponses(page);
+  const bodies = await recordApiResponses(page);
 
   await page.goto("/agents");
   await page.getByRole("button", { name: "+ Add agent" }).click();

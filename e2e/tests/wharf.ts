@@ -76,14 +76,18 @@ export async function startTaskInDialog(page: Page, request: APIRequestContext, 
 }
 
 /** Collects the body of every finished API response (not the live event streams) the page receives. */
-export function recordApiResponses(page: Page): () => Promise<string[]> {
-  const pending: Promise<string>[] = [];
-  page.on("response", (response) => {
-    if (!response.url().includes("/api/trpc/")) return;
-    if ((response.headers()["content-type"] ?? "").includes("text/event-stream")) return;
-    pending.push(response.text().then((text) => text, (error: Error) => `(body unavailable: ${error.message})`));
+export async function recordApiResponses(page: Page): Promise<() => Promise<string[]>> {
+  // Bodies are taken on their way to the page, not read back from the browser afterwards: a
+  // streamed batch response's body is not always kept by the browser once the page has read it.
+  const bodies: string[] = [];
+  await page.route("**/api/trpc/**", async (route) => {
+    if ((route.request().headers()["accept"] ?? "").includes("text/event-stream")) return route.fallback();
+    const response = await route.fetch();
+    const body = await response.text();
+    bodies.push(body);
+    await route.fulfill({ response, body });
   });
-  return async () => Promise.all(pending);
+  return async () => [...bodies];
 }
 
 /** Saves a light and a dark screenshot of the page as it is. */
