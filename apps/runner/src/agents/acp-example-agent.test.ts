@@ -5,9 +5,12 @@ import { fileURLToPath } from "node:url";
 import { taskEventSchema } from "@wharf/api/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningMembers } from "../testing/processes";
-import { acpTransport } from "./acp-transport";
+import { AcpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import type { AgentSession } from "./transport";
+
+/** The ACP transport the runner uses, without warm agents: each start launches its agent. */
+const acpTransport = new AcpTransport();
 
 /** The example agent shipped with the ACP SDK 1.9.0: a real ACP v1 agent from another SDK version. */
 const exampleAgent = fileURLToPath(

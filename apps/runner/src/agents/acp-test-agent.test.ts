@@ -7,9 +7,12 @@ import { taskEventSchema } from "@wharf/api/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
 import { alive, runningMembers } from "../testing/processes";
-import { acpTransport } from "./acp-transport";
+import { AcpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import { AgentError, type AgentSession, type StartOptions } from "./transport";
+
+/** The ACP transport the runner uses, without warm agents: each start launches its agent. */
+const acpTransport = new AcpTransport();
 
 /** The scripted ACP agent of packages/test-agent (a dev dependency), run as a real process. */
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
