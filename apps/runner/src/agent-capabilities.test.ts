@@ -2,7 +2,7 @@ import { agentCapabilitiesSchema, type AgentCapabilities } from "@wharf/api/sche
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CapabilityStore } from "./agent-capabilities";
 import { agentsToProbe, probeAgent, probeUnknownAgents } from "./agent-probe";
-import { transportFor } from "./agents/registry";
+import { createTransports } from "./agents/registry";
 import { createLogger } from "./logger";
 import { makeRepo } from "./testing/git-fixture";
 import { scenario } from "./testing/hanging-agent";
@@ -18,6 +18,8 @@ afterAll(async () => {
 }, 30_000);
 
 const log = createLogger("test-probe");
+/** As the runner's probe has them: no warm agents. */
+const { transportFor } = createTransports();
 
 async function capabilities(agentId: string): Promise<{ capabilities: AgentCapabilities; version: string | null }> {
   const agent = (await stack.api.agent.list()).find((a) => a.id === agentId);

@@ -3,8 +3,7 @@ import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { PgListener } from "@wharf/db/pg";
-import { transportFor } from "./agents/registry";
-import { WarmPool } from "./agents/warm-pool";
+import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
 import { CapabilityStore } from "./agent-capabilities";
 import { probeUnknownAgents } from "./agent-probe";
@@ -32,13 +31,17 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const sessions = new LiveSessions(env.WHARF_AGENT_IDLE_MS, env.WHARF_CANCEL_GRACE_MS, log);
   const active = new Map<string, ActiveRun>();
   const capabilities = new CapabilityStore(pool, log);
-  const warm = new WarmPool({
-    dir: env.warmAgentsDir,
-    idleMs: env.WHARF_AGENT_IDLE_MS,
-    graceMs: env.WHARF_CANCEL_GRACE_MS,
-    initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
-    log,
+  const agents = createTransports({
+    warm: {
+      dir: env.warmAgentsDir,
+      idleMs: env.WHARF_AGENT_IDLE_MS,
+      graceMs: env.WHARF_CANCEL_GRACE_MS,
+      initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
+      log,
+    },
   });
+  // The probe stops each agent right after asking it: it keeps no warm agents.
+  const probeAgents = createTransports();
   const deps: TaskRunDeps = {
     pool,
     runnerId: env.runnerId,
@@ -46,7 +49,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     graceMs: env.WHARF_CANCEL_GRACE_MS,
     broker,
     sessions,
-    transportFor: (transport) => (transport === "acp" ? warm.transport : transportFor(transport)),
+    transportFor: agents.transportFor,
     active,
     capabilities,
     initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
@@ -109,7 +112,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   const probeStop = new AbortController();
   const probing =
     env.WHARF_AGENT_PROBE_MS > 0
-      ? probeUnknownAgents(pool, { store: capabilities, transportFor, log, timeoutMs: env.WHARF_AGENT_PROBE_MS }, probeStop.signal)
+      ? probeUnknownAgents(pool, { store: capabilities, transportFor: probeAgents.transportFor, log, timeoutMs: env.WHARF_AGENT_PROBE_MS }, probeStop.signal)
       : Promise.resolve();
 
   let stopping: Promise<void> | null = null;
@@ -120,7 +123,7 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
         for (const run of active.values()) run.cancel("the runner is stopping");
         probeStop.abort();
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
-        await Promise.all([sessions.closeAll(), warm.close()]);
+        await Promise.all([sessions.closeAll(), agents.close()]);
         await probing;
         await capabilities.idle();
         await listener.close();

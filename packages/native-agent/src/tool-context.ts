@@ -9,6 +9,7 @@ import {
   type ToolKind,
 } from "@agentclientprotocol/sdk";
 import { z } from "zod";
+import { cancelled, unlessCancelled } from "./unless-cancelled.ts";
 
 /** What a tool may use while it runs: the ACP client (all file and process access goes through it). */
 export type ToolContext = {
@@ -24,9 +25,9 @@ export type ToolContext = {
 };
 
 /** What the model is told; `cancelled` ends the turn. */
-export type ToolOutcome = { text: string } | "cancelled";
+export type ToolOutcome = { text: string } | typeof cancelled;
 
-export const cancelled = "cancelled" as const;
+export { cancelled, unlessCancelled } from "./unless-cancelled.ts";
 
 /** Bounds on what goes back to the model. */
 export const resultLimits = { fileChars: 100_000, outputChars: 30_000, outputBytes: 64 * 1024 };
@@ -78,29 +79,6 @@ export function updateToolCall(
   update: { status: "in_progress" | "completed" | "failed"; content?: ToolCallContent[]; rawOutput?: unknown },
 ): Promise<void> {
   return sendUpdate(ctx, { sessionUpdate: "tool_call_update", toolCallId: ctx.toolCallId, ...update });
-}
-
-/** Settles with the promise, or with `cancelled` as soon as the turn is cancelled. */
-export function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof cancelled> {
-  if (signal.aborted) {
-    promise.catch((error: unknown) => process.stderr.write(`wharf-native-agent: after cancel: ${errorMessage(error)}\n`));
-    return Promise.resolve(cancelled);
-  }
-  return new Promise((resolvePromise, reject) => {
-    const onAbort = (): void => resolvePromise(cancelled);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) resolvePromise(cancelled);
-        else reject(error);
-      },
-    );
-  });
 }
 
 const permissionResponseSchema = z.object({

@@ -80,30 +80,7 @@ export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-export const cancelled: unique symbol = Symbol("cancelled");
-
-/** Settles with the promise, or with `cancelled` as soon as the signal aborts. */
-export function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | typeof cancelled> {
-  if (signal.aborted) {
-    // Nobody waits for it any more; a late failure (the connection closing, say) must not crash the agent.
-    promise.catch((error: unknown) => process.stderr.write(`wharf-test-agent: after cancel: ${error instanceof Error ? error.message : String(error)}\n`));
-    return Promise.resolve(cancelled);
-  }
-  return new Promise<T | typeof cancelled>((resolvePromise, reject) => {
-    const onAbort = (): void => resolvePromise(cancelled);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
+export { cancelled, unlessCancelled } from "@wharf/native-agent/unless-cancelled";
 
 /** Writes to stderr and resolves once the bytes are handed to the OS. */
 export function writeStderr(text: string): Promise<void> {

@@ -7,7 +7,7 @@ import {
 } from "@agentclientprotocol/sdk";
 import { permissionOptionSchema, type PermissionOption, type TaskEvent } from "@wharf/api/schemas";
 import { z } from "zod";
-import { terminateGroup } from "../process-group";
+import { terminateGroup } from "../processes/terminate";
 import { mapSessionUpdate, permissionToolCall } from "./acp-map";
 import { promptResponseSchema } from "./acp-responses";
 import type { AgentProcess } from "./agent-process";
@@ -46,14 +46,17 @@ export class AcpSession implements AgentSession {
     private hooks: SessionHooks,
     /** The folder fs and terminal requests are confined to: the task's worktree once bound. */
     private confinedTo: string,
-    env: Record<string, string>,
+    /** The environment of the terminals it opens: the task's once bound. */
+    private terminalEnv: Record<string, string>,
   ) {
     const session = this;
     this.terminals = new TerminalManager({
       get root() {
         return session.confinedTo;
       },
-      env,
+      get env() {
+        return session.terminalEnv;
+      },
       onEvent: (e) => this.emit(e),
       get log() {
         return session.hooks.log;
@@ -73,12 +76,14 @@ export class AcpSession implements AgentSession {
 
   /**
    * Hands a pre-started agent (initialized, no session yet) to a task: its events and permission
-   * asks go to the task from now on, and its fs and terminal requests are confined to `root`.
+   * asks go to the task from now on, its fs and terminal requests are confined to `root`, and the
+   * terminals it opens get `terminalEnv`.
    */
-  bind(hooks: SessionHooks, root: string): void {
+  bind(hooks: SessionHooks, root: string, terminalEnv: Record<string, string>): void {
     if (this.sessionId) throw new Error("an agent session is already bound to a task");
     this.hooks = hooks;
     this.confinedTo = root;
+    this.terminalEnv = terminalEnv;
   }
 
   get exited(): Promise<AgentExit> {

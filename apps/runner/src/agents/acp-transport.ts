@@ -1,312 +1,242 @@
-import { stat } from "node:fs/promises";
-import { methods, PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk";
-import { terminateGroup } from "../process-group";
-import { buildClient } from "./acp-client";
-import {
-  initializeResponseSchema,
-  newSessionResponseSchema,
-  sessionChoices,
-  sessionStateSchema,
-  type InitializeAnswer,
-  type SessionChoices,
-} from "./acp-responses";
-import { AcpSession } from "./acp-session";
-import { AgentProcess } from "./agent-process";
-import {
-  AgentError,
-  type AgentErrorStage,
-  type AgentSession,
-  type AgentSpec,
-  type AgentTransport,
-  type Logger,
-  type SessionHooks,
-  type StartOptions,
-} from "./transport";
+import { createHash } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
+import { launchAgent, openSession, type LaunchedAgent, type LaunchOptions, type SessionBinding } from "./acp-start";
+import type { Failure } from "./agent-process";
+import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger, type SessionHooks, type StartOptions } from "./transport";
 
 /**
- * ACP over stdio: spawn the agent in its own process group, `initialize`, open (or resume) a
- * session in the worktree, apply the requested mode and model, and hand back the session.
+ * The ACP transport (and, through native-transport.ts, the native one): the one path from a task's
+ * StartOptions to an ACP agent process. `start` takes a warm agent or launches one (acp-start.ts),
+ * then binds it to the task.
+ *
+ * Warm agents: one spawned and `initialize`d agent process per recently used agent, so that a task
+ * only waits for `session/new` in its worktree (spawning Node and loading an agent's code takes
+ * 100–300 ms; session/new a few).
+ *
+ * - A spare is started when a task takes the previous one (or starts its agent cold), and, through
+ *   `prewarm`, as soon as a task is claimed, so the agent starts while the worktree is created.
+ * - It lives `idleMs` after the last use of its agent (the same bound as an idle parked agent),
+ *   then it is stopped; `close` (runner stop) stops every spare. Without `warm` (or with an idle
+ *   time of 0) there are none and every start launches its agent.
+ * - It is an ordinary agent process (`processes/spawn.ts`: own group, tagged, reaped after a crash)
+ *   with exactly the environment a task's agent gets (`agentEnv`), keyed by a hash of agent and
+ *   environment, so a changed agent configuration never hands out a stale process.
+ * - Its working directory is an empty folder, and until a task takes it, its fs and terminal
+ *   requests are confined to that folder and its updates and permission asks are dropped.
  */
 
-export const clientInfo = { name: "wharf", title: "Wharf", version: "0.1.0" };
-const defaultInitializeMs = 15_000;
-/** session/new can be slow (agents load their tools); still bounded. */
-const defaultSessionMs = 120_000;
-const setupMs = 30_000;
-
-type Setup = { proc: AgentProcess; session: AcpSession; agent: AgentSpec; log: Logger; /** Longest wait for session/new, load or resume. */ sessionMs: number };
-
-/** An agent process that has answered `initialize` and has no session yet. */
-export type LaunchedAgent = { proc: AgentProcess; session: AcpSession; init: InitializeAnswer };
-
-/** An agent's JSON-RPC error answer, explained. */
-function refused(setup: Setup, stage: AgentErrorStage, method: string, error: RequestError): AgentError {
-  const agentName = setup.agent.name;
-  const stderrTail = setup.proc.stderrTail;
-  if (error.code === -32000) {
-    return new AgentError({
-      agentName,
-      stage,
-      what: `needs you to sign in first (it answered ${method} with "${error.message}"): run the agent's own login once on this machine, then retry the task`,
-      stderrTail,
-      cause: error,
-    });
-  }
-  return new AgentError({ agentName, stage, what: `refused ${method}: ${error.message} (code ${error.code})`, stderrTail, cause: error });
-}
-
-async function call<T>(
-  setup: Setup,
-  stage: AgentErrorStage,
-  method: string,
-  request: Promise<T>,
-  ms: number,
-  timeoutWhat = `did not answer ${method} within ${Math.round(ms / 1000)} s`,
-): Promise<T> {
-  try {
-    return await setup.proc.guard(request, stage, { ms, what: timeoutWhat });
-  } catch (error) {
-    if (error instanceof RequestError) throw refused(setup, stage, method, error);
-    throw error;
-  }
-}
-
-async function initialize(setup: Setup, ms: number): Promise<InitializeAnswer> {
-  const { agent, session } = setup;
-  const { command, args } = agent;
-  const raw = await call(
-    setup,
-    "initialize",
-    "initialize",
-    session.connection.agent.request(methods.agent.initialize, {
-      protocolVersion: PROTOCOL_VERSION,
-      clientCapabilities: { fs: { readTextFile: true, writeTextFile: true }, terminal: true },
-      clientInfo,
-    }),
-    ms,
-    `did not answer initialize within ${ms / 1000} s; check that "${[command, ...args].join(" ")}" starts an ACP agent (many need a flag or a separate ACP adapter)`,
-  );
-  const parsed = initializeResponseSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AgentError({ agentName: agent.name, stage: "protocol", what: `answered initialize with a malformed response (${parsed.error.message})` });
-  }
-  if (parsed.data.protocolVersion !== PROTOCOL_VERSION) {
-    throw new AgentError({
-      agentName: agent.name,
-      stage: "initialize",
-      what: `speaks ACP protocol version ${parsed.data.protocolVersion}, and Wharf speaks version ${PROTOCOL_VERSION}; use a version of the agent that supports ACP v${PROTOCOL_VERSION}`,
-    });
-  }
-  return parsed.data;
-}
-
-/** Resumes `resumeSessionId` if the agent can; null when it cannot (a new session follows). */
-async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): Promise<SessionChoices | null> {
-  const { session, proc, log } = setup;
-  const caps = init.agentCapabilities;
-  const params = { sessionId, cwd: session.root, mcpServers: [] };
-  const viaResume = caps?.sessionCapabilities?.resume != null;
-  if (!viaResume && caps?.loadSession !== true) {
-    log.warn("the agent cannot resume sessions; starting a new one", { agent: setup.agent.name });
-    return null;
-  }
-  if (!viaResume) session.beginReplay();
-  const method = viaResume ? methods.agent.session.resume : methods.agent.session.load;
-  const { sessionMs } = setup;
-  try {
-    const raw = await proc.guard(session.connection.agent.request(method, params), "session", {
-      ms: sessionMs,
-      what: `did not answer ${method} within ${sessionMs / 1000} s`,
-    });
-    const parsed = sessionStateSchema.safeParse(raw ?? {});
-    return parsed.success ? sessionChoices(parsed.data) : { modes: [], models: [], configOptions: [] };
-  } catch (error) {
-    if (!(error instanceof RequestError)) throw error;
-    log.warn(`the agent could not ${viaResume ? "resume" : "load"} the session; starting a new one`, {
-      sessionId,
-      error: error.message,
-    });
-    return null;
-  }
-}
-
-async function newSession(setup: Setup): Promise<{ sessionId: string; choices: SessionChoices }> {
-  const { session, sessionMs } = setup;
-  const raw = await call(
-    setup,
-    "session",
-    methods.agent.session.new,
-    session.connection.agent.request(methods.agent.session.new, { cwd: session.root, mcpServers: [] }),
-    sessionMs,
-  );
-  const parsed = newSessionResponseSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AgentError({ agentName: setup.agent.name, stage: "protocol", what: `answered session/new with a malformed response (${parsed.error.message})` });
-  }
-  return { sessionId: parsed.data.sessionId, choices: sessionChoices(parsed.data) };
-}
-
-/** Applies the requested mode and model when the agent offers them; otherwise says so in the log. */
-async function applyChoices(setup: Setup, choices: SessionChoices, opts: { mode?: string; model?: string }): Promise<void> {
-  const { session, log } = setup;
-  const agent = session.connection.agent;
-  const sessionId = session.sessionId;
-  const attempt = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await setup.proc.guard(run(), "session", { ms: setupMs, what: `did not answer while setting the ${what} within ${setupMs / 1000} s` });
-      return true;
-    } catch (error) {
-      if (!(error instanceof RequestError)) throw error;
-      log.warn(`the agent refused the ${what}`, { error: error.message });
-      return false;
-    }
-  };
-
-  const mode = opts.mode;
-  if (mode && mode !== choices.currentMode) {
-    if (!choices.modes.some((m) => m.id === mode)) {
-      log.warn("the agent does not offer the requested mode", { mode, offered: choices.modes.map((m) => m.id) });
-    } else {
-      const configId = choices.modeConfigId;
-      const ok = await attempt(`mode "${mode}"`, () =>
-        configId
-          ? agent.request(methods.agent.session.setConfigOption, { sessionId, configId, value: mode })
-          : agent.request(methods.agent.session.setMode, { sessionId, modeId: mode }),
-      );
-      if (ok) {
-        choices.currentMode = mode;
-        session.emit({ type: "mode", modeId: mode });
-      }
-    }
-  }
-
-  const model = opts.model;
-  if (model && model !== choices.currentModel) {
-    if (!choices.models.some((m) => m.id === model)) {
-      log.warn("the agent does not offer the requested model", { model, offered: choices.models.map((m) => m.id) });
-    } else {
-      const configId = choices.modelConfigId;
-      const ok = await attempt(`model "${model}"`, () =>
-        configId
-          ? agent.request(methods.agent.session.setConfigOption, { sessionId, configId, value: model })
-          : agent.request("session/set_model", { sessionId, modelId: model }),
-      );
-      if (ok) choices.currentModel = model;
-    }
-  }
-}
-
-export type LaunchOptions = {
-  agent: AgentSpec;
-  /** The process's working directory; sessions get theirs in session/new. */
-  cwd: string;
-  /** Already scrubbed: see agent-env.ts. */
-  env: Record<string, string>;
-  hooks: SessionHooks;
-  /** The environment of the terminals it opens; default `env`. */
-  terminalEnv?: Record<string, string>;
+export type WarmOptions = {
+  /** An empty folder: the working directory of agents started before their task. */
+  dir: string;
+  /** How long a spare is kept after its agent was last used; 0 keeps none. */
+  idleMs: number;
+  /** SIGTERM → SIGKILL grace when a spare is stopped. */
+  graceMs: number;
+  log: Logger;
+  /** How long a spare gets to answer `initialize` (the runner's WHARF_AGENT_INITIALIZE_MS). */
   initializeMs?: number;
+  /** Wait after a task took its agent before starting the next spare (keeps the two from competing for CPU). */
+  spareDelayMs?: number;
 };
 
 /**
- * Spawns the agent in its own process group and sends `initialize`. Until `openSession` binds it
- * to a task, its fs and terminal requests are confined to `cwd`. On failure nothing is left running.
+ * The one mapping of StartOptions: what the process needs to start (`launch`, the same for a spare)
+ * and what the task gives it when it takes it (`binding`). A field of StartOptions that is not
+ * mapped here does not compile.
  */
-export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
-  const proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
-  const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.terminalEnv ?? opts.env);
-  session.connection = buildClient({
-    get root() {
-      return session.root;
+export function splitStartOptions(opts: StartOptions): { launch: Omit<LaunchOptions, "cwd" | "hooks">; binding: SessionBinding } {
+  const { agent, cwd, env, terminalEnv, hooks, resumeSessionId, mode, model, timeouts, ...unmapped } = opts;
+  unmapped satisfies Record<string, never>;
+  const { initializeMs, sessionMs, ...unmappedTimeouts } = timeouts ?? {};
+  unmappedTimeouts satisfies Record<string, never>;
+  return {
+    launch: { agent, env, ...(initializeMs !== undefined && { initializeMs }) },
+    binding: {
+      agent,
+      cwd,
+      hooks,
+      terminalEnv: terminalEnv ?? env,
+      ...(resumeSessionId !== undefined && { resumeSessionId }),
+      ...(mode !== undefined && { mode }),
+      ...(model !== undefined && { model }),
+      ...(sessionMs !== undefined && { sessionMs }),
     },
-    terminals: session.terminals,
-    sessionId: () => session.sessionId || undefined,
-    askPermission: (params, signal) => session.askPermission(params, signal),
-    log: opts.hooks.log,
-  }).connect(proc.io.stream);
-  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: defaultSessionMs };
-  try {
-    const init = await initialize(setup, opts.initializeMs ?? defaultInitializeMs);
-    return { proc, session, init };
-  } catch (error) {
-    throw await failedStart(setup, error);
-  }
+  };
 }
 
-/** Stops what a failed start left and returns the error to throw. */
-async function failedStart(setup: Setup, error: unknown): Promise<AgentError> {
-  const { proc, session, agent, log } = setup;
-  session.connection.close();
-  try {
-    await terminateGroup(proc.child, 1000);
-  } catch (killError) {
-    log.error("could not stop the agent after a failed start", { agent: agent.name, error: String(killError) });
-  }
-  if (error instanceof AgentError) return error;
-  return new AgentError({ agentName: agent.name, stage: "protocol", what: `failed to start: ${String(error)}`, stderrTail: proc.stderrTail, cause: error });
-}
+/** `wanted` turns false when the spare expires or the transport closes before its process started. */
+type Spare = { launched: Promise<LaunchedAgent>; expiry: NodeJS.Timeout; hurry(): void; wanted: boolean };
 
-/**
- * Binds an initialized agent to the task (`opts.cwd`, `opts.hooks`), opens or resumes its
- * session there and applies the requested mode and model.
- */
-export async function openSession(launched: LaunchedAgent, opts: StartOptions): Promise<AgentSession> {
-  const { proc, session, init } = launched;
-  session.bind(opts.hooks, opts.cwd);
-  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: opts.timeouts?.sessionMs ?? defaultSessionMs };
-  try {
-    const resumed = opts.resumeSessionId ? await resume(setup, init, opts.resumeSessionId) : null;
-    let choices: SessionChoices;
-    if (resumed && opts.resumeSessionId) {
-      session.sessionId = opts.resumeSessionId;
-      choices = resumed;
+export class AcpTransport implements AgentTransport {
+  private readonly spares = new Map<string, Spare>();
+  private readonly stopping = new Set<Promise<void>>();
+  private closed = false;
+  private dirReady: Promise<void> | undefined;
+
+  /** Without `warm`, no agent is started ahead of its task. */
+  constructor(private readonly warm?: WarmOptions) {}
+
+  async start(opts: StartOptions): Promise<AgentSession> {
+    const { launch, binding } = splitStartOptions(opts);
+    await assertWorkingDirectory(binding);
+    const key = keyOf(launch.agent, launch.env);
+    const cold = async () => openSession(await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks }), binding);
+    const spare = this.spares.get(key);
+    let session: AgentSession;
+    if (spare) {
+      this.spares.delete(key);
+      clearTimeout(spare.expiry);
+      spare.hurry();
+      // A spare that could not start fails the task as a cold start would have (trying again
+      // would only double the wait for an agent that hangs in initialize).
+      session = await this.openTaken(await spare.launched, binding, cold);
     } else {
-      const created = await newSession(setup);
-      session.sessionId = created.sessionId;
-      choices = created.choices;
+      session = await cold();
     }
-    const defaults = { mode: choices.currentMode, model: choices.currentModel };
-    await applyChoices(setup, choices, opts);
-    const info = init.agentInfo;
-    session.info = {
-      ...(info?.name && { name: info.title ?? info.name }),
-      ...(info?.version && { version: info.version }),
-      loadSession: init.agentCapabilities?.loadSession === true,
-      modes: choices.modes,
-      ...(choices.currentMode && { currentMode: choices.currentMode }),
-      models: choices.models,
-      ...(choices.currentModel && { currentModel: choices.currentModel }),
-      ...(defaults.mode && { defaultMode: defaults.mode }),
-      ...(defaults.model && { defaultModel: defaults.model }),
-      configOptions: choices.configOptions,
-    };
+    // The next spare; it starts a little later, not to compete with this task's start.
+    this.addSpare(key, launch.agent, launch.env, this.warm?.spareDelayMs ?? 250);
     return session;
-  } catch (error) {
-    throw await failedStart(setup, error);
+  }
+
+  /** A task will start this agent soon: start a spare now unless one is ready or starting. */
+  prewarm(agent: AgentSpec, env: Record<string, string>): void {
+    const key = keyOf(agent, env);
+    const spare = this.spares.get(key);
+    if (spare) spare.hurry();
+    else this.addSpare(key, agent, env, 0);
+  }
+
+  /** The pid of this agent's spare once it has answered `initialize`; undefined without one. */
+  async sparePid(agent: AgentSpec, env: Record<string, string>): Promise<number | undefined> {
+    const spare = this.spares.get(keyOf(agent, env));
+    const ready = await spare?.launched.catch(() => undefined);
+    return ready?.proc.child.pid;
+  }
+
+  /** Spares ready or starting. */
+  get size(): number {
+    return this.spares.size;
+  }
+
+  /** Opens the task's session on a taken spare; one that has died meanwhile is replaced by a fresh start. */
+  private async openTaken(spare: LaunchedAgent, binding: SessionBinding, cold: () => Promise<AgentSession>): Promise<AgentSession> {
+    if (!spare.proc.failed) {
+      try {
+        return await openSession(spare, binding);
+      } catch (error) {
+        // Read again: the await above may have seen the process die.
+        const failure = failureOf(spare);
+        if (failure?.kind !== "exit" && failure?.kind !== "stdout_closed") throw error;
+      }
+    } else {
+      this.stop(Promise.resolve(spare));
+    }
+    binding.hooks.log.warn("the warm agent had exited; starting it again", { agent: binding.agent.name });
+    return cold();
+  }
+
+  private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number): void {
+    const warm = this.warm;
+    if (!warm || this.closed || warm.idleMs <= 0 || this.spares.has(key)) return;
+    const { log } = warm;
+    let hurry = () => {};
+    const delay = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.dirReady ??= mkdir(warm.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+    const dirReady = this.dirReady;
+    const launched = delay.then(async () => {
+      if (!spare.wanted) throw new NotWanted();
+      await dirReady;
+      return launchAgent({ agent, cwd: warm.dir, env, hooks: spareHooks(log), ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }) });
+    });
+    const expiry = setTimeout(() => {
+      if (this.spares.get(key) !== spare) return;
+      this.spares.delete(key);
+      spare.wanted = false;
+      spare.hurry();
+      log.info("stopping an unused warm agent", { agent: agent.name, idleMs: warm.idleMs });
+      this.stop(launched);
+    }, warm.idleMs);
+    expiry.unref();
+    const spare: Spare = { launched, expiry, hurry: () => hurry(), wanted: true };
+    this.spares.set(key, spare);
+    launched.then(
+      (ready) => {
+        // A spare that dies while waiting is dropped at once.
+        ready.proc.onFailure(() => {
+          if (this.spares.get(key) !== spare) return;
+          clearTimeout(expiry);
+          this.spares.delete(key);
+          log.warn("a warm agent exited before a task took it", { agent: agent.name, stderr: ready.proc.stderrTail.slice(-500) });
+        });
+      },
+      (error: unknown) => {
+        if (error instanceof NotWanted) return;
+        clearTimeout(expiry);
+        if (this.spares.get(key) === spare) this.spares.delete(key);
+        log.warn("a warm agent failed to start", { agent: agent.name, error: error instanceof Error ? error.message : String(error) });
+      },
+    );
+  }
+
+  private stop(launched: Promise<LaunchedAgent>): void {
+    const warm = this.warm;
+    if (!warm) return; // only spares are stopped here, and there are none without `warm`
+    const done: Promise<void> = launched
+      .then(
+        (ready) => ready.session.close(warm.graceMs).then(() => undefined),
+        () => undefined, // never started: nothing runs
+      )
+      .catch((error: unknown) => warm.log.error("stopping a warm agent failed", { error: String(error) }))
+      .finally(() => this.stopping.delete(done));
+    this.stopping.add(done);
+  }
+
+  /** Stops every spare and starts no more; resolves once their processes are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spares = [...this.spares.values()];
+    this.spares.clear();
+    for (const spare of spares) {
+      clearTimeout(spare.expiry);
+      spare.wanted = false;
+      spare.hurry(); // one still waiting to start now sees it is not wanted
+      this.stop(spare.launched);
+    }
+    await Promise.all([...this.stopping]);
   }
 }
 
-export async function assertWorkingDirectory(opts: StartOptions): Promise<void> {
-  const cwdOk = await stat(opts.cwd).then(
+class NotWanted extends Error {}
+
+const failureOf = (launched: LaunchedAgent): Failure | undefined => launched.proc.failed;
+
+async function assertWorkingDirectory(binding: SessionBinding): Promise<void> {
+  const cwdOk = await stat(binding.cwd).then(
     (s) => s.isDirectory(),
     () => false,
   );
   if (!cwdOk) {
-    throw new AgentError({ agentName: opts.agent.name, stage: "spawn", what: `cannot start: its working directory ${opts.cwd} does not exist` });
+    throw new AgentError({ agentName: binding.agent.name, stage: "spawn", what: `cannot start: its working directory ${binding.cwd} does not exist` });
   }
 }
 
-async function start(opts: StartOptions): Promise<AgentSession> {
-  await assertWorkingDirectory(opts);
-  const launched = await launchAgent({
-    agent: opts.agent,
-    cwd: opts.cwd,
-    env: opts.env,
-    hooks: opts.hooks,
-    ...(opts.terminalEnv && { terminalEnv: opts.terminalEnv }),
-    ...(opts.timeouts?.initializeMs !== undefined && { initializeMs: opts.timeouts.initializeMs }),
-  });
-  return openSession(launched, opts);
+/** Same agent, same command and the same environment (values included, hashed: never kept in clear). */
+function keyOf(agent: AgentSpec, env: Record<string, string>): string {
+  const sortedEnv = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash("sha256").update(JSON.stringify([agent.id, agent.name, agent.transport, agent.command, agent.args, sortedEnv])).digest("hex");
 }
 
-export const acpTransport: AgentTransport = { start };
+/** Until a task takes it, a spare has no session: anything it sends is dropped. */
+function spareHooks(log: Logger): SessionHooks {
+  return {
+    onEvent: () => {},
+    requestPermission: async () => ({ outcome: "cancelled" }),
+    log,
+  };
+}

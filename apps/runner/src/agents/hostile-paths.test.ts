@@ -6,11 +6,14 @@ import path from "node:path";
 import { scenarioPrompt, testAgentBin } from "@wharf/test-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
-import { acpTransport } from "./acp-transport";
+import { AcpTransport } from "./acp-transport";
 import { ConfinementError } from "./confine";
 import { FileAccessError, readTextFile, writeTextFile } from "./fs-access";
 import { RecordingHooks } from "./recording-hooks";
 import { TerminalError, TerminalManager } from "./terminals";
+
+/** The ACP transport the runner uses, without warm agents: each start launches its agent. */
+const acpTransport = new AcpTransport();
 
 /**
  * Hundreds of hostile paths through the agent's fs/read_text_file, fs/write_text_file and

@@ -4,11 +4,14 @@ import path from "node:path";
 import { lastMessage, startFakeOpenAi, type FakeOpenAi, type FakeReply, type FakeRequest } from "@wharf/native-agent/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
-import { nativeTransport } from "./native-transport";
+import { AcpTransport } from "./acp-transport";
+import { nativeTransport as overAcp } from "./native-transport";
 import { RecordingHooks } from "./recording-hooks";
 import { AgentError, type AgentSession } from "./transport";
 
 /** The native transport on its own: the real agent process, a fake endpoint, recording hooks. */
+
+const nativeTransport = overAcp(new AcpTransport());
 
 let base: string;
 const servers: FakeOpenAi[] = [];

@@ -1,24 +1,42 @@
-import { acpTransport } from "./acp-transport";
+import { AcpTransport, type WarmOptions } from "./acp-transport";
 import { nativeTransport } from "./native-transport";
 import { ptyTransport } from "./pty-transport";
 import type { AgentSpec, AgentTransport } from "./transport";
 
-/** Transport id → implementation: ACP agents, the built-in native agent (itself an ACP agent), and terminal programs. */
-export const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
-  acp: acpTransport,
-  native: nativeTransport,
-  pty: ptyTransport,
+/**
+ * Transport id → implementation: ACP agents (started ahead when `warm` is given), the built-in
+ * native agent (the same ACP transport running Wharf's own agent), and terminal programs. This is
+ * the one path from a task's agent row to its process.
+ */
+export type AgentTransports = {
+  transportFor(transport: AgentSpec["transport"]): AgentTransport;
+  /** Stops the warm agents and starts no more; resolves once their processes are gone. */
+  close(): Promise<void>;
 };
 
 export class UnsupportedTransportError extends Error {
-  constructor(readonly transport: string) {
-    super(`Agent transport "${transport}" is not supported by this runner (supported: ${Object.keys(transports).join(", ")})`);
+  constructor(
+    readonly transport: string,
+    supported: string[],
+  ) {
+    super(`Agent transport "${transport}" is not supported by this runner (supported: ${supported.join(", ")})`);
     this.name = "UnsupportedTransportError";
   }
 }
 
-export function transportFor(transport: AgentSpec["transport"]): AgentTransport {
-  const found = transports[transport];
-  if (!found) throw new UnsupportedTransportError(transport);
-  return found;
+export function createTransports(opts: { warm?: WarmOptions } = {}): AgentTransports {
+  const acp = new AcpTransport(opts.warm);
+  const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
+    acp,
+    native: nativeTransport(acp),
+    pty: ptyTransport,
+  };
+  return {
+    transportFor(transport) {
+      const found = transports[transport];
+      if (!found) throw new UnsupportedTransportError(transport, Object.keys(transports));
+      return found;
+    },
+    close: () => acp.close(),
+  };
 }

@@ -6,10 +6,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
-import { parseProcStat } from "../process-group";
+import { alive } from "../testing/processes";
 import { RecordingHooks } from "./recording-hooks";
-import type { AgentSession, AgentSpec } from "./transport";
-import { WarmPool, type WarmPoolOptions } from "./warm-pool";
+import type { AgentSession, AgentSpec, StartOptions } from "./transport";
+import { AcpTransport, splitStartOptions, type WarmOptions } from "./acp-transport";
 
 /** The scripted ACP agent of packages/test-agent, run as a real process. */
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
@@ -27,24 +27,15 @@ afterAll(async () => {
 let n = 0;
 const folder = (name: string) => mkdtemp(path.join(base, `${name}-${n++}-`));
 
-function alive(pid: number): boolean {
-  try {
-    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return stat !== null && stat.state !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
 const pidOf = (session: AgentSession) => (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;
 const recordPrompt = (file: string, more: unknown[] = []) =>
   `Record.\n\`\`\`scenario\n${JSON.stringify({ steps: [{ type: "record", path: file }, ...more, { type: "text", text: "hello" }] })}\n\`\`\``;
 
-async function pool(opts: Partial<WarmPoolOptions> = {}): Promise<{ pool: WarmPool; dir: string; hooks: RecordingHooks }> {
+async function pool(opts: Partial<WarmOptions> = {}): Promise<{ pool: AcpTransport; dir: string; hooks: RecordingHooks }> {
   const hooks = new RecordingHooks();
   const dir = path.join(await folder("spares"), "warm");
-  return { pool: new WarmPool({ dir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0, ...opts }), dir, hooks };
+  return { pool: new AcpTransport({ dir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0, ...opts }), dir, hooks };
 }
 
 describe.concurrent("warm agents", () => {
@@ -62,7 +53,7 @@ describe.concurrent("warm agents", () => {
 
       const worktree = await folder("wt");
       const hooks = new RecordingHooks();
-      const session = await warm.transport.start({ agent, cwd: worktree, env, hooks });
+      const session = await warm.start({ agent, cwd: worktree, env, hooks });
       expect(pidOf(session)).toBe(sparePid);
       // fs/write_text_file through Wharf: inside the worktree, not the spare's folder.
       await session.prompt(recordPrompt(path.join(worktree, "record.json"), [{ type: "write_file", path: "a.txt", content: "a\n" }]));
@@ -89,7 +80,7 @@ describe.concurrent("warm agents", () => {
       const sparePid = await warm.sparePid(agent, env);
       const other = { ...env, ANTHROPIC_API_KEY: "another-key" };
       expect(await warm.sparePid(agent, other)).toBeUndefined();
-      const session = await warm.transport.start({ agent, cwd: await folder("wt"), env: other, hooks: new RecordingHooks() });
+      const session = await warm.start({ agent, cwd: await folder("wt"), env: other, hooks: new RecordingHooks() });
       expect(pidOf(session)).not.toBe(sparePid);
       expect(environOf(pidOf(session))).toContain("ANTHROPIC_API_KEY=another-key");
       expect(environOf(sparePid!)).not.toContain("ANTHROPIC_API_KEY=another-key");
@@ -112,7 +103,7 @@ describe.concurrent("warm agents", () => {
     const { pool: none } = await pool({ idleMs: 0 });
     none.prewarm(agent, env);
     expect(none.size).toBe(0);
-    const session = await none.transport.start({ agent, cwd: await folder("wt"), env, hooks: new RecordingHooks() });
+    const session = await none.start({ agent, cwd: await folder("wt"), env, hooks: new RecordingHooks() });
     expect(none.size).toBe(0);
     await session.close(500);
     await none.close();
@@ -126,7 +117,7 @@ describe.concurrent("warm agents", () => {
       process.kill(sparePid!, "SIGKILL");
       const hooks = new RecordingHooks();
       const worktree = await folder("wt");
-      const session = await warm.transport.start({ agent, cwd: worktree, env, hooks });
+      const session = await warm.start({ agent, cwd: worktree, env, hooks });
       expect(pidOf(session)).not.toBe(sparePid);
       await session.prompt(recordPrompt(path.join(worktree, "record.json")));
       expect(hooks.events).toContainEqual(expect.objectContaining({ type: "message", role: "agent", text: "hello" }));
@@ -141,7 +132,7 @@ describe.concurrent("warm agents", () => {
     const missing: AgentSpec = { ...agent, id: "missing", command: "/nonexistent/wharf-agent", args: [] };
     try {
       warm.prewarm(missing, env);
-      const error = await warm.transport.start({ agent: missing, cwd: await folder("wt"), env, hooks: new RecordingHooks() }).then(
+      const error = await warm.start({ agent: missing, cwd: await folder("wt"), env, hooks: new RecordingHooks() }).then(
         () => new Error("expected a rejection"),
         (e: unknown) => e as Error,
       );
@@ -161,4 +152,62 @@ describe.concurrent("warm agents", () => {
     warm.prewarm(agent, env);
     expect(warm.size).toBe(0);
   });
+});
+
+describe("one mapping of StartOptions", () => {
+  it("hands every field of StartOptions on, to the launch or to the session", () => {
+    const hooks = new RecordingHooks();
+    const all: Required<StartOptions> & { timeouts: Required<NonNullable<StartOptions["timeouts"]>> } = {
+      agent,
+      cwd: "/worktree",
+      env: { A: "env" },
+      terminalEnv: { A: "terminal" },
+      hooks,
+      resumeSessionId: "session-1",
+      mode: "mode-1",
+      model: "model-1",
+      timeouts: { initializeMs: 1111, sessionMs: 2222 },
+    };
+    const { launch, binding } = splitStartOptions(all);
+    const given = Object.values({ ...launch, ...binding });
+    const { timeouts, ...fields } = all;
+    for (const [name, value] of Object.entries({ ...fields, ...timeouts })) {
+      expect({ name, found: given.includes(value) }).toEqual({ name, found: true });
+    }
+    expect(launch).toEqual({ agent, env: { A: "env" }, initializeMs: 1111 });
+    expect(binding).toMatchObject({ cwd: "/worktree", terminalEnv: { A: "terminal" }, sessionMs: 2222 });
+  });
+
+  it("gives terminals the agent's environment when no terminal environment is set", () => {
+    const { binding } = splitStartOptions({ agent, cwd: "/worktree", env: { A: "env" }, hooks: new RecordingHooks() });
+    expect(binding.terminalEnv).toEqual({ A: "env" });
+  });
+});
+
+describe.concurrent("the task's terminal environment", () => {
+  const terminalPrompt = `Run.\n\`\`\`scenario\n${JSON.stringify({
+    steps: [{ type: "terminal", command: "/bin/sh", args: ["-c", 'echo "seen:[$AGENT_ONLY|$TERMINAL_ONLY]"'], echo: true }],
+  })}\n\`\`\``;
+  const agentOnly = { ...env, AGENT_ONLY: "agent-secret" };
+  const terminalEnv = { ...env, TERMINAL_ONLY: "for-commands" };
+
+  for (const warmFirst of [true, false]) {
+    it(`reaches the commands of ${warmFirst ? "a warm agent" : "an agent started for the task"}`, async () => {
+      const { pool: transport } = await pool();
+      try {
+        if (warmFirst) {
+          transport.prewarm(agent, agentOnly);
+          expect(await transport.sparePid(agent, agentOnly)).toBeDefined();
+        }
+        const hooks = new RecordingHooks();
+        const session = await transport.start({ agent, cwd: await folder("wt"), env: agentOnly, terminalEnv, hooks });
+        if (warmFirst) expect(transport.size).toBe(1); // the spare was taken and the next one is starting
+        await session.prompt(terminalPrompt);
+        expect(hooks.text()).toContain("seen:[|for-commands]");
+        await session.close(500);
+      } finally {
+        await transport.close();
+      }
+    });
+  }
 });
