@@ -5,6 +5,7 @@ import { constants as osConstants } from "node:os";
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
+import { activeSandbox } from "./sandbox";
 
 /**
  * The one place that starts processes for agents and their terminals.
@@ -16,7 +17,16 @@ import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
  */
 export const processTagVar = "WHARF_PROCESS_TAG";
 
-export type SpawnOptions = { cwd: string; env: Record<string, string> };
+/**
+ * `root`: the folder the process may write in (the task's worktree; defaults to `cwd`); every
+ * process runs in the OS sandbox when it is on (`sandbox/`), confined to it. `network: false`
+ * leaves it loopback only.
+ */
+export type SpawnOptions = { cwd: string; env: Record<string, string>; root?: string | undefined; network?: boolean | undefined };
+
+function launchOf(cmd: string, args: readonly string[], opts: SpawnOptions) {
+  return activeSandbox().wrap(cmd, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network });
+}
 
 export type GroupChild = ChildProcessWithoutNullStreams;
 
@@ -49,7 +59,8 @@ function startTimeOf(pid: number): string | null {
 
 export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOptions): GroupChild {
   const tag = `${ownerPrefix}.${randomUUID()}`;
-  const child = spawn(cmd, args, {
+  const launch = launchOf(cmd, args, opts);
+  const child = spawn(launch.command, launch.args, {
     cwd: opts.cwd,
     env: { ...opts.env, [processTagVar]: tag },
     detached: true,
@@ -113,7 +124,8 @@ function signalName(signal: number): string {
 
 export function spawnPtyInGroup(cmd: string, args: readonly string[], opts: SpawnOptions & { cols: number; rows: number }): PtyChild {
   const tag = `${ownerPrefix}.${randomUUID()}`;
-  const pty = spawnPty(cmd, [...args], {
+  const launch = launchOf(cmd, args, opts);
+  const pty = spawnPty(launch.command, launch.args, {
     name: opts.env.TERM ?? "xterm-256color",
     cols: opts.cols,
     rows: opts.rows,

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { configureSandbox, enableHint, type Sandbox } from "./sandbox";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
@@ -22,10 +23,20 @@ export type RunnerHandle = { id: string; stop(): Promise<void> };
  * follows control messages (cancel, permission answers, terminal input) and keeps idle agent sessions for
  * follow-ups until they time out.
  */
+/** Said once per runner: whether agents are confined, and if not, why and how to change that. */
+function reportSandbox(sandbox: Sandbox, log: Logger): void {
+  const { status } = sandbox;
+  if (status.on) log.info("agents run in the OS sandbox", { bwrap: status.bwrap });
+  else if (status.mode === "require") log.error(`the OS sandbox is required but cannot work (${status.reason}); every task will fail until it can. ${enableHint}`);
+  else if (status.mode === "auto") log.warn(`agents are NOT sandboxed: ${status.reason}. They run with this user's full rights. ${enableHint}`);
+  else log.info("the OS sandbox is turned off (WHARF_SANDBOX=off)");
+}
+
 export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
+  reportSandbox(configureSandbox({ mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH }), log);
   await reconcile({ pool, worktreesDir: env.worktreesDir, log });
 
   const broker = new PermissionBroker(pool, log);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { assertWorkingDirectory, launchAgent, openSession, type LaunchedAgent } from "./acp-transport";
+import { activeSandbox } from "../sandbox";
 import type { Failure } from "./agent-process";
 import type { AgentSession, AgentSpec, AgentTransport, Logger, SessionHooks, StartOptions } from "./transport";
 
@@ -110,6 +111,9 @@ export class WarmPool {
 
   private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number): void {
     if (this.closed || this.opts.idleMs <= 0 || agent.transport !== "acp" || this.spares.has(key)) return;
+    // A sandbox's mounts are fixed when it starts, before the task's worktree exists: a sandboxed
+    // spare could never see its task's worktree, so sandboxed agents start with their task.
+    if (activeSandbox().status.on) return;
     const { log } = this.opts;
     let hurry = () => {};
     const delay = new Promise<void>((resolve) => {
