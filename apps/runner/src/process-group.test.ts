@@ -1,7 +1,11 @@
 import { once } from "node:events";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { groupMembers, parseProcStat, spawnInGroup, terminateGroup } from "./process-group";
+import { sandboxOffForFile } from "./testing/sandbox";
+
+// The shell scripts below print host pids; sandboxed termination is tested in sandbox/.
+beforeAll(sandboxOffForFile);
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 

@@ -10,6 +10,10 @@ import { parseProcStat } from "../process-group";
 import { RecordingHooks } from "./recording-hooks";
 import type { AgentSession, AgentSpec } from "./transport";
 import { WarmPool, type WarmPoolOptions } from "./warm-pool";
+import { sandboxOffForFile } from "../testing/sandbox";
+
+// Spares are kept only outside the sandbox (see warm-pool.ts); these tests also read host pids.
+beforeAll(sandboxOffForFile);
 
 /** The scripted ACP agent of packages/test-agent, run as a real process. */
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,3 +130,46 @@ describe("the OS sandbox", () => {
     expect(activeSandbox().status.on).toBe(true);
   });
 });
+
+describe("stopping a sandboxed process", () => {
+  it("terminates everything inside the PID namespace: background jobs, a setsid child, one that ignores SIGTERM", async () => {
+    const marker = `wharf-sandbox-stop-${process.pid}-${Date.now()}`;
+    const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person") };
+    const script = [
+      `bash -c 'exec -a ${marker}-bg sleep 301' &`,
+      `setsid bash -c 'exec -a ${marker}-setsid sleep 302' &`,
+      `bash -c 'trap "" TERM; exec -a ${marker}-stubborn sleep 303' &`,
+      "echo started; wait",
+    ].join("\n");
+    const child = spawnInGroup("/bin/bash", ["-c", script], { cwd: worktree, root: worktree, env });
+    await new Promise<void>((resolve) => child.stdout.on("data", (c: Buffer) => c.toString().includes("started") && resolve()));
+    const running = () => hostProcessesNamed(marker);
+    expect((await waitFor(async () => ((await running()).length === 3 ? true : undefined))) ?? false).toBe(true);
+    await terminateGroup(child, 300);
+    expect(await running()).toEqual([]);
+  }, 30_000);
+});
+
+/** Host pids of processes whose command line starts with `prefix`. */
+async function hostProcessesNamed(prefix: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "latin1").startsWith(prefix)) found.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+/** Re-checks a condition with a short back-off until it holds (at most 5 s). */
+async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + 5000;
+  for (let delay = 5; Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return check();
+}
