@@ -1,4 +1,4 @@
-import { processTagVar } from "./process-group";
+import { processTagVar } from "./processes/proc-scan";
 
 /**
  * The environment an agent process (and every terminal it opens) starts with.

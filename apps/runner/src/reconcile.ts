@@ -3,7 +3,7 @@ import path from "node:path";
 import type pg from "pg";
 import { removeWorktree } from "@wharf/git";
 import type { Logger } from "./agents/transport";
-import { reapOrphans } from "./process-group";
+import { reapOrphans } from "./processes/terminate";
 
 /** States in which a task still needs its worktree. */
 const keepsWorktree = new Set(["queued", "running", "needs_input", "review", "completed"]);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { taskEventSchema } from "@wharf/api/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { groupMembers } from "../process-group";
+import { runningMembers } from "../testing/processes";
 import { acpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import type { AgentSession } from "./transport";
@@ -30,8 +30,6 @@ async function start(hooks: RecordingHooks): Promise<AgentSession> {
     hooks,
   });
 }
-
-const running = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
 
 describe.concurrent("ACP client against the SDK 1.9.0 example agent", () => {
   it("runs a turn: messages, tool calls, a permission ask answered allow, end_turn", async () => {
@@ -65,7 +63,7 @@ describe.concurrent("ACP client against the SDK 1.9.0 example agent", () => {
     const pid = (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;
     const exit = await session.close();
     expect(exit.signal ?? exit.code).not.toBeNull();
-    expect(await running(pid)).toEqual([]);
+    expect(await runningMembers(pid)).toEqual([]);
     await expect(session.prompt("again")).rejects.toThrow(/was already stopped/);
   }, 20_000);
 

@@ -7,7 +7,7 @@ import {
 } from "@agentclientprotocol/sdk";
 import { permissionOptionSchema, type PermissionOption, type TaskEvent } from "@wharf/api/schemas";
 import { z } from "zod";
-import { terminateGroup } from "../process-group";
+import { terminateGroup } from "../processes/terminate";
 import { mapSessionUpdate, permissionToolCall } from "./acp-map";
 import { promptResponseSchema } from "./acp-responses";
 import type { AgentProcess } from "./agent-process";

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { taskEventSchema } from "@wharf/api/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
-import { groupMembers, parseProcStat } from "../process-group";
+import { alive, runningMembers } from "../testing/processes";
 import { acpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import { AgentError, type AgentSession, type StartOptions } from "./transport";
@@ -54,17 +54,6 @@ async function start(hooks: RecordingHooks, opts: Options = {}): Promise<AgentSe
   return Object.assign(session, { pid, cwd });
 }
 
-const running = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
-
-function alive(pid: number): boolean {
-  try {
-    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return stat !== null && stat.state !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 async function rejection(promise: Promise<unknown>): Promise<AgentError> {
   const error = await promise.then(
     () => new Error("expected a rejection"),
@@ -101,7 +90,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(await session.prompt("and again")).toEqual({ stopReason: "end_turn" });
     await expect(readFile(path.join(session.cwd, "hello.txt"), "utf8")).resolves.toBe("Hello from Wharf!\nAnd hello again.\n");
     await session.close();
-    expect(await running(session.pid)).toEqual([]);
+    expect(await runningMembers(session.pid)).toEqual([]);
   });
 
   it("edit-file, rejected: nothing is written and the tool call is denied", async () => {
@@ -153,7 +142,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(error.message).toContain("this is not JSON-RPC {{{");
     await session.exited;
     await session.close();
-    expect(await running(session.pid)).toEqual([]);
+    expect(await runningMembers(session.pid)).toEqual([]);
   });
 
   it("a hung agent: cancel is ignored, close stops it and the prompt rejects", async () => {
@@ -166,7 +155,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(exit.signal).toBe("SIGTERM");
     const error = await turn;
     expect(error.message).toContain("was stopped before it finished");
-    expect(await running(session.pid)).toEqual([]);
+    expect(await runningMembers(session.pid)).toEqual([]);
   });
 
   it("an agent that ignores SIGTERM (and stdin closing) is killed after the grace period", async () => {
@@ -183,7 +172,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(exit.signal).toBe("SIGKILL");
     await turn;
-    expect(await running(session.pid)).toEqual([]);
+    expect(await runningMembers(session.pid)).toEqual([]);
   });
 
   it("a detached child (setsid) the agent leaves behind does not survive close", async () => {
@@ -378,7 +367,7 @@ describe.concurrent("start failures", () => {
     expect(error.stage).toBe("protocol");
     expect(error.message).toContain("Welcome to my CLI!");
     const shellPid = Number((await readFile(path.join(cwd, "shell.pid"), "utf8")).trim());
-    expect(await running(shellPid)).toEqual([]);
+    expect(await runningMembers(shellPid)).toEqual([]);
   });
 
   it("a missing worktree is reported before anything starts", async () => {

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { methods, PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk";
-import { terminateGroup } from "../process-group";
+import { terminateGroup } from "../processes/terminate";
 import { buildClient } from "./acp-client";
 import {
   initializeResponseSchema,

@@ -1,6 +1,7 @@
 import { RequestError } from "@agentclientprotocol/sdk";
 import { setTimeout as sleep } from "node:timers/promises";
-import { spawnInGroup, terminateGroup, type GroupChild } from "../process-group";
+import { spawnInGroup, type GroupChild } from "../processes/spawn";
+import { terminateGroup } from "../processes/terminate";
 import { stdioStream, type StdioStream } from "./stdio-stream";
 import { TailBuffer } from "./tail-buffer";
 import { AgentError, type AgentErrorStage, type AgentExit, type AgentSpec, type Logger } from "./transport";

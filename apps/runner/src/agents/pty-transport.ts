@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import path from "node:path";
-import { spawnPtyInGroup, terminateGroup, type PtyChild } from "../process-group";
+import { spawnPtyInGroup, type PtyChild } from "../processes/spawn";
+import { terminateGroup } from "../processes/terminate";
 import { plainText, ptyInvocation } from "./pty-prompt";
 import { TerminalStream } from "./terminal-stream";
 import {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TaskEventOf } from "@wharf/api/schemas";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { groupMembers } from "../process-group";
+import { runningMembers } from "../testing/processes";
 import { ConfinementError } from "./confine";
 import { RecordingHooks } from "./recording-hooks";
 import { hardOutputCap, OutputBuffer, TerminalError, TerminalManager } from "./terminals";
@@ -126,12 +126,12 @@ describe("TerminalManager", () => {
     const pid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(id)!.child.pid;
     await m.kill(id);
     expect(await m.waitForExit(id)).toMatchObject({ signal: "SIGTERM" });
-    expect((await groupMembers(pid)).filter((p) => p.state !== "Z")).toEqual([]);
+    expect(await runningMembers(pid)).toEqual([]);
 
     const second = await m.create({ command: "sleep", args: ["300"] });
     const secondPid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(second)!.child.pid;
     await m.closeAll();
-    expect((await groupMembers(secondPid)).filter((p) => p.state !== "Z")).toEqual([]);
+    expect(await runningMembers(secondPid)).toEqual([]);
     await expect(m.create({ command: "true" })).rejects.toThrow(/closing/);
   });
 });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
-import { parseProcStat } from "../process-group";
+import { alive } from "../testing/processes";
 import { RecordingHooks } from "./recording-hooks";
 import type { AgentSession, AgentSpec } from "./transport";
 import { WarmPool, type WarmPoolOptions } from "./warm-pool";
@@ -30,15 +30,6 @@ afterAll(async () => {
 
 let n = 0;
 const folder = (name: string) => mkdtemp(path.join(base, `${name}-${n++}-`));
-
-function alive(pid: number): boolean {
-  try {
-    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return stat !== null && stat.state !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
 const pidOf = (session: AgentSession) => (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;

@@ -14,7 +14,7 @@ import type { AgentSession, AgentSpec, AgentTransport, Logger, SessionHooks, Sta
  *   `prewarm`, as soon as a task is claimed, so the agent starts while the worktree is created.
  * - It lives `idleMs` after the last use of its agent (the same bound as an idle parked agent),
  *   then it is stopped; runner stop stops every spare.
- * - It is an ordinary agent process (`process-group.ts`: own group, tagged, reaped after a crash)
+ * - It is an ordinary agent process (`processes/spawn.ts`: own group, tagged, reaped after a crash)
  *   with exactly the environment a task's agent gets (`agentEnv`), keyed by a hash of agent and
  *   environment, so a changed agent configuration never hands out a stale process.
  * - Its working directory is an empty folder, and until a task takes it, its fs and terminal

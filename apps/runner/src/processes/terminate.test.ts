@@ -1,41 +1,16 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { groupMembers, parseProcStat, spawnInGroup, terminateGroup } from "./process-group";
-import { sandboxOffForFile } from "./testing/sandbox";
+import { alive, firstLine, runningMembers } from "../testing/processes";
+import { sandboxOffForFile } from "../testing/sandbox";
+import { groupMembers, processTagVar } from "./proc-scan";
+import { spawnInGroup } from "./spawn";
+import { reapOrphans, terminateGroup } from "./terminate";
 
 // The shell scripts below print host pids; sandboxed termination is tested in sandbox/.
 beforeAll(sandboxOffForFile);
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-
-/** Members that still run (zombies wait only for their parent to reap them). */
-const runningMembers = async (pid: number) => (await groupMembers(pid)).filter((m) => m.state !== "Z");
-
-function alive(pid: number): boolean {
-  try {
-    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return stat !== null && stat.state !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function firstLine(child: ReturnType<typeof spawnInGroup>): Promise<string> {
-  let buf = "";
-  for await (const chunk of child.stdout) {
-    buf += String(chunk);
-    if (buf.includes("\n")) break;
-  }
-  return buf.trim();
-}
-
-describe("parseProcStat", () => {
-  it("reads fields after a command name with spaces and parentheses", () => {
-    const stat = parseProcStat("42 (a (b) c) S 7 42 40 0 -1 4194304 98");
-    expect(stat).toEqual({ pid: 42, ppid: 7, pgid: 42, sid: 40, state: "S" });
-  });
-});
 
 describe("terminateGroup", () => {
   it("kills the group, its background jobs and a child that left with setsid", async () => {
@@ -76,19 +51,35 @@ describe("terminateGroup", () => {
     await terminateGroup(child, 5000);
     expect(child.exitCode).toBe(0);
   });
-});
 
-describe("groupMembers after the leader was reaped", () => {
-  it("does not mistake a process that reuses the leader's pid for a member", async () => {
+  it("after the leader was reaped, still stops the rest of its group", async () => {
     const child = spawnInGroup("sh", ["-c", "sleep 9995 & echo $!"], { cwd: "/", env });
     const sleeper = Number(await firstLine(child));
     await once(child, "exit");
-    const leader = child.pid!;
-    // Still ours: nothing has the leader's pid, so its group's members count, tag or not.
-    expect((await groupMembers(leader, "no-such-tag", true)).map((m) => m.pid)).toContain(sleeper);
-    // A live process with the leader's pid means reuse: only the tag counts then.
-    expect(await groupMembers(process.ppid, "no-such-tag", true)).toEqual([]);
+    expect(alive(sleeper)).toBe(true);
     await terminateGroup(child, 1000);
     expect(alive(sleeper)).toBe(false);
+  });
+});
+
+describe("reapOrphans", () => {
+  it("kills a tagged process whose runner is gone, and leaves this runner's own alone", async () => {
+    // A runner that has exited: its pid (and start time) in a tag are those of a process that no longer runs.
+    const gone = spawn("true");
+    await once(gone, "exit");
+    const orphan = spawn("sleep", ["9994"], { env: { ...env, [processTagVar]: `${gone.pid}.1.orphan` }, detached: true, stdio: "ignore" });
+    const ours = spawnInGroup("sleep", ["9993"], { cwd: "/", env });
+    try {
+      await Promise.all([once(orphan, "spawn"), once(ours, "spawn")]);
+      const killed = reapOrphans();
+      expect(killed).toContain(orphan.pid);
+      expect(killed).not.toContain(ours.pid);
+      await once(orphan, "exit");
+      expect(orphan.signalCode).toBe("SIGKILL");
+      expect(alive(ours.pid!)).toBe(true);
+    } finally {
+      await terminateGroup(ours, 500);
+      if (orphan.exitCode === null && orphan.signalCode === null) orphan.kill("SIGKILL");
+    }
   });
 });

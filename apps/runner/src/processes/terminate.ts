@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { isErrno } from "./errno";
+import { groupMembers, startTimeOf, taggedProcesses, type ProcStat } from "./proc-scan";
+import { spawnRecord, tagOwner, type GroupLeader } from "./spawn";
+
+/**
+ * Stopping what spawn.ts started: a process group with every process that left it (terminateGroup),
+ * and, at runner start, whatever a dead runner left behind (reapOrphans).
+ */
+
+/** Sends `signal` to every process of the group led by `pgid`. False when the group is gone. */
+export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if (isErrno(error, "ESRCH")) return false;
+    if (isErrno(error, "EPERM")) return true; // exists, but (partly) not ours to signal
+    throw error;
+  }
+}
+
+function killPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    // ESRCH: already gone. EPERM: a set-uid program; the survivor check reports it.
+    if (!isErrno(error, "ESRCH") && !isErrno(error, "EPERM")) throw error;
+  }
+}
+
+const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
+
+/** What terminateGroup works on: the leader's pid stays ours only until Node reaps it. */
+type Scope = { leader: number; tag: string | undefined; child: GroupLeader; leaderStart?: number };
+
+const reaped = (child: GroupLeader) => child.exitCode !== null || child.signalCode !== null;
+const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child), scope.leaderStart);
+
+function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
+  const { leader } = scope;
+  // The group id cannot be reused while one of its members lives, so a member proves it is ours.
+  if (!reaped(scope.child) || members.some((m) => m.pgid === leader)) killGroup(leader, signal);
+  for (const m of running(members)) {
+    if (m.pgid !== leader && m.pgid === m.pid) killGroup(m.pgid, signal);
+    killPid(m.pid, signal);
+  }
+}
+
+export class ProcessGroupError extends Error {
+  constructor(
+    readonly pgid: number,
+    readonly survivors: number[],
+  ) {
+    super(`Processes ${survivors.join(", ")} of process group ${pgid} survived SIGKILL`);
+    this.name = "ProcessGroupError";
+  }
+}
+
+/**
+ * Confirms, with a short bounded back-off, that no member runs any more (or, with `zombies`, that
+ * none is even listed, so that `kill(-pgid, 0)` answers ESRCH). Returns the members still running
+ * at the deadline.
+ */
+async function settle(scope: Scope, budgetMs: number, zombies = false): Promise<ProcStat[]> {
+  const deadline = Date.now() + budgetMs;
+  const pending = async () => (zombies ? membersOf(scope) : running(await membersOf(scope)));
+  let delay = 5;
+  let members = await pending();
+  while (members.length > 0 && Date.now() < deadline) {
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    delay = Math.min(delay * 2, 200);
+    members = await pending();
+  }
+  return running(members);
+}
+
+function exitOf(child: GroupLeader): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * SIGTERM to the group and every tracked descendant, SIGKILL to whatever is left after
+ * `graceMs`, and resolve once none of them runs any more and the child itself has been reaped.
+ * Throws ProcessGroupError if a process survives SIGKILL (uninterruptible sleep).
+ */
+export async function terminateGroup(child: GroupLeader, graceMs: number): Promise<void> {
+  const leader = child.pid;
+  if (leader === undefined) return; // never started
+  // The group first, at once (as the process list is read asynchronously): an agent told to stop
+  // should not get to run on meanwhile.
+  if (!reaped(child)) killGroup(leader, "SIGTERM");
+  const record = spawnRecord(child);
+  const leaderStart = await record?.start;
+  const scope: Scope = { leader, tag: record?.tag, child, ...(leaderStart !== undefined && { leaderStart }) };
+  const members = running(await membersOf(scope));
+  if (members.length > 0) {
+    signalAll(scope, members, "SIGTERM");
+    // A child that called setsid between the scan and the signal escaped both: look once more.
+    const stragglers = running(await membersOf(scope)).filter((m) => !members.some((x) => x.pid === m.pid));
+    if (stragglers.length > 0) signalAll(scope, stragglers, "SIGTERM");
+    // Give the leader the grace period to exit; then check the rest with a short back-off.
+    const graceEnds = sleep(graceMs);
+    await Promise.race([exitOf(child), graceEnds]);
+    let left = await settle(scope, Math.min(graceMs, 250));
+    if (left.length > 0) {
+      await graceEnds;
+      left = running(await membersOf(scope));
+    }
+    if (left.length > 0) {
+      signalAll(scope, left, "SIGKILL");
+      const survivors = await settle(scope, 5000);
+      if (survivors.length > 0) {
+        throw new ProcessGroupError(
+          leader,
+          survivors.map((s) => s.pid),
+        );
+      }
+    }
+  }
+  await exitOf(child);
+  // Dead members may linger as zombies until init reaps them (on some hosts only every second or
+  // so); they run nothing, so give that a moment but do not wait for it.
+  await settle(scope, 100, true);
+}
+
+/**
+ * Kills every tagged process whose owning runner is gone (killed with -9, crashed): agents and
+ * terminals cannot outlive the runner that started them by more than the next runner start.
+ * Returns the pids it killed.
+ */
+export function reapOrphans(): number[] {
+  const killed: number[] = [];
+  for (const { pid, tag } of taggedProcesses()) {
+    const owner = tagOwner(tag);
+    if (!owner || owner.pid === process.pid) continue;
+    if (startTimeOf(owner.pid) === owner.start) continue; // owner still alive
+    killPid(pid, "SIGKILL");
+    killed.push(pid);
+  }
+  return killed;
+}
