@@ -1,3 +1,4 @@
+import os from "node:os";
 import pg from "pg";
 import { configureSandbox, enableHint, type Sandbox } from "./sandbox";
 import type { PgBoss } from "pg-boss";
@@ -32,11 +33,23 @@ function reportSandbox(sandbox: Sandbox, log: Logger): void {
   else log.info("the OS sandbox is turned off (WHARF_SANDBOX=off)");
 }
 
+/** This runner's row: health.check and the pages read whether agents are sandboxed from it. */
+async function recordRunner(pool: pg.Pool, env: RunnerEnv, sandbox: Sandbox): Promise<void> {
+  const { status } = sandbox;
+  await pool.query(
+    `insert into runner (id, hostname, pid, concurrency, sandbox_on, sandbox_mode, sandbox_reason) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (id) do update set heartbeat_at = now(), sandbox_on = excluded.sandbox_on, sandbox_mode = excluded.sandbox_mode, sandbox_reason = excluded.sandbox_reason`,
+    [env.runnerId, os.hostname(), process.pid, env.WHARF_RUNNER_CONCURRENCY, status.on, status.mode, status.reason],
+  );
+}
+
 export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
-  reportSandbox(configureSandbox({ mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH }), log);
+  const sandbox = configureSandbox({ mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH });
+  reportSandbox(sandbox, log);
+  await recordRunner(pool, env, sandbox);
   await reconcile({ pool, worktreesDir: env.worktreesDir, log });
 
   const broker = new PermissionBroker(pool, log);

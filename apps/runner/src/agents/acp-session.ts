@@ -54,6 +54,7 @@ export class AcpSession implements AgentSession {
         return session.confinedTo;
       },
       env,
+      network: proc.spec.network,
       onEvent: (e) => this.emit(e),
       get log() {
         return session.hooks.log;
