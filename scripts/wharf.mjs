@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDependencies, prepare } from "./bootstrap/install.mjs";
+import { ensureBubblewrap } from "./bootstrap/bubblewrap.mjs";
 import { SetupError, run } from "./bootstrap/process.mjs";
 import { runAllTests } from "./bootstrap/test.mjs";
 import { ensureToolchain } from "./bootstrap/toolchain.mjs";
@@ -54,11 +55,13 @@ async function main(command) {
     case "start": {
       const tc = await ensureToolchain(root, process.env);
       await prepare(root, tc);
+      await ensureBubblewrap(tc.env);
       return launch(tc);
     }
     case "test": {
       const tc = await ensureToolchain(root, process.env);
       await prepare(root, tc);
+      await ensureBubblewrap(tc.env);
       return runAllTests(root, tc);
     }
     case "bench": {

@@ -18,7 +18,7 @@ export type FigureContext = {
   quick: boolean;
   log: (line: string) => void;
   /** A runner child process with these settings, reusing the current one when they match. */
-  runner(opts?: { concurrency?: number; idleMs?: number }): Promise<RunnerProcess>;
+  runner(opts?: { concurrency?: number; idleMs?: number; sandbox?: "auto" | "off" }): Promise<RunnerProcess>;
   /** Stops the shared runner (for figures that must have the queue to themselves). */
   stopRunner(): Promise<void>;
   /** Figures leave numbers here for later figures (the baseline's ratio to Wharf). */

@@ -11,6 +11,7 @@ import { baseline } from "./figures/baseline";
 import { concurrency } from "./figures/concurrency";
 import { dispatch } from "./figures/dispatch";
 import { firstText } from "./figures/first-text";
+import { sandboxCost } from "./figures/sandbox-cost";
 import { flood } from "./figures/flood";
 import { history } from "./figures/history";
 import { memory } from "./figures/memory";
@@ -21,7 +22,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, notify, baseline, firstText, flood, throughput, concurrency, history, worktree, memory];
+const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, worktree, memory];
 
 function parseArgs(argv: string[]) {
   let quick = false;
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
   const stack = await startBenchStack({ env: readBenchEnv(), log, subscriber, runnerFromSource, ...(profileDir ? { profileDir } : {}) });
   let current: RunnerProcess | null = null;
   let currentIdle = 0;
+  let currentSandbox: "auto" | "off" = "auto";
   const ctx: FigureContext = {
     stack,
     quick,
@@ -74,10 +76,12 @@ async function main(): Promise<number> {
     async runner(opts = {}) {
       const concurrency = opts.concurrency ?? 10;
       const idleMs = opts.idleMs ?? 3000;
-      if (current && current.concurrency === concurrency && currentIdle === idleMs) return current;
+      const sandbox = opts.sandbox ?? "auto";
+      if (current && current.concurrency === concurrency && currentIdle === idleMs && currentSandbox === sandbox) return current;
       await ctx.stopRunner();
-      current = await stack.startRunner({ concurrency, idleMs });
+      current = await stack.startRunner({ concurrency, idleMs, sandbox });
       currentIdle = idleMs;
+      currentSandbox = sandbox;
       return current;
     },
     async stopRunner() {

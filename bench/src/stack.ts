@@ -96,7 +96,7 @@ export async function startBenchStack(opts: {
   cleanups.push(() => tap.close());
   const runners = new Set<RunnerProcess>();
 
-  async function startRunner(runnerOpts: { concurrency: number; idleMs: number }): Promise<RunnerProcess> {
+  async function startRunner(runnerOpts: { concurrency: number; idleMs: number; sandbox?: "auto" | "off" }): Promise<RunnerProcess> {
     const logFile = path.join(dir, `runner-${Date.now()}.log`);
     // With a profile directory the runner writes a V8 CPU profile there when it exits.
     const profileArgs = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
@@ -111,6 +111,7 @@ export async function startBenchStack(opts: {
         WHARF_RUNNER_CONCURRENCY: String(runnerOpts.concurrency),
         WHARF_AGENT_IDLE_MS: String(runnerOpts.idleMs),
         WHARF_CANCEL_GRACE_MS: "1000",
+        WHARF_SANDBOX: runnerOpts.sandbox ?? "auto",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -2,6 +2,13 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { wharfHome } from "@wharf/db/pg";
+import type { SandboxSettings } from "./sandbox/sandbox";
+
+const sandboxSchema = z.object({
+  /** The OS sandbox for agents: auto (on where bubblewrap works), require (fail tasks where it cannot), off. */
+  WHARF_SANDBOX: z.enum(["auto", "require", "off"], { error: "WHARF_SANDBOX must be auto, require or off." }).default("auto"),
+  PATH: z.string().optional(),
+});
 
 const schema = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required: the PostgreSQL URL Wharf uses (./wharf start sets it)."),
@@ -15,6 +22,7 @@ const schema = z.object({
   WHARF_AGENT_INITIALIZE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Bound on each step of the start-up probe of agents that reported nothing yet; 0 turns the probe off. */
   WHARF_AGENT_PROBE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  ...sandboxSchema.shape,
 });
 
 export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; runnerId: string };
@@ -34,4 +42,14 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     warmAgentsDir: path.join(home, "warm-agents"),
     runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
   };
+}
+
+/**
+ * The sandbox settings alone, for code that spawns agents without a runner (tests, the probe):
+ * no DATABASE_URL needed.
+ */
+export function readSandboxEnv(source: NodeJS.ProcessEnv = process.env): SandboxSettings {
+  const parsed = sandboxSchema.safeParse(source);
+  if (!parsed.success) throw new Error(`The runner's environment is not valid: ${parsed.error.issues.map((i) => i.message).join(" ")}`);
+  return { mode: parsed.data.WHARF_SANDBOX, home: wharfHome(source), databaseUrl: source.DATABASE_URL, path: parsed.data.PATH };
 }

@@ -19,7 +19,8 @@ afterAll(async () => {
 
 describe("a runner killed with -9", () => {
   it("leaves no agent process after the next runner start, keeps every stored event, and the task is retried", async () => {
-    const first = spawnRunner({ ...stack.runnerEnv });
+    // The hanging agent reports host pids through files outside its worktree: unsandboxed.
+    const first = spawnRunner({ ...stack.runnerEnv, WHARF_SANDBOX: "off" });
     await first.ready;
     const project = await stack.api.project.create({ path: makeRepo() });
     const hanging = hangingAgent();
@@ -60,7 +61,8 @@ describe("a runner killed with -9", () => {
 
 describe("a runner stopped with SIGTERM", () => {
   it("cancels its running tasks cleanly within the grace period and leaves no process", async () => {
-    const runner = spawnRunner({ ...stack.runnerEnv });
+    // The hanging agent reports host pids through files outside its worktree: unsandboxed.
+    const runner = spawnRunner({ ...stack.runnerEnv, WHARF_SANDBOX: "off" });
     await runner.ready;
     const project = await stack.api.project.create({ path: makeRepo() });
     const hanging = hangingAgent();

@@ -10,7 +10,7 @@ import { startStack, type Stack } from "./testing/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ runnerEnv: { WHARF_AGENT_IDLE_MS: "300" } });
+  stack = await startStack({ runnerEnv: { WHARF_AGENT_IDLE_MS: "300", WHARF_SANDBOX: "off" } }) // it reads host pids the agent records;
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();

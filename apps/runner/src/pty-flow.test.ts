@@ -7,6 +7,7 @@ import { ptyTerminalId } from "./agents/pty-transport";
 import { makeRepo } from "./testing/git-fixture";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
+import { sandboxOffForTest } from "./testing/sandbox";
 
 /** A shell script that prints coloured progress, asks a question on its terminal and edits a file. */
 const ptyAgentBin = fileURLToPath(new URL("../../../packages/test-agent/bin/wharf-pty-agent.sh", import.meta.url));
@@ -109,6 +110,7 @@ describe("an agent in a terminal (pty)", () => {
   }, 30_000);
 
   it("cancels a running agent and leaves none of its processes behind", async () => {
+    sandboxOffForTest(); // host pids / files outside the worktree
     const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-pty-")), "pids");
     const created = await start("pty-script", `hang:${pidFile}`);
     await waitForOutput(created.id, "waiting…");
@@ -126,6 +128,7 @@ describe("an agent in a terminal (pty)", () => {
   }, 30_000);
 
   it("stops what the agent left running when it exits, even in a session of its own", async () => {
+    sandboxOffForTest(); // host pids / files outside the worktree
     const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-pty-")), "pid");
     const created = await start("pty-script", `leave:${pidFile}`);
     const task = await stack.waitForState(created.id, ["completed", "review", "failed"]);

@@ -1,4 +1,6 @@
+import os from "node:os";
 import pg from "pg";
+import { configureSandbox, enableHint, type Sandbox } from "./sandbox";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
@@ -21,10 +23,32 @@ export type RunnerHandle = { id: string; stop(): Promise<void> };
  * follows control messages (cancel, permission answers, terminal input) and keeps idle agent sessions for
  * follow-ups until they time out.
  */
+/** Said once per runner: whether agents are confined, and if not, why and how to change that. */
+function reportSandbox(sandbox: Sandbox, log: Logger): void {
+  const { status } = sandbox;
+  if (status.on) log.info("agents run in the OS sandbox", { bwrap: status.bwrap });
+  else if (status.mode === "require") log.error(`the OS sandbox is required but cannot work (${status.reason}); every task will fail until it can. ${enableHint}`);
+  else if (status.mode === "auto") log.warn(`agents are NOT sandboxed: ${status.reason}. They run with this user's full rights. ${enableHint}`);
+  else log.info("the OS sandbox is turned off (WHARF_SANDBOX=off)");
+}
+
+/** This runner's row: health.check and the pages read whether agents are sandboxed from it. */
+async function recordRunner(pool: pg.Pool, env: RunnerEnv, sandbox: Sandbox): Promise<void> {
+  const { status } = sandbox;
+  await pool.query(
+    `insert into runner (id, hostname, pid, concurrency, sandbox_on, sandbox_mode, sandbox_reason) values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (id) do update set heartbeat_at = now(), sandbox_on = excluded.sandbox_on, sandbox_mode = excluded.sandbox_mode, sandbox_reason = excluded.sandbox_reason`,
+    [env.runnerId, os.hostname(), process.pid, env.WHARF_RUNNER_CONCURRENCY, status.on, status.mode, status.reason],
+  );
+}
+
 export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
+  const sandbox = configureSandbox({ mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH });
+  reportSandbox(sandbox, log);
+  await recordRunner(pool, env, sandbox);
   await reconcile({ pool, worktreesDir: env.worktreesDir, log });
 
   const broker = new PermissionBroker(pool, log);

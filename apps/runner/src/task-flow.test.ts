@@ -7,6 +7,7 @@ import { git, makeRepo } from "./testing/git-fixture";
 import { hangingAgent, scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
+import { sandboxOffForTest } from "./testing/sandbox";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -127,6 +128,7 @@ describe("the task path", () => {
   }, 60_000);
 
   it("cancels a hanging agent within 10 s and leaves no process behind", async () => {
+    sandboxOffForTest(); // host pids / files outside the worktree
     const { project: p } = await project();
     const hanging = hangingAgent();
     const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: hanging.prompt });
@@ -226,6 +228,7 @@ describe("the task path", () => {
 
 describe("agent environment", () => {
   it("carries no database URL, token or PostgreSQL settings from the runner", async () => {
+    sandboxOffForTest(); // host pids / files outside the worktree
     const saved = { ...process.env };
     process.env.DATABASE_URL = stack.db.url;
     process.env.WHARF_TOKEN = "wharf_secret_that_must_not_leak";

@@ -52,6 +52,7 @@ const taskRow = z.object({
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   secret_env: z.record(z.string(), z.string()),
+  sandbox_network: z.boolean(),
 });
 type TaskRow = z.infer<typeof taskRow>;
 
@@ -152,7 +153,7 @@ async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: stri
     const loaded = await client.query(
       `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.worktree_path, t.branch, t.base_commit, t.session_id,
               p.repo_path, p.base_branch, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
-              a.command, a.args, a.env, a.secret_env
+              a.command, a.args, a.env, a.secret_env, a.sandbox_network
        from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
       [job.taskId],
     );
@@ -199,6 +200,7 @@ function agentSpec(task: TaskRow): AgentSpec {
     command: task.command,
     args: task.args,
     env: { ...task.env, ...task.secret_env },
+    network: task.sandbox_network,
   };
 }
 

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { mkdtemp } from "node:fs/promises";
 import { createWorktree, silentLogger } from "@wharf/git";
-import type { Figure } from "../figure";
+import type { Figure, FigureContext } from "../figure";
 import { agentChunkText, newSessionResultSchema, parseRpcLine } from "../jsonrpc";
 import { summarize } from "../stats";
 
@@ -13,25 +13,11 @@ export const firstText: Figure = {
   id: "first-text",
   title: "time to first agent text",
   async run(ctx) {
-    const { api, tap } = ctx.stack;
+    const { api } = ctx.stack;
     await ctx.runner();
     const projectId = await ctx.stack.project();
     const runs = ctx.quick ? 5 : 15;
-    const latency: number[] = [];
-    const afterRunning: number[] = [];
-    for (let i = -1; i < runs; i++) {
-      const task = await api.task.create({ projectId, agentId: "acp-example", prompt: "Say hello." });
-      const returned = performance.now();
-      const running = tap.waitFor(task.id, (e) => e.event.type === "status" && e.event.state === "running", "running");
-      const first = await tap.waitFor(task.id, (e) => e.event.type === "message" && e.event.role === "agent", "the first agent text");
-      if (i >= 0) {
-        latency.push(first.at - returned);
-        afterRunning.push(first.at - (await running).at);
-      }
-      // The example agent goes on to ask for a permission; the measurement is done.
-      await api.task.cancel({ id: task.id });
-      await ctx.stack.waitTurnOver(task.id);
-    }
+    const { latency, afterRunning } = await measureFirstText(ctx, projectId, runs);
     // Wharf's worktree for the same small repository, by itself.
     const repoPath = (await api.project.get({ id: projectId })).repoPath;
     const worktreesDir = await mkdtemp(path.join(ctx.stack.dir, "first-text-worktrees-"));
@@ -66,6 +52,27 @@ export const firstText: Figure = {
     ];
   },
 };
+
+/** `runs` tasks of the example agent, one after another (plus one unmeasured warm-up): ms from task.create to its first text. */
+export async function measureFirstText(ctx: FigureContext, projectId: string, runs: number): Promise<{ latency: number[]; afterRunning: number[] }> {
+  const { api, tap } = ctx.stack;
+  const latency: number[] = [];
+  const afterRunning: number[] = [];
+  for (let i = -1; i < runs; i++) {
+    const task = await api.task.create({ projectId, agentId: "acp-example", prompt: "Say hello." });
+    const returned = performance.now();
+    const running = tap.waitFor(task.id, (e) => e.event.type === "status" && e.event.state === "running", "running");
+    const first = await tap.waitFor(task.id, (e) => e.event.type === "message" && e.event.role === "agent", "the first agent text");
+    if (i >= 0) {
+      latency.push(first.at - returned);
+      afterRunning.push(first.at - (await running).at);
+    }
+    // The example agent goes on to ask for a permission; the measurement is done.
+    await api.task.cancel({ id: task.id });
+    await ctx.stack.waitTurnOver(task.id);
+  }
+  return { latency, afterRunning };
+}
 
 // The same file the runner's `acp-example` preset runs: examples/agent.js next to the SDK's entry.
 const exampleAgent = path.join(path.dirname(fileURLToPath(import.meta.resolve("@agentclientprotocol/sdk-example"))), "examples", "agent.js");

@@ -1,4 +1,4 @@
-export { testAgentBin, scenariosDir } from "./paths.ts";
+export { testAgentBin, scenariosDir, hostileAgentBin } from "./paths.ts";
 export {
   scenarioSchema,
   stepSchema,

@@ -5,3 +5,6 @@ export const testAgentBin = fileURLToPath(new URL("../bin/wharf-test-agent.mjs",
 
 /** Absolute path of the shipped named scenarios. */
 export const scenariosDir = fileURLToPath(new URL("./scenarios/", import.meta.url));
+
+/** A hostile agent for sandbox tests: probes what it can reach outside its worktree (see the file). */
+export const hostileAgentBin = fileURLToPath(new URL("../bin/wharf-hostile-agent.mjs", import.meta.url));

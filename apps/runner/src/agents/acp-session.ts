@@ -57,6 +57,7 @@ export class AcpSession implements AgentSession {
       get env() {
         return session.terminalEnv;
       },
+      network: proc.spec.network,
       onEvent: (e) => this.emit(e),
       get log() {
         return session.hooks.log;

@@ -10,6 +10,7 @@ import { alive, runningMembers } from "../testing/processes";
 import { AcpTransport } from "./acp-transport";
 import { RecordingHooks, rejectFirst, waitForAbort } from "./recording-hooks";
 import { AgentError, type AgentSession, type StartOptions } from "./transport";
+import { sandboxOffForTest } from "../testing/sandbox";
 
 /** The ACP transport the runner uses, without warm agents: each start launches its agent. */
 const acpTransport = new AcpTransport();
@@ -162,6 +163,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
   });
 
   it("an agent that ignores SIGTERM (and stdin closing) is killed after the grace period", async () => {
+    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const hooks = new RecordingHooks();
     const session = await start(hooks, {
       scenario: "hang",
@@ -179,6 +181,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
   });
 
   it("a detached child (setsid) the agent leaves behind does not survive close", async () => {
+    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const hooks = new RecordingHooks();
     const scenario = {
       steps: [
@@ -355,12 +358,14 @@ describe.concurrent("start failures", () => {
   });
 
   it("a command that does not exist fails at spawn", async () => {
+    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const error = await rejection(start(new RecordingHooks(), { command: "wharf-no-such-agent", args: [] }));
     expect(error.stage).toBe("spawn");
     expect(error.message).toContain('the command "wharf-no-such-agent" was not found');
   });
 
   it("a program that is not an ACP agent (prints text) fails fast and is stopped", async () => {
+    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const cwd = await worktree();
     const started = Date.now();
     const error = await rejection(

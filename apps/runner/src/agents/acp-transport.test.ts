@@ -10,6 +10,10 @@ import { alive } from "../testing/processes";
 import { RecordingHooks } from "./recording-hooks";
 import type { AgentSession, AgentSpec, StartOptions } from "./transport";
 import { AcpTransport, splitStartOptions, type WarmOptions } from "./acp-transport";
+import { sandboxOffForFile } from "../testing/sandbox";
+
+// Spares are kept only outside the sandbox (see acp-transport.ts); these tests also read host pids.
+beforeAll(sandboxOffForFile);
 
 /** The scripted ACP agent of packages/test-agent, run as a real process. */
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));

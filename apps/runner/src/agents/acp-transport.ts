@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import { launchAgent, openSession, type LaunchedAgent, type LaunchOptions, type SessionBinding } from "./acp-start";
 import type { Failure } from "./agent-process";
+import { activeSandbox } from "../sandbox";
 import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger, type SessionHooks, type StartOptions } from "./transport";
 
 /**
@@ -138,6 +139,9 @@ export class AcpTransport implements AgentTransport {
   private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number): void {
     const warm = this.warm;
     if (!warm || this.closed || warm.idleMs <= 0 || this.spares.has(key)) return;
+    // A sandbox's mounts are fixed when it starts, before the task's worktree exists: a sandboxed
+    // spare could never see its task's worktree, so sandboxed agents start with their task.
+    if (activeSandbox().status.on) return;
     const { log } = warm;
     let hurry = () => {};
     const delay = new Promise<void>((resolve) => {

@@ -39,7 +39,7 @@ export class AgentProcess {
     env: Record<string, string>,
     private readonly log: Logger,
   ) {
-    this.child = spawnInGroup(spec.command, spec.args, { cwd, env });
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network });
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, readlink, realpath, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { ConfinementError, isWithin, printablePath, resolveInside } from "./confine";
+import { isPnpmStoreFile } from "./pnpm-store";
 
 /** ACP `fs/read_text_file` and `fs/write_text_file`, confined to the worktree. */
 
@@ -73,7 +74,8 @@ function hardLinked(requested: string, verb: "read" | "write", links: number): F
 
 /**
  * Reads a text file inside `root`. A file that does not exist reads as empty text. Hard-linked
- * files are refused: another name of the same file may be anywhere, e.g. a secret outside.
+ * files are refused (another name of the same file may be anywhere, e.g. a secret outside), except
+ * files of pnpm's store linked into node_modules (`isPnpmStoreFile`). Writes refuse every hard link.
  */
 export async function readTextFile(
   root: string,
@@ -94,7 +96,6 @@ export async function readTextFile(
     await assertOpenedInside(root, requested, handle);
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FileAccessError(requested, "not_a_file", `Cannot read "${printablePath(requested)}": not a regular file`);
-    if (stat.nlink > 1) throw hardLinked(requested, "read", stat.nlink);
     if (stat.size > maxTextFileBytes) {
       throw new FileAccessError(
         requested,
@@ -102,7 +103,10 @@ export async function readTextFile(
         `Cannot read "${printablePath(requested)}": ${stat.size} bytes is more than the ${maxTextFileBytes}-byte limit for text files`,
       );
     }
-    return sliceLines(await handle.readFile({ encoding: "utf8" }), line, limit);
+    const content = await handle.readFile();
+    // A hard link may be a file outside the task under another name; pnpm's store links are not.
+    if (stat.nlink > 1 && !(await isPnpmStoreFile(root, real, stat, content))) throw hardLinked(requested, "read", stat.nlink);
+    return sliceLines(content.toString("utf8"), line, limit);
   } finally {
     await handle.close();
   }

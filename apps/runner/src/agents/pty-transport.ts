@@ -77,7 +77,7 @@ class PtySession implements AgentSession {
     const stream = new TerminalStream({ terminalId: ptyTerminalId, emit: (event) => hooks.onEvent(event) });
     let child: PtyChild;
     try {
-      child = spawnPtyInGroup(agent.command, args, { cwd: this.opts.cwd, env: this.opts.env, ...this.size });
+      child = spawnPtyInGroup(agent.command, args, { cwd: this.opts.cwd, env: this.opts.env, network: agent.network, ...this.size });
     } catch (error) {
       throw new AgentError({ agentName: agent.name, stage: "spawn", what: `could not be started in a terminal: ${String(error)}`, cause: error });
     }

@@ -7,6 +7,7 @@ import { runningMembers } from "../testing/processes";
 import { ConfinementError } from "./confine";
 import { RecordingHooks } from "./recording-hooks";
 import { hardOutputCap, OutputBuffer, TerminalError, TerminalManager } from "./terminals";
+import { sandboxOffForTest } from "../testing/sandbox";
 
 let root: string;
 let outside: string;
@@ -95,6 +96,7 @@ describe("TerminalManager", () => {
   });
 
   it("reports a command that does not exist", async () => {
+    sandboxOffForTest(); // in the sandbox the missing command is bwrap's exit 1 with its message
     const { m } = manager();
     await expect(m.create({ command: "wharf-no-such-command" })).rejects.toThrow(/Cannot run "wharf-no-such-command"/);
   });

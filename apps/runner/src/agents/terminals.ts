@@ -94,6 +94,8 @@ export class TerminalManager {
     private readonly opts: {
       root: string;
       env: Record<string, string>;
+      /** The agent's sandbox network setting: its terminals get the same. */
+      network?: boolean | undefined;
       onEvent: (event: TaskEventOf<"terminal_output">) => void;
       log: Logger;
     },
@@ -120,7 +122,7 @@ export class TerminalManager {
     // Agents sometimes send a whole command line as `command`: run that through the shell.
     const [cmd, argv] = args.length === 0 && /\s/.test(req.command.trim()) ? ["/bin/sh", ["-c", req.command]] : [req.command, args];
     const extra = Object.fromEntries((req.env ?? []).map((v) => [v.name, v.value]));
-    const child = spawnInGroup(cmd, argv, { cwd, env: mergeEnv(this.opts.env, extra) });
+    const child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, env: mergeEnv(this.opts.env, extra) });
     await new Promise<void>((resolve, reject) => {
       let started = false;
       child.once("spawn", () => {

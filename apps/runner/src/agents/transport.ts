@@ -14,6 +14,8 @@ export type AgentSpec = {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** In the OS sandbox: false leaves the agent and what it starts loopback only (default true). */
+  network?: boolean | undefined;
 };
 
 export type PermissionAsk = { toolCall: TaskEventOf<"tool_call">; options: PermissionOption[] };

@@ -1,9 +1,13 @@
 import { once } from "node:events";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { alive, firstLine } from "../testing/processes";
 import { groupMembers, parseProcStat, processTagVar, taggedProcesses } from "./proc-scan";
 import { spawnInGroup, spawnRecord } from "./spawn";
 import { terminateGroup } from "./terminate";
+import { sandboxOffForFile } from "../testing/sandbox";
+
+// The shell scripts below print host pids.
+beforeAll(sandboxOffForFile);
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
+import { activeSandbox } from "../sandbox";
 import { processTagVar, readStartTime, startTimeOf } from "./proc-scan";
 
 /**
@@ -14,7 +15,16 @@ import { processTagVar, readStartTime, startTimeOf } from "./proc-scan";
  * members through the group, the session, the parent chain and that tag.
  */
 
-export type SpawnOptions = { cwd: string; env: Record<string, string> };
+/**
+ * `root`: the folder the process may write in (the task's worktree; defaults to `cwd`). Every
+ * process runs in the OS sandbox when it is on (`sandbox/`), confined to its root; `network: false`
+ * leaves it loopback only.
+ */
+export type SpawnOptions = { cwd: string; env: Record<string, string>; root?: string | undefined; network?: boolean | undefined };
+
+function launchOf(cmd: string, args: readonly string[], opts: SpawnOptions) {
+  return activeSandbox().wrap(cmd, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network });
+}
 
 export type GroupChild = ChildProcessWithoutNullStreams;
 
@@ -58,7 +68,8 @@ function newTag(): string {
 
 export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOptions): GroupChild {
   const tag = newTag();
-  const child = spawn(cmd, args, {
+  const launch = launchOf(cmd, args, opts);
+  const child = spawn(launch.command, launch.args, {
     cwd: opts.cwd,
     env: { ...opts.env, [processTagVar]: tag },
     detached: true,
@@ -105,7 +116,8 @@ function signalName(signal: number): string {
 
 export function spawnPtyInGroup(cmd: string, args: readonly string[], opts: SpawnOptions & { cols: number; rows: number }): PtyChild {
   const tag = newTag();
-  const pty = spawnPty(cmd, [...args], {
+  const launch = launchOf(cmd, args, opts);
+  const pty = spawnPty(launch.command, launch.args, {
     name: opts.env.TERM ?? "xterm-256color",
     cols: opts.cols,
     rows: opts.rows,

@@ -1,10 +1,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { alive, firstLine, runningMembers } from "../testing/processes";
+import { sandboxOffForFile } from "../testing/sandbox";
 import { groupMembers, processTagVar } from "./proc-scan";
 import { spawnInGroup } from "./spawn";
 import { reapOrphans, terminateGroup } from "./terminate";
+
+// The shell scripts below print host pids; sandboxed termination is tested in sandbox/.
+beforeAll(sandboxOffForFile);
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 

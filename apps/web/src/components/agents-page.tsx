@@ -8,6 +8,7 @@ import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
 import { AgentFormDialog } from "./agent-form-dialog";
+import { SandboxBadge } from "./sandbox-badge";
 import { Button, Notice } from "./ui";
 
 type Agent = RouterOutputs["agent"]["list"][number];
@@ -40,7 +41,9 @@ export function AgentsPage() {
     <div className="mx-auto grid max-w-4xl grid-cols-1 gap-6">
       <div className="flex flex-wrap items-end gap-3">
         <div className="min-w-0 flex-1">
-          <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
+          <h1 className="flex items-center gap-2 text-xl font-semibold tracking-tight">
+            Agents <SandboxBadge />
+          </h1>
           <p className="mt-1 text-sm text-muted">The coding agents Wharf can start. Each is checked on this machine: is its command installed, and which version.</p>
         </div>
         <Button onClick={() => detect.mutate({ all: true })} disabled={checking !== null} data-testid="check-all">

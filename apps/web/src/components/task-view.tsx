@@ -14,6 +14,7 @@ import { PermissionModal } from "./permission-modal";
 import { PromptInput } from "./prompt-input";
 import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
+import { SandboxBadge } from "./sandbox-badge";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
 /** xterm.js needs the DOM: loaded in the browser only, and only for agents in a terminal. */
@@ -106,6 +107,7 @@ export function TaskView({ taskId }: { taskId: string }) {
               <StateBadge state={state} />
             </span>
             <span>{t.agent.name}</span>
+            <SandboxBadge />
             {t.model && <span>· {t.model}</span>}
             {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
             {t.branch && <span className="font-mono">· {t.branch}</span>}

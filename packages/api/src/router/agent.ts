@@ -22,6 +22,7 @@ const agentColumns = {
   detectError: true,
   detectedAt: true,
   capabilities: true,
+  sandboxNetwork: true,
   _count: { select: { tasks: true } },
 } as const;
 
@@ -41,6 +42,7 @@ type AgentRow = {
   detectError: string | null;
   detectedAt: Date | null;
   capabilities: unknown;
+  sandboxNetwork: boolean;
   _count: { tasks: number };
 };
 
@@ -60,6 +62,8 @@ function toAgentView(row: AgentRow) {
     detectError: row.detectError,
     detectedAt: row.detectedAt,
     capabilities: row.capabilities,
+    /** In the OS sandbox: false leaves the agent loopback only. */
+    sandboxNetwork: row.sandboxNetwork,
     /** Tasks that use this agent; an agent with tasks cannot be deleted. */
     taskCount: row._count.tasks,
   };
@@ -124,6 +128,8 @@ export const agentUpsertInput = z
     command: z.string().trim().max(4096).default(""),
     args: z.array(z.string().max(10_000)).max(100).default([]),
     env: envMap.default({}),
+    /** In the OS sandbox: false leaves the agent and what it starts loopback only (local models). Default: on. */
+    sandboxNetwork: z.boolean().optional(),
     /**
      * Write-only secret variables, as a change: a value sets or replaces that variable, null
      * removes it, and variables not named stay as they are. Values are never returned.

@@ -19,9 +19,9 @@ const runnerDir = realpathSync(fileURLToPath(new URL("../../node_modules/@wharf/
  * Wharf for client tests: a fresh database, the API served over real HTTP (tRPC's Node adapter
  * on `node:http`, SSE included) and a runner as a child process. `home` holds the token file,
  * `TEST_TOKEN` until a test rotates it. `database` replaces the fresh test database (a test that
- * restarts its own PostgreSQL).
+ * restarts its own PostgreSQL); `runnerEnv` adds to the runner's environment (e.g. WHARF_SANDBOX).
  */
-export async function startTestWharf(opts: { database?: { url: string; drop(): Promise<void> } } = {}) {
+export async function startTestWharf(opts: { database?: { url: string; drop(): Promise<void> }; runnerEnv?: Record<string, string> } = {}) {
   const db = opts.database ?? (await createTestDatabase());
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-client-home-"));
   writeFileSync(path.join(home, "token"), `${TEST_TOKEN}\n`, { mode: 0o600 });
@@ -64,6 +64,7 @@ export async function startTestWharf(opts: { database?: { url: string; drop(): P
       WHARF_HOME: home,
       WHARF_CANCEL_GRACE_MS: "1000",
       WHARF_RUNNER_CONCURRENCY: "4",
+      ...opts.runnerEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
