@@ -67,7 +67,7 @@ async function startAndInterrupt(port: number, delayMs: number): Promise<Run & {
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  // Stopped during the bootstrap, the shell dies of SIGINT as any program does; afterwards the launcher exits 0.
+  // Stopped during the bootstrap, ./wharf ends as programs do on Ctrl-C (130, or killed by SIGINT); afterwards the launcher exits 0.
   const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`)));
   let done = false;
   void exited.then(() => (done = true));
