@@ -1,18 +1,60 @@
 // The launcher behind `./wharf start`: database, migrations, token, web + runner, until a signal.
+// Built into one module (scripts/dist/launcher.mjs, see launcher/build.mjs) and run with plain Node.
 import path from "node:path";
-import { LauncherEnvError, parseLauncherEnv, startStack, type Stack } from "./launcher";
+import { LauncherEnvError, parseLauncherEnv, StartAbortedError, startStack, type Stack } from "./launcher";
 
-const root = path.resolve(import.meta.dirname, "..");
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const stopRequested = new AbortController();
+const forceRequested = new AbortController();
+let signalsSeen = 0;
+let stack: Stack | null = null;
 
 function log(source: string, line: string): void {
   process.stdout.write(`${source.padEnd(6)} | ${line}\n`);
 }
+
+function onStopSignal(signal: NodeJS.Signals): void {
+  signalsSeen += 1;
+  if (signalsSeen === 1) {
+    log("wharf", `${signal} received; stopping web and runner, then the database (again to stop at once)`);
+    stopRequested.abort();
+    if (stack) void shutdown(stack, 0);
+  } else if (signalsSeen === 2) {
+    log("wharf", `second ${signal}: killing web, runner and agents now, then an immediate database shutdown`);
+    forceRequested.abort();
+  }
+}
+
+// Only this handler decides what a stop signal does. The embedded PostgreSQL package installs its
+// own (stop the database, exit at once) when it is loaded, which would leave web and runner running:
+// every other listener on these signals is removed as soon as it is added.
+for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+process.on("newListener", (event, listener) => {
+  if (typeof event === "string" && (STOP_SIGNALS as readonly string[]).includes(event) && listener !== onStopSignal) {
+    queueMicrotask(() => process.off(event, listener as (...args: unknown[]) => void));
+  }
+});
 
 function fail(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`wharf: ${message}\n`);
   if (!(error instanceof Error) || error.name === "Error") console.error(error);
   process.exit(1);
+}
+
+let shuttingDown: Promise<never> | null = null;
+function shutdown(running: Stack, code: number): Promise<never> {
+  return (shuttingDown ??= (async () => {
+    log("wharf", "stopping…");
+    try {
+      await running.stop();
+    } catch (error) {
+      log("wharf", `stopping failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    log("wharf", "stopped");
+    process.exit(code);
+  })());
 }
 
 let env;
@@ -23,59 +65,26 @@ try {
   throw error;
 }
 
-let stack: Stack | null = null;
-let stopRequested: NodeJS.Signals | null = null;
-
-async function shutdown(code: number): Promise<never> {
-  if (stack) {
-    log("wharf", "stopping…");
-    try {
-      await stack.stop();
-    } catch (error) {
-      log("wharf", `stopping failed: ${(error as Error).message}`);
-      process.exit(1);
-    }
-  }
-  log("wharf", "stopped");
-  process.exit(code);
-}
-
-const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-function onStopSignal(signal: NodeJS.Signals): void {
-  if (stopRequested) {
-    log("wharf", `second ${signal}: exiting now; child processes may still be running`);
-    process.exit(1);
-  }
-  stopRequested = signal;
-  if (stack) void shutdown(0);
-  else log("wharf", `${signal} received; stopping as soon as start-up ends`);
-}
-
-for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
-
 try {
   stack = await startStack({
-    root,
+    root: path.resolve(import.meta.dirname, ".."),
     env: process.env,
     host: env.host,
     port: env.port,
     ...(env.runnerConcurrency ? { runnerConcurrency: env.runnerConcurrency } : {}),
     log,
+    signal: stopRequested.signal,
+    force: forceRequested.signal,
   });
 } catch (error) {
+  if (error instanceof StartAbortedError) {
+    log("wharf", "stopped");
+    process.exit(0);
+  }
   fail(error);
 }
 
-// The embedded PostgreSQL package hooks these signals to stop its server and exit at once; the
-// launcher stops the database itself, after the processes that use it.
-for (const signal of STOP_SIGNALS) {
-  for (const listener of process.listeners(signal)) {
-    if (listener !== onStopSignal) process.off(signal, listener);
-  }
-}
-
-if (stopRequested) await shutdown(0);
+if (stopRequested.signal.aborted) await shutdown(stack, 0);
 
 const tokenLine = stack.tokenCreated
   ? `Access token (new; shown only now, stored in ${stack.tokenFile}):\n    ${stack.token}`
@@ -86,4 +95,4 @@ process.stdout.write(
 
 const error = await stack.failed;
 log("wharf", error.message);
-await shutdown(1);
+await shutdown(stack, 1);

@@ -2,13 +2,13 @@
 // @ts-check
 // `./wharf start | test | bench`. Runs on the system Node (18+): it installs the toolchain
 // Wharf itself needs (Node 24, pnpm) before anything else.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDependencies, prepare } from "./bootstrap/install.mjs";
 import { ensureBubblewrap } from "./bootstrap/bubblewrap.mjs";
-import { SetupError, run } from "./bootstrap/process.mjs";
+import { SetupError, run, runStep } from "./bootstrap/process.mjs";
 import { runAllTests } from "./bootstrap/test.mjs";
 import { ensureToolchain } from "./bootstrap/toolchain.mjs";
 
@@ -24,18 +24,40 @@ Environment: WHARF_PORT (default 7777), WHARF_HOST (default 127.0.0.1), DATABASE
 an embedded PostgreSQL in WHARF_HOME), WHARF_HOME (default ~/.local/share/wharf).`;
 
 /**
- * Runs the TypeScript launcher in its own process group and forwards stop signals to it once.
+ * Builds the launcher (scripts/launcher/build.mjs → scripts/dist/launcher.mjs, well under a
+ * second), so it always runs the current sources on plain Node.
  * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
+ */
+async function buildLauncher(tc) {
+  await runStep("Building the launcher", tc.node, [path.join(root, "scripts", "launcher", "build.mjs")], { cwd: root, env: tc.env, quiet: true });
+  return path.join(root, "scripts", "dist", "launcher.mjs");
+}
+
+/**
+ * Hands the launcher over to ./wharf, which runs it in place of this process (one Node process
+ * stays, not two): the node binary, the PATH to run it with, and the launcher, one per line, on
+ * the file descriptor ./wharf opened for it.
+ * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
+ * @param {string} launcher
+ * @param {number} fd
+ */
+function handOver(tc, launcher, fd) {
+  const lines = [tc.node, tc.env.PATH ?? "", launcher];
+  if (lines.some((line) => line.includes("\n"))) throw new SetupError("A path of the toolchain contains a line break; move it elsewhere.");
+  writeSync(fd, `${lines.join("\n")}\n`);
+  return 0;
+}
+
+/**
+ * Without ./wharf (node scripts/wharf.mjs start): runs the launcher as a child in its own process
+ * group and passes stop signals on to it.
+ * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
+ * @param {string} launcher
  * @returns {Promise<number>}
  */
-function launch(tc) {
+function launch(tc, launcher) {
   return new Promise((resolve) => {
-    const child = spawn(tc.node, ["--import", "tsx", path.join(root, "scripts", "start.ts")], {
-      cwd: path.join(root, "scripts"),
-      env: tc.env,
-      stdio: ["ignore", "inherit", "inherit"],
-      detached: true,
-    });
+    const child = spawn(tc.node, [launcher], { cwd: root, env: tc.env, stdio: ["ignore", "inherit", "inherit"], detached: true });
     /** @param {NodeJS.Signals} signal */
     const forward = (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -56,7 +78,9 @@ async function main(command) {
       const tc = await ensureToolchain(root, process.env);
       await prepare(root, tc);
       await ensureBubblewrap(tc.env);
-      return launch(tc);
+      const launcher = await buildLauncher(tc);
+      const fd = Number(process.env.WHARF_LAUNCH_FD);
+      return Number.isInteger(fd) && fd > 2 ? handOver(tc, launcher, fd) : launch(tc, launcher);
     }
     case "test": {
       const tc = await ensureToolchain(root, process.env);

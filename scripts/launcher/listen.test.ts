@@ -4,17 +4,22 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildLauncher } from "./build.mjs";
 import { findFreePort } from "./port";
 import { listenExposure } from "./stack";
 
 /**
- * Starts Wharf exactly as `./wharf start` does (scripts/start.ts, the default environment, an
+ * Starts Wharf as `./wharf start` does (the built launcher, the default environment, an
  * embedded database in a fresh WHARF_HOME) and checks where the web server listens. Needs the
  * web app's production build (`pnpm --filter @wharf/web build`; ./wharf start makes it).
  */
 
 const scriptsDir = path.resolve(import.meta.dirname, "..");
+let launcher = "";
+beforeAll(async () => {
+  launcher = await buildLauncher();
+}, 60_000);
 
 /** The machine's first non-loopback IPv4 address: another machine would reach Wharf there. */
 function lanAddress(): string | undefined {
@@ -73,7 +78,7 @@ async function startWharf(extra: Record<string, string> = {}): Promise<Started> 
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = { ...process.env, WHARF_HOME: home, WHARF_PORT: String(port), ...extra };
   for (const name of ["DATABASE_URL", "WHARF_HOST", "WHARF_ALLOWED_HOSTS"]) if (!(name in extra)) delete env[name];
-  const child = spawn(process.execPath, ["--import", "tsx", "start.ts"], { cwd: scriptsDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [launcher], { cwd: scriptsDir, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const entry: Started = { child, port, home, token: "", output: () => output };
   started.push(entry);

@@ -2,11 +2,12 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ensureAccessToken, tokenPath } from "@wharf/api";
-import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db";
+import { ensureAccessToken, tokenPath, writeLauncherStatus } from "@wharf/api/launcher";
+import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db/server";
+import { reapAgentsOf } from "./agents";
 import { waitForHealth } from "./health";
 import { assertPortFree } from "./port";
-import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy } from "./supervisor";
+import { Supervisor, type ProcessKeepsExitingError, type RestartPolicy, type SupervisorOptions } from "./supervisor";
 
 const execFileAsync = promisify(execFile);
 
@@ -17,6 +18,14 @@ const execFileAsync = promisify(execFile);
  * throughput) are unchanged by it (measured at 16, 4 and 1 MiB).
  */
 export const serverNodeFlags = ["--max-semi-space-size=1"];
+
+/** Start-up was asked to stop (`signal` aborted); what had started is stopped again. */
+export class StartAbortedError extends Error {
+  constructor() {
+    super("start-up was stopped before Wharf was up");
+    this.name = "StartAbortedError";
+  }
+}
 
 /** Something the stack needs is missing; the message says how to get it. */
 export class StackError extends Error {
@@ -38,6 +47,12 @@ export type StackOptions = {
   log: (source: string, line: string) => void;
   healthTimeoutMs?: number;
   restart?: Partial<RestartPolicy>;
+  /** Aborting stops start-up at the next step; `startStack` then stops what it started and rejects with StartAbortedError. */
+  signal?: AbortSignal;
+  /** Aborting makes any stop under way (or later) fast: SIGKILL to web and runner, an immediate database shutdown. */
+  force?: AbortSignal;
+  /** Time between SIGTERM and SIGKILL for web and runner (default 4 s). */
+  stopTimeoutMs?: number;
 };
 
 export type Stack = {
@@ -48,9 +63,12 @@ export type Stack = {
   tokenFile: string;
   databaseUrl: string;
   embeddedDatabase: boolean;
-  /** Resolves if a child keeps dying after start; the caller should then stop the stack. */
+  /**
+   * Resolves if the web server keeps dying after start; the caller should then stop the stack. A
+   * runner that keeps dying does not end the stack: the board serves on and health.check says so.
+   */
   failed: Promise<ProcessKeepsExitingError>;
-  /** Stops the runner and the web server, then the embedded database. */
+  /** Stops the runner and the web server (and the runner's agents), then the embedded database. */
   stop(): Promise<void>;
 };
 
@@ -100,10 +118,11 @@ function locateApps(root: string) {
  * Builds the runner into dist/main.mjs (esbuild, well under a second), so it always runs the
  * current sources and runs on plain Node: no TypeScript loader in the long-running process.
  */
-async function buildRunner(runnerBuild: string, cwd: string): Promise<void> {
+async function buildRunner(runnerBuild: string, cwd: string, signal: AbortSignal | undefined): Promise<void> {
   try {
-    await execFileAsync(process.execPath, [runnerBuild], { cwd });
+    await execFileAsync(process.execPath, [runnerBuild], { cwd, ...(signal ? { signal } : {}) });
   } catch (error) {
+    if (signal?.aborted) throw new StartAbortedError();
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new StackError(`Building the runner failed (${detail}). Run ./wharf start, which installs what it needs, or pnpm --filter @wharf/runner build to see why.`);
   }
@@ -112,28 +131,50 @@ async function buildRunner(runnerBuild: string, cwd: string): Promise<void> {
 /**
  * Starts Wharf: the database (DATABASE_URL or the embedded PostgreSQL), migrations, the access
  * token, then the web server and one runner under supervision. Resolves once the web server answers
- * `health.check`; on any failure everything already started is stopped again.
+ * `health.check`. It can be stopped at any step (`signal`): on abort or any failure everything
+ * already started is stopped again, in the reverse order of start.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const { webServer, runnerDir, runnerBuild, runnerMain } = locateApps(opts.root);
-  await assertPortFree(opts.host, opts.port);
-  await buildRunner(runnerBuild, runnerDir);
   const note = (line: string) => opts.log("wharf", line);
-
-  const home = wharfHome(opts.env);
-  const dbLog = lineLogger((line) => opts.log("db", line));
-  const database = await resolveDatabase(opts.env, { log: dbLog });
-  const supervisors: Supervisor[] = [];
-  const stopAll = async () => {
-    await Promise.all(supervisors.map((s) => s.stop()));
-    await database.stop();
+  const force = opts.force;
+  // Stop steps in start order; run last to first. Web and runner are one step (they start together).
+  const stopSteps: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | null = null;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const step of stopSteps.splice(0).reverse()) await step();
+    })());
+  const checkAbort = () => {
+    if (opts.signal?.aborted) throw new StartAbortedError();
   };
 
   try {
+    const { webServer, runnerDir, runnerBuild, runnerMain } = locateApps(opts.root);
+    await assertPortFree(opts.host, opts.port);
+    checkAbort();
+    await buildRunner(runnerBuild, runnerDir, opts.signal);
+    checkAbort();
+
+    const home = wharfHome(opts.env);
+    const dbLog = lineLogger((line) => opts.log("db", line));
+    // Not abortable half-way; a stop that arrives meanwhile stops it as soon as it is up.
+    const database = await resolveDatabase(opts.env, { log: dbLog });
+    stopSteps.push(async () => {
+      const immediate = () => void database.stop({ immediate: true });
+      force?.addEventListener("abort", immediate, { once: true });
+      try {
+        await database.stop({ immediate: force?.aborted ?? false });
+      } finally {
+        force?.removeEventListener("abort", immediate);
+      }
+    });
     note(database.embedded ? `embedded PostgreSQL is up (data in ${home})` : "using the PostgreSQL at DATABASE_URL");
+    checkAbort();
     const { applied } = await migrate(database.url, dbLog);
     if (applied.length > 0) note(`applied migrations: ${applied.join(", ")}`);
+    checkAbort();
     const { token, created } = ensureAccessToken(home);
+    writeLauncherStatus(home, { problems: [] });
 
     const exposure = listenExposure(opts.host);
     if (exposure.kind !== "loopback") {
@@ -150,7 +191,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NEXT_TELEMETRY_DISABLED: "1",
       ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
     };
-    const supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv) => {
+    const supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, extra: Partial<SupervisorOptions> = {}) => {
       const supervisor = new Supervisor({
         name,
         command: process.execPath,
@@ -160,26 +201,40 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         onLine: (line) => opts.log(name, line),
         onNotice: note,
         ...(opts.restart ? { restart: opts.restart } : {}),
+        ...(opts.stopTimeoutMs ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+        ...extra,
       });
-      supervisors.push(supervisor);
       supervisor.start();
       return supervisor;
     };
     // The standalone server reads its address from HOSTNAME and PORT.
     const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), { ...childEnv, HOSTNAME: opts.host, PORT: String(opts.port) });
-    const runner = supervise("runner", [...serverNodeFlags, runnerMain], runnerDir);
-    const failed = Promise.race([web.gaveUp, runner.gaveUp]);
+    // Whenever a runner exits (crash, SIGKILL, stop), the agents it started are stopped too.
+    const runner = supervise("runner", [...serverNodeFlags, runnerMain], runnerDir, childEnv, {
+      afterExit: async (child) => {
+        await reapAgentsOf(child, AGENT_GRACE_MS, note);
+      },
+    });
+    stopSteps.push(async () => {
+      await Promise.all([web.stop(force ? { force } : {}), runner.stop(force ? { force } : {})]);
+    });
+    void runner.gaveUp.then((error) => reportRunnerGaveUp(home, error, note));
 
     // A wildcard address is reached here through loopback, which the web server always answers.
     const url = `http://${exposure.urlHost}:${opts.port}`;
     const startup = new AbortController();
-    const healthy = waitForHealth({ baseUrl: url, token, timeoutMs: opts.healthTimeoutMs ?? 60_000, signal: startup.signal });
-    const outcome = await Promise.race([healthy.then(() => null), failed]);
+    const healthSignal = opts.signal ? AbortSignal.any([opts.signal, startup.signal]) : startup.signal;
+    const healthy = waitForHealth({ baseUrl: url, token, timeoutMs: opts.healthTimeoutMs ?? 60_000, signal: healthSignal });
+    const outcome = await Promise.race([healthy.then(() => null), web.gaveUp]).catch((error: unknown) => {
+      if (opts.signal?.aborted) throw new StartAbortedError();
+      throw error;
+    });
     if (outcome) {
       startup.abort();
       await healthy.catch((error: unknown) => note(`health check stopped: ${(error as Error).message}`));
       throw outcome;
     }
+    checkAbort();
 
     return {
       url,
@@ -189,11 +244,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       tokenFile: tokenPath(home),
       databaseUrl: database.url,
       embeddedDatabase: database.embedded,
-      failed,
+      failed: web.gaveUp,
       stop: stopAll,
     };
   } catch (error) {
     await stopAll().catch((stopError: unknown) => note(`stopping after a failed start also failed: ${(stopError as Error).message}`));
     throw error;
+  }
+}
+
+/** How long a dead runner's agents get between SIGTERM and SIGKILL. */
+const AGENT_GRACE_MS = 1_000;
+
+/**
+ * The runner keeps dying: the board stays up (people can still read, review and apply), the
+ * failure is logged and written where health.check reads it.
+ */
+function reportRunnerGaveUp(home: string, error: ProcessKeepsExitingError, note: (line: string) => void): void {
+  const message =
+    `${error.message} No task will run until Wharf is restarted; the board keeps serving. ` +
+    `Fix the cause shown in the runner's output, then restart ./wharf start.`;
+  note(`RUNNER STOPPED: ${message}`);
+  try {
+    writeLauncherStatus(home, { problems: [{ process: "runner", message, since: new Date().toISOString() }] });
+  } catch (writeError) {
+    note(`could not record the runner failure for health.check: ${(writeError as Error).message}`);
   }
 }

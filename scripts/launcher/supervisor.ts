@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { startTimeOf, type ProcessIdentity } from "./agents";
 
 /** A supervised process exited too often in a short time; the supervisor stopped restarting it. */
 export class ProcessKeepsExitingError extends Error {
@@ -39,6 +40,11 @@ export type SupervisorOptions = {
   restart?: Partial<RestartPolicy>;
   /** Time between SIGTERM and SIGKILL when stopping. */
   stopTimeoutMs?: number;
+  /**
+   * Runs after each exit of the child, before a restart and before `stop()` resolves: clean-up of
+   * what the child left behind (the runner's agents live in process groups of their own).
+   */
+  afterExit?: (child: ProcessIdentity) => Promise<void>;
 };
 
 const DEFAULT_POLICY: RestartPolicy = { maxExits: 5, windowMs: 60_000, baseDelayMs: 500, maxDelayMs: 10_000 };
@@ -76,6 +82,7 @@ export class Supervisor {
     const { command, args, cwd, env, onLine, onNotice, name } = this.options;
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     this.child = child;
+    const identity = child.pid === undefined ? null : { pid: child.pid, startTime: startTimeOf(child.pid) ?? "0" };
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on("line", onLine);
     }
@@ -85,10 +92,14 @@ export class Supervisor {
         // "close" still follows an "error" raised at spawn time.
       });
       child.on("close", (code, signal) => {
-        resolve();
         if (this.child === child) this.child = null;
-        if (this.stopping) return;
-        this.scheduleRestart(describeExit(code, signal));
+        const cleanedUp = identity && this.options.afterExit ? this.options.afterExit(identity) : Promise.resolve();
+        void cleanedUp
+          .catch((error: unknown) => onNotice(`clean-up after ${name} exited failed: ${(error as Error).message}`))
+          .then(() => {
+            resolve();
+            if (!this.stopping) this.scheduleRestart(describeExit(code, signal));
+          });
       });
     });
   }
@@ -110,24 +121,35 @@ export class Supervisor {
     }, delay);
   }
 
-  /** Stops the child's process group: SIGTERM, then SIGKILL after the timeout. No more restarts. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the child's process group: SIGTERM, then SIGKILL after the timeout, or at once when
+   * `force` aborts (also while waiting). No more restarts. Resolves once the child has exited and
+   * `afterExit` has run.
+   */
+  async stop(opts: { force?: AbortSignal } = {}): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     const child = this.child;
-    if (!child || child.pid === undefined) return;
     const exited = this.childExited;
-    this.signalGroup(child.pid, "SIGTERM");
+    if (!child || child.pid === undefined) return exited;
+    const pid = child.pid;
+    this.signalGroup(pid, opts.force?.aborted ? "SIGKILL" : "SIGTERM");
     let timer: NodeJS.Timeout | undefined;
-    const killed = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.options.stopTimeoutMs ?? 10_000);
+    let onForce: (() => void) | undefined;
+    const escalate = new Promise<"timeout" | "force">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.options.stopTimeoutMs ?? 4_000);
+      onForce = () => resolve("force");
+      opts.force?.addEventListener("abort", onForce, { once: true });
     });
-    const outcome = await Promise.race([exited, killed]);
+    const outcome = await Promise.race([exited, escalate]);
     clearTimeout(timer);
-    if (outcome === "timeout") {
-      this.options.onNotice(`${this.options.name} did not stop after SIGTERM; sending SIGKILL`);
-      this.signalGroup(child.pid, "SIGKILL");
+    if (onForce) opts.force?.removeEventListener("abort", onForce);
+    if (outcome === "timeout" || outcome === "force") {
+      this.options.onNotice(
+        outcome === "timeout" ? `${this.options.name} did not stop after SIGTERM; sending SIGKILL` : `sending SIGKILL to ${this.options.name}`,
+      );
+      this.signalGroup(pid, "SIGKILL");
       await exited;
     }
   }

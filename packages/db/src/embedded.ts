@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import pg from "pg";
 import { consoleLogger, type Logger } from "./logger";
 import { freePort, isPortFree } from "./ports";
 import { clearStalePostmaster } from "./postmaster";
+import { allowPostgresUserThrough, embeddedBinaryDir } from "./traversable";
 
 export type EmbeddedPostgres = {
   /** URL of the application database (created when missing). */
@@ -12,7 +14,11 @@ export type EmbeddedPostgres = {
   /** URL of the `postgres` maintenance database, for creating and dropping databases. */
   adminUrl: string;
   port: number;
-  stop(): Promise<void>;
+  /**
+   * Stops the server: a fast shutdown (SIGINT), an immediate one (SIGQUIT) when that takes more
+   * than 3 s or when `immediate` is asked for (also while a stop is under way), SIGKILL 2 s later.
+   */
+  stop(opts?: { immediate?: boolean }): Promise<void>;
 };
 
 export type EmbeddedPostgresOptions = {
@@ -60,8 +66,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   };
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // As root the server runs as the `postgres` user, which must be able to reach the directory.
-  if (isRoot) await ensureTraversable(path.dirname(dataDir), log);
+  // As root the server runs as the `postgres` user, which must reach its programs and its data.
+  if (isRoot) await allowPostgresUserThrough([embeddedBinaryDir(), path.dirname(dataDir)], log);
   const fresh = !(await isInitialised(dataDir));
   const password = fresh ? randomBytes(18).toString("base64url") : await readPassword(dataDir);
   const settings = {
@@ -125,12 +131,62 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   log.info("embedded PostgreSQL started", { dataDir, port, initialised: fresh });
   let stopping: Promise<void> | null = null;
+  const signalServer = (signal: NodeJS.Signals) => signalPostmaster(dataDir, signal, log);
   return {
     url: `postgres://${credentials}/${encodeURIComponent(database)}`,
     adminUrl,
     port,
-    stop: () => (stopping ??= server.stop()),
+    stop: (stopOpts = {}) => {
+      if (stopOpts.immediate && stopping) void signalServer("SIGQUIT");
+      return (stopping ??= boundedStop(server.stop(), signalServer, stopOpts.immediate ?? false, log));
+    },
   };
+}
+
+const FAST_SHUTDOWN_MS = 3_000;
+const IMMEDIATE_SHUTDOWN_MS = 2_000;
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timeout = new AbortController();
+  const timer = sleep(ms, false, { signal: timeout.signal }).catch(() => false);
+  const settled = await Promise.race([promise.then(() => true), timer]);
+  timeout.abort();
+  return settled;
+}
+
+async function boundedStop(
+  stopped: Promise<void>,
+  signal: (signal: NodeJS.Signals) => Promise<void>,
+  immediate: boolean,
+  log: Logger,
+): Promise<void> {
+  if (immediate) await signal("SIGQUIT");
+  if (await settlesWithin(stopped, FAST_SHUTDOWN_MS)) return;
+  log.warn(`PostgreSQL did not stop within ${FAST_SHUTDOWN_MS / 1000} s; asking for an immediate shutdown`);
+  await signal("SIGQUIT");
+  if (await settlesWithin(stopped, IMMEDIATE_SHUTDOWN_MS)) return;
+  log.warn("PostgreSQL ignored the immediate shutdown; killing it");
+  await signal("SIGKILL");
+  if (await settlesWithin(stopped, IMMEDIATE_SHUTDOWN_MS)) return;
+  log.error("PostgreSQL's server process did not report its exit after SIGKILL; giving up waiting for it");
+}
+
+/** Signals the server whose pid is in `postmaster.pid` (gone already: nothing to do). */
+async function signalPostmaster(dataDir: string, signal: NodeJS.Signals, log: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") log.warn("could not read postmaster.pid", { dataDir, error: String(error) });
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") log.warn(`could not send ${signal} to PostgreSQL`, { pid, error: String(error) });
+  }
 }
 
 async function isInitialised(dataDir: string): Promise<boolean> {
@@ -167,18 +223,6 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     });
   } finally {
     await client.end();
-  }
-}
-
-/** Grants "others" search (x) permission on `dir` and its ancestors where it is missing. */
-async function ensureTraversable(dir: string, log: Logger): Promise<void> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    const { mode } = await stat(current);
-    if ((mode & 0o001) === 0) {
-      await chmod(current, (mode & 0o7777) | 0o001);
-      log.warn("allowed the postgres user to pass through a directory (search permission only)", { dir: current });
-    }
-    if (current === path.dirname(current)) return;
   }
 }
 

@@ -3,7 +3,7 @@ import { EMBEDDED_DEFAULT_PORT, startEmbeddedPostgres } from "./embedded";
 import type { Logger } from "./logger";
 import { wharfHome } from "./paths";
 
-export type ResolvedDatabase = { url: string; embedded: boolean; stop(): Promise<void> };
+export type ResolvedDatabase = { url: string; embedded: boolean; stop(opts?: { immediate?: boolean }): Promise<void> };
 
 /**
  * The database Wharf uses: `DATABASE_URL` when set, else the embedded PostgreSQL kept in
