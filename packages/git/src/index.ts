@@ -35,4 +35,14 @@ export {
   type ApplyChangeInput,
   type ApplyChangeResult,
   type ApplyFailureReason,
+  type RemainingChange,
 } from "./apply-change";
+export {
+  baseStatus,
+  rebaseTaskBranch,
+  type BaseStatus,
+  type BaseStatusInput,
+  type RebaseFailureReason,
+  type RebaseTaskBranchInput,
+  type RebaseTaskBranchResult,
+} from "./rebase";
