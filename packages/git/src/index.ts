@@ -46,3 +46,16 @@ export {
   type RebaseTaskBranchInput,
   type RebaseTaskBranchResult,
 } from "./rebase";
+export { detectRemote, listRemotes, parseRemoteUrl, type ForgeKind, type Remote, type RemoteLocation } from "./remote";
+export {
+  NoSuchRemoteError,
+  PushAuthError,
+  PushError,
+  PushRejectedError,
+  pushBranch,
+  RemoteUnreachableError,
+  type PushBranchInput,
+  type PushBranchResult,
+  type PushFailure,
+  type PushRejection,
+} from "./push";
