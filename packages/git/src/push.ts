@@ -101,7 +101,7 @@ export interface PushBranchInput {
   branch: string;
   /** Name on the remote; defaults to `branch`. */
   remoteBranch?: string;
-  /** Replace the remote branch even if it has other commits (`--force-with-lease`-style is not offered: only Wharf's own branches should be forced). */
+  /** Replace the remote branch even if it has commits this one lacks (after a rebase of the task branch). */
   force?: boolean;
   /** Bound on the whole push (default 120 s). */
   timeoutMs?: number;
