@@ -1,21 +1,25 @@
-import { lstat } from "node:fs/promises";
-import { join } from "node:path";
 import { isGitError } from "./git-error";
+import { changedPaths, moveCheckedOutBranch, resolveCommit } from "./checkout-state";
 import { listWorktrees } from "./list-worktrees";
 import { type GitLogger, stderrLogger } from "./logger";
 import { mergeTrees } from "./merge-trees";
-import { updateRefWhile } from "./ref-transaction";
-import { withRepoLock } from "./repo-lock";
 import { type Identity, runGit } from "./run-git";
+import { withRepoLock } from "./repo-lock";
+import { selectPaths } from "./select-paths";
 
 export interface ApplyChangeInput {
   repoPath: string;
   baseBranch: string;
-  /** The task branch (`wharf/<taskId>`), for messages. */
+  /** The task branch (`wharf/<taskId>`), for messages, and rewritten after a partial apply. */
   branch: string;
   baseCommit: string;
   /** The reviewed commit; what is applied even if the branch moved on since. */
   headCommit: string;
+  /**
+   * Apply only these files of the change (paths as the change lists them; a rename by either
+   * name). The others stay on the task branch: see `ApplyChangeResult.rest`. Omitted: everything.
+   */
+  paths?: readonly string[];
   /** Message of the commit made on the base branch, e.g. squashMessage(title, taskId). */
   message: string;
   /** Author and committer of that commit; defaults to Wharf's identity. */
@@ -23,7 +27,17 @@ export interface ApplyChangeInput {
   logger?: GitLogger;
 }
 
-export type ApplyFailureReason = "conflict" | "dirty" | "busy" | "not_found";
+export type ApplyFailureReason = "conflict" | "dirty" | "busy" | "not_found" | "invalid_paths";
+
+/** What is left of the task after a partial apply: its change is now `baseCommit..headCommit`. */
+export interface RemainingChange {
+  /** The task's base with the applied files added (a commit on no branch but the task's). */
+  baseCommit: string;
+  /** The task branch's new tip: the same files as before, on top of `baseCommit`. */
+  headCommit: string;
+  /** Paths still changed on the task branch. */
+  files: string[];
+}
 
 export type ApplyChangeResult =
   | {
@@ -32,6 +46,8 @@ export type ApplyChangeResult =
       commit: string;
       /** Paths the base branch changed in; empty when it already had the change. */
       files: string[];
+      /** Present after a partial apply that left files on the task branch. */
+      rest?: RemainingChange;
     }
   | { ok: false; reason: ApplyFailureReason; message: string; files?: string[] };
 
@@ -43,31 +59,44 @@ export function squashMessage(title: string, taskId: string): string {
 }
 
 /**
- * Puts the task's change onto the base branch as one commit, without touching the user's
- * uncommitted work:
+ * Puts the task's change (or the chosen files of it) onto the base branch as one commit,
+ * without touching the user's uncommitted work:
  *
- * 1. The merge of the base branch's tip and the task's head is computed in git's object store
+ * 1. For a partial apply, the commit "task base + chosen files" is built in a private index
+ *    (select-paths.ts) and stands in for the task's head below.
+ * 2. The merge of the base branch's tip and the task's head is computed in git's object store
  *    (`merge-tree --write-tree`), so no work tree or index is involved; conflicts end here.
- * 2. A commit with that tree and the base tip as only parent is written (`commit-tree`).
- * 3. If no worktree has the base branch checked out, the ref is moved (compare-and-swap).
+ * 3. A commit with that tree and the base tip as only parent is written (`commit-tree`).
+ * 4. If no worktree has the base branch checked out, the ref is moved (compare-and-swap).
  *    Otherwise the files the commit changes must have no uncommitted edits there (else `dirty`,
  *    listing them); then, holding the ref's lock, `read-tree -m -u` moves just those paths in
  *    that worktree's index and files from the old tip to the new one (git checks again and
  *    refuses rather than overwrite), and the ref is committed. Every other edit, staged or not,
  *    stays as it was.
+ * 5. After a partial apply the task branch is rewritten so that its change holds only the rest:
+ *    its new tip has exactly the tree of its old tip, with the "task base + chosen files" commit
+ *    as parent. No file of the task changes (its worktree, with any uncommitted edits, stays as
+ *    it was), and `computeChange(rest.baseCommit, rest.headCommit)` is the remaining diff.
  *
  * Failures leave the repository exactly as it was.
  */
 export async function applyChange(input: ApplyChangeInput): Promise<ApplyChangeResult> {
   return withRepoLock(input.repoPath, async () => {
+    const prepared = await prepare(input);
+    if ("ok" in prepared) return prepared;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const result = await tryApply(input);
-      if (result !== "base_moved") return result;
-      (input.logger ?? stderrLogger).info("base branch moved while applying, retrying", {
-        repoPath: input.repoPath,
-        baseBranch: input.baseBranch,
-        attempt,
-      });
+      const result = await tryApply(input, prepared.head);
+      if (result === "base_moved") {
+        (input.logger ?? stderrLogger).info("base branch moved while applying, retrying", {
+          repoPath: input.repoPath,
+          baseBranch: input.baseBranch,
+          attempt,
+        });
+        continue;
+      }
+      if (!result.ok || prepared.partialBase === undefined) return result;
+      const rest = await keepRestOnTaskBranch(input, prepared.partialBase);
+      return { ...result, rest };
     }
     return {
       ok: false,
@@ -77,23 +106,60 @@ export async function applyChange(input: ApplyChangeInput): Promise<ApplyChangeR
   });
 }
 
-async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "base_moved"> {
+type Prepared = { head: string; partialBase?: string } | (ApplyChangeResult & { ok: false });
+
+/** Resolves the task's head and, for a partial apply, builds the commit that stands in for it. */
+async function prepare(input: ApplyChangeInput): Promise<Prepared> {
   const repo = input.repoPath;
-  const logging = input.logger ? { logger: input.logger } : {};
-  const ref = `refs/heads/${input.baseBranch}`;
-  const [baseTip, head] = await Promise.all([resolveCommit(repo, ref), resolveCommit(repo, input.headCommit)]);
-  if (baseTip === undefined) {
-    return {
-      ok: false,
-      reason: "not_found",
-      message: `Branch ${input.baseBranch} does not exist in ${repo} any more. Create it again, or change the project's base branch.`,
-    };
-  }
+  const head = await resolveCommit(repo, input.headCommit);
   if (head === undefined) {
     return {
       ok: false,
       reason: "not_found",
       message: `The task's commit ${input.headCommit} (branch ${input.branch}) is missing from ${repo}; the change cannot be applied.`,
+    };
+  }
+  if (input.paths === undefined) return { head };
+  if (input.paths.length === 0) {
+    return { ok: false, reason: "invalid_paths", files: [], message: "Choose at least one file to apply." };
+  }
+  const base = await resolveCommit(repo, input.baseCommit);
+  if (base === undefined) {
+    return {
+      ok: false,
+      reason: "not_found",
+      message: `The task's base commit ${input.baseCommit} is missing from ${repo}; apply the whole change or discard it.`,
+    };
+  }
+  const selection = await selectPaths(repo, base, head, input.paths, input.logger);
+  if (!selection.ok) {
+    return {
+      ok: false,
+      reason: "invalid_paths",
+      files: selection.unknown,
+      message: `These paths are not part of the change of ${input.branch}: ${selection.unknown.join(", ")}. Choose among the files the change lists. Nothing was changed.`,
+    };
+  }
+  if (selection.all) return { head };
+  const partialBase = (
+    await runGit(["commit-tree", selection.tree, "-p", base, "-m", input.message], {
+      cwd: repo,
+      ...(input.identity ? { identity: input.identity } : {}),
+    })
+  ).stdout.trim();
+  return { head: partialBase, partialBase };
+}
+
+async function tryApply(input: ApplyChangeInput, head: string): Promise<ApplyChangeResult | "base_moved"> {
+  const repo = input.repoPath;
+  const logging = input.logger ? { logger: input.logger } : {};
+  const ref = `refs/heads/${input.baseBranch}`;
+  const baseTip = await resolveCommit(repo, ref);
+  if (baseTip === undefined) {
+    return {
+      ok: false,
+      reason: "not_found",
+      message: `Branch ${input.baseBranch} does not exist in ${repo} any more. Create it again, or change the project's base branch.`,
     };
   }
 
@@ -116,8 +182,7 @@ async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "b
       ...(input.identity ? { identity: input.identity } : {}),
     })
   ).stdout.trim();
-  const changed = await changedPaths(repo, baseTip, commit);
-  const files = changed.map((entry) => entry.path);
+  const files = (await changedPaths(repo, baseTip, commit)).map((entry) => entry.path);
   const reflogMessage = `wharf: apply ${input.branch}`;
 
   const checkout = (await listWorktrees(repo)).find(
@@ -134,35 +199,52 @@ async function tryApply(input: ApplyChangeInput): Promise<ApplyChangeResult | "b
   }
 
   const worktree = checkout.path;
-  const busy = await operationInProgress(worktree);
-  if (busy) {
-    return {
-      ok: false,
-      reason: "busy",
-      message: `${worktree} is in the middle of a ${busy}. Finish or abort it, then apply again.`,
-    };
+  const moved = await moveCheckedOutBranch({ repo, worktree, ref, from: baseTip, to: commit, reflogMessage, ...logging });
+  switch (moved.outcome) {
+    case "moved":
+      return { ok: true, commit, files };
+    case "ref_moved":
+      return "base_moved";
+    case "busy":
+      return {
+        ok: false,
+        reason: "busy",
+        message: `${worktree} is in the middle of a ${moved.operation}. Finish or abort it, then apply again.`,
+      };
+    case "dirty":
+      return dirtyResult(input.baseBranch, worktree, moved.files, moved.detail);
   }
-  const dirty = await dirtyPaths(worktree, changed);
-  if (dirty.length > 0) return dirtyResult(input.baseBranch, worktree, dirty);
+}
 
-  try {
-    const outcome = await updateRefWhile(
-      { cwd: repo, ref, newValue: commit, oldValue: baseTip, reflogMessage, ...logging },
-      async () => {
-        // Like `git checkout`, refresh stat data first so files touched but unchanged pass.
-        await runGit(["update-index", "--refresh"], { cwd: worktree, okExitCodes: [1], ...logging });
-        await runGit(["read-tree", "-m", "-u", baseTip, commit], { cwd: worktree, ...logging });
-      },
-    );
-    if (outcome === "ref_moved") return "base_moved";
-  } catch (error) {
-    if (isGitError(error, "git_failed") && error.command?.[0] === "read-tree") {
-      // git found local edits our own check did not (they appeared meanwhile); nothing changed.
-      return dirtyResult(input.baseBranch, worktree, pathsInReadTreeError(error.stderr ?? ""), error.stderr);
+/**
+ * Rewrites the task branch after a partial apply: its new tip has the tree of its current tip
+ * and `partialBase` as parent, so the branch's change is the rest. Compare-and-swap, retried if
+ * the branch moves meanwhile (a follow-up turn committed); a missing branch is created, so the
+ * rest stays reachable.
+ */
+async function keepRestOnTaskBranch(input: ApplyChangeInput, partialBase: string): Promise<RemainingChange> {
+  const repo = input.repoPath;
+  const ref = `refs/heads/${input.branch}`;
+  const logging = input.logger ? { logger: input.logger } : {};
+  for (let attempt = 1; ; attempt++) {
+    const current = await resolveCommit(repo, ref);
+    const tip = current ?? input.headCommit;
+    const message = (await runGit(["log", "-1", "--format=%B", tip], { cwd: repo })).stdout.trim() || "Task changes";
+    const headCommit = (
+      await runGit(["commit-tree", `${tip}^{tree}`, "-p", partialBase, "-m", message], { cwd: repo })
+    ).stdout.trim();
+    try {
+      await runGit(
+        ["update-ref", "-m", "wharf: keep the rest of a partly applied change", ref, headCommit, current ?? ""],
+        { cwd: repo, ...logging },
+      );
+    } catch (error) {
+      if (attempt < maxAttempts && isGitError(error, "git_failed")) continue;
+      throw error;
     }
-    throw error;
+    const files = (await changedPaths(repo, partialBase, headCommit)).map((entry) => entry.path);
+    return { baseCommit: partialBase, headCommit, files };
   }
-  return { ok: true, commit, files };
 }
 
 function dirtyResult(baseBranch: string, worktree: string, files: string[], detail?: string): ApplyChangeResult {
@@ -173,79 +255,5 @@ function dirtyResult(baseBranch: string, worktree: string, files: string[], deta
     files,
     message: `You have uncommitted changes in ${worktree} to files this change touches: ${list}. Commit or stash them (git stash), then apply again. Nothing was changed on ${baseBranch}.`,
   };
-}
-
-async function resolveCommit(repo: string, rev: string): Promise<string | undefined> {
-  const result = await runGit(["rev-parse", "-q", "--verify", `${rev}^{commit}`], { cwd: repo, okExitCodes: [1, 128] });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
-}
-
-interface ChangedPath {
-  path: string;
-  added: boolean;
-}
-
-async function changedPaths(repo: string, from: string, to: string): Promise<ChangedPath[]> {
-  const result = await runGit(["diff-tree", "-r", "-z", "--no-renames", "--name-status", from, to], { cwd: repo });
-  const fields = result.stdout.split("\0");
-  const changed: ChangedPath[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const status = fields[i] ?? "";
-    const path = fields[i + 1] ?? "";
-    if (status !== "" && path !== "") changed.push({ path, added: status === "A" });
-  }
-  return changed;
-}
-
-/** Paths among `changed` that the worktree has edits in, or where a file is in the way. */
-async function dirtyPaths(worktree: string, changed: ChangedPath[]): Promise<string[]> {
-  const status = await runGit(
-    ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--ignore-submodules=none"],
-    { cwd: worktree },
-  );
-  const edited = new Set<string>();
-  for (const entry of status.stdout.split("\0")) {
-    if (entry.length > 3) edited.add(entry.slice(3));
-  }
-  const dirty: string[] = [];
-  for (const { path, added } of changed) {
-    if (edited.has(path) || (added && (await occupied(join(worktree, path))))) dirty.push(path);
-  }
-  return dirty;
-}
-
-/** Whether something (an untracked or ignored file, or a file where a folder must go) is at `path`. */
-async function occupied(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ENOTDIR";
-  }
-}
-
-async function operationInProgress(worktree: string): Promise<string | undefined> {
-  const gitDir = (
-    await runGit(["rev-parse", "--path-format=absolute", "--git-dir"], { cwd: worktree })
-  ).stdout.trim();
-  const markers: Array<[string, string]> = [
-    ["MERGE_HEAD", "merge"],
-    ["CHERRY_PICK_HEAD", "cherry-pick"],
-    ["REVERT_HEAD", "revert"],
-    ["rebase-merge", "rebase"],
-    ["rebase-apply", "rebase"],
-  ];
-  for (const [name, operation] of markers) {
-    if (await occupied(join(gitDir, name))) return operation;
-  }
-  return undefined;
-}
-
-function pathsInReadTreeError(stderr: string): string[] {
-  const paths = new Set<string>();
-  for (const match of stderr.matchAll(/'([^']+)'/g)) {
-    if (match[1]) paths.add(match[1]);
-  }
-  return [...paths];
 }
 

@@ -35,4 +35,27 @@ export {
   type ApplyChangeInput,
   type ApplyChangeResult,
   type ApplyFailureReason,
+  type RemainingChange,
 } from "./apply-change";
+export {
+  baseStatus,
+  rebaseTaskBranch,
+  type BaseStatus,
+  type BaseStatusInput,
+  type RebaseFailureReason,
+  type RebaseTaskBranchInput,
+  type RebaseTaskBranchResult,
+} from "./rebase";
+export { detectRemote, listRemotes, parseRemoteUrl, type ForgeKind, type Remote, type RemoteLocation } from "./remote";
+export {
+  NoSuchRemoteError,
+  PushAuthError,
+  PushError,
+  PushRejectedError,
+  pushBranch,
+  RemoteUnreachableError,
+  type PushBranchInput,
+  type PushBranchResult,
+  type PushFailure,
+  type PushRejection,
+} from "./push";

@@ -71,6 +71,13 @@ export interface RunGitOptions {
   maxOutputBytes?: number;
   identity?: Identity;
   logger?: GitLogger;
+  /**
+   * Variables Wharf itself sets for this command, added after the scrub (e.g. `GIT_INDEX_FILE`
+   * for a private index, `GIT_TERMINAL_PROMPT=0` for pushes). Never the user's.
+   */
+  env?: Readonly<Record<string, string>>;
+  /** End git (SIGTERM, then SIGKILL) after this long; the result then has `timedOut: true`. */
+  timeoutMs?: number;
 }
 
 export interface GitResult {
@@ -78,6 +85,8 @@ export interface GitResult {
   stderr: string;
   exitCode: number;
   truncated: boolean;
+  /** True when git was ended because it ran past `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 /** Pauses between attempts while a lock file is held by someone else (about 5 s in all). */
@@ -107,6 +116,14 @@ export async function runGit(args: string[], options: RunGitOptions): Promise<Gi
   for (let attempt = 0; ; attempt++) {
     const result = await runOnce(args, options);
     if (result.exitCode === 0) return result;
+    if (result.timedOut) {
+      throw new GitError("git_failed", `git ${args[0] ?? ""} in ${options.cwd} did not finish within ${options.timeoutMs} ms and was stopped.`, {
+        path: options.cwd,
+        command: args,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+      });
+    }
 
     // A held lock is checked before okExitCodes: git reports it with the same code (128) as
     // answers some callers accept.
@@ -151,9 +168,19 @@ function runOnce(args: string[], options: RunGitOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", [...configFlags(options.identity), ...args], {
       cwd: options.cwd,
-      env: gitEnv(),
+      env: { ...gitEnv(), ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGTERM");
+            killTimer = setTimeout(() => child.kill("SIGKILL"), 2000);
+          }, options.timeoutMs);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let size = 0;
@@ -169,14 +196,19 @@ function runOnce(args: string[], options: RunGitOptions): Promise<GitResult> {
     });
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
       reject(spawnError(args, options.cwd, error));
     });
     child.on("close", (code) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
       resolve({
         stdout: Buffer.concat(stdout).toString("utf8"),
         stderr: Buffer.concat(stderr).toString("utf8").trim(),
-        exitCode: truncated ? 0 : (code ?? -1),
+        exitCode: truncated ? 0 : timedOut && code === 0 ? -1 : (code ?? -1),
         truncated,
+        ...(timedOut ? { timedOut } : {}),
       });
     });
     child.stdin.on("error", (error: NodeJS.ErrnoException) => {
