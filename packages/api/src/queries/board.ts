@@ -1,6 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
-import { finalTaskStates, taskStateSchema, type TaskState } from "../schemas";
+import { CHANNEL_EVENTS, finalTaskStates, taskStateSchema, type TaskState } from "../schemas";
 
 /**
  * The board's reads and the archive writes, one SQL statement each. Live tasks (every state that
@@ -132,19 +132,22 @@ export type ArchiveResult = { found: false } | ({ found: true } & z.infer<typeof
 /**
  * Archives (`archive: true`) or unarchives one task when it is in a final state. Returns its state
  * and `archivedAt` afterwards (unchanged when the state does not allow it), or `found: false`.
+ * A change sends a board notice (NOTIFY on the events channel, at commit) so other tabs refetch.
  */
 export async function setTaskArchived(db: Queryable, id: string, archive: boolean): Promise<ArchiveResult> {
   const { rows } = await db.query(
     `with updated as (
-       update task set archived_at = case when $2 then coalesce(archived_at, now()) else null end
-       where id = $1 and state = any($3::"TaskState"[])
-       returning archived_at
-     )
+       update task set archived_at = case when $2 then now() else null end
+       where id = $1 and state = any($3::"TaskState"[]) and (archived_at is null) = $2
+       returning archived_at, last_seq
+     ),
+     notified as (select pg_notify($4, json_build_object('taskId', $1::text, 'seq', last_seq)::text) from updated)
      -- The statement sees the row as it was before the update: take the new value from \`updated\`.
      select t.state::text as "state",
-            case when exists (select 1 from updated) then (select archived_at from updated) else t.archived_at end as "archivedAt"
+            case when exists (select 1 from updated) then (select archived_at from updated) else t.archived_at end as "archivedAt",
+            (select count(*) from notified) as "notices"
      from task t where t.id = $1`,
-    [id, archive, archivable],
+    [id, archive, archivable, CHANNEL_EVENTS],
   );
   if (rows.length === 0) return { found: false };
   const parsed = archiveRowSchema.safeParse(rows[0]);
@@ -154,17 +157,25 @@ export async function setTaskArchived(db: Queryable, id: string, archive: boolea
 
 const countSchema = z.object({ archived: z.coerce.number().int() });
 
-/** Archives every task in a final state that finished (or last changed) before `before`; returns how many. */
+/**
+ * Archives every task in a final state that finished (or last changed) before `before`; returns how
+ * many. Boards are told with one notice per project touched (not one per task): a notice about a
+ * finished task makes a board refetch its columns.
+ */
 export async function archiveFinishedBefore(db: Queryable, before: Date, projectId?: string): Promise<number> {
   const { rows } = await db.query(
     `with updated as (
        update task set archived_at = now()
        where archived_at is null and state = any($1::"TaskState"[]) and coalesce(finished_at, updated_at) < $2
          and ($3::uuid is null or project_id = $3::uuid)
-       returning 1
+       returning id, project_id, last_seq
+     ),
+     notified as (
+       select pg_notify($4, json_build_object('taskId', id::text, 'seq', last_seq)::text)
+       from (select distinct on (project_id) id, last_seq from updated) one_per_project
      )
-     select count(*) as "archived" from updated`,
-    [archivable, before, projectId ?? null],
+     select (select count(*) from updated) as "archived", (select count(*) from notified) as "notices"`,
+    [archivable, before, projectId ?? null, CHANNEL_EVENTS],
   );
   return countSchema.parse(rows[0]).archived;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BoardChange } from "../live";
 import { appRouter } from "../root";
 import { createServices, type Services } from "../services";
 import { createCallerFactory, createTRPCContext } from "../trpc";
@@ -150,5 +151,41 @@ describe("archive", () => {
     expect(archived.get(running)).toBe(false);
     // Nothing left to archive: a second call archives none.
     expect(await api().task.archiveFinished({ before: new Date(Date.now() - 7 * day), projectId: project })).toEqual({ archived: 0 });
+  });
+
+  it("tells boards when tasks are archived or unarchived: one notice per task, one per project for many", async () => {
+    await services.live.ready();
+    const seen: BoardChange[] = [];
+    const unwatch = services.live.watchBoard((changes) => seen.push(...changes));
+    try {
+      const project = randomUUID();
+      await services.pool.query(`insert into project (id, name, repo_path, base_branch, updated_at) values ($1, 'notified', $2, 'main', now())`, [project, `/tmp/${project}`]);
+      const one = await insertTask({ state: "discarded", prompt: "Archive and tell", project });
+      await api().task.archive({ id: one });
+      await expect.poll(() => seen.filter((c) => c.taskId === one).length).toBe(1);
+      // A second archive changes nothing and tells nobody; unarchive tells again.
+      await api().task.archive({ id: one });
+      await api().task.unarchive({ id: one });
+      await expect.poll(() => seen.filter((c) => c.taskId === one).length).toBe(2);
+      expect(seen.find((c) => c.taskId === one)).toMatchObject({ projectId: project });
+
+      const day = 86_400_000;
+      for (let i = 0; i < 5; i++) await insertTask({ state: "applied", prompt: `Many ${i}`, project, updatedAgoMs: 10 * day });
+      seen.length = 0;
+      expect(await api().task.archiveFinished({ before: new Date(Date.now() - 7 * day), projectId: project })).toEqual({ archived: 5 });
+      await expect.poll(() => seen.filter((c) => c.projectId === project).length).toBe(1);
+    } finally {
+      unwatch();
+    }
+  });
+
+  it("leaves archived tasks out of task.list; task.get still reads them", async () => {
+    const project = randomUUID();
+    await services.pool.query(`insert into project (id, name, repo_path, base_branch, updated_at) values ($1, 'listed', $2, 'main', now())`, [project, `/tmp/${project}`]);
+    const kept = await insertTask({ state: "applied", prompt: "Stays listed", project });
+    const archived = await insertTask({ state: "applied", prompt: "Leaves the list", project });
+    await api().task.archive({ id: archived });
+    expect((await api().task.list({ projectId: project })).items.map((t) => t.id)).toEqual([kept]);
+    expect((await api().task.get({ id: archived })).id).toBe(archived);
   });
 });

@@ -99,6 +99,7 @@ export const taskRouter = {
         where: {
           projectId: input.projectId,
           agentId: input.agentId,
+          archivedAt: null, // archived tasks are off the list, as on the board; task.get still reads them
           ...(input.states ? { state: { in: input.states } } : {}),
         },
         select: taskSelect,
