@@ -56,8 +56,10 @@ export function BoardCard({
   const archived = task.archivedAt !== null;
   return (
     <li className="group relative">
+      {/* No prefetch: a board shows hundreds of cards, and each prefetch is a server render. */}
       <Link
         href={`/tasks/${task.id}`}
+        prefetch={false}
         data-testid="task-card"
         data-task-id={task.id}
         data-card-column={column}
@@ -76,16 +78,19 @@ export function BoardCard({
         <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
           {status ?? task.error ?? task.summary ?? idleStatus[task.state]}
         </div>
-        <div className="mt-2 truncate text-xs text-muted">
-          {task.agentName} · {task.projectName}
+        {/* Age beside the agent, so the short id below keeps its eight characters in a narrow column. */}
+        <div className="mt-2 flex items-center gap-2 text-xs text-muted">
+          <span className="min-w-0 truncate">
+            {task.agentName} · {task.projectName}
+          </span>
+          <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
+            {age(task.createdAt, now)}
+          </span>
         </div>
         <div className="mt-2 flex items-center gap-2 text-xs text-muted">
           <StateBadge state={task.state} />
           <span className="truncate font-mono text-[11px]" title={task.branch ?? undefined}>
             {task.id.slice(0, 8)}
-          </span>
-          <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
-            {age(task.createdAt, now)}
           </span>
         </div>
       </Link>
