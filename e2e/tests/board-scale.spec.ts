@@ -74,18 +74,21 @@ async function openContext(browser: import("@playwright/test").Browser): Promise
 
 const doneColumn = (page: Page) => page.getByTestId("column-done");
 
-/** Navigation until the Done column shows its first page and the search takes input. */
+/**
+ * Navigation until the Done column shows its first page and the search takes input. The wait is
+ * generous: on a shared 2-core machine under load a first visit (code not cached yet) takes seconds.
+ */
 async function timeBoard(page: Page): Promise<number> {
   const started = performance.now();
   await page.goto("/");
-  await expect(doneColumn(page).getByTestId("task-card").first()).toBeVisible({ timeout: 30_000 });
+  await expect(doneColumn(page).getByTestId("task-card").first()).toBeVisible({ timeout: 60_000 });
   await expect(doneColumn(page).getByTestId("column-count")).toContainText(" of ");
   await expect(page.getByTestId("board-search")).toBeEditable();
   return performance.now() - started;
 }
 
 test("a board of 10,000 tasks becomes usable fast", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   const context = await openContext(browser);
   try {
     // The route's first visit compiles nothing in production, but loads its code: not counted.
@@ -109,13 +112,13 @@ test("a board of 10,000 tasks becomes usable fast", async ({ browser }) => {
 });
 
 test("search, keyboard navigation and archive on a board of 10,000 tasks", async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const context = await openContext(browser);
   const page = await context.newPage();
   try {
     await page.goto("/");
     const done = doneColumn(page);
-    await expect(done.getByTestId("task-card")).toHaveCount(50);
+    await expect(done.getByTestId("task-card")).toHaveCount(50, { timeout: 60_000 });
     const total = await done.getByTestId("column-count").textContent();
     expect(total).toMatch(/^50 of [\d,]+$/);
     await done.getByTestId("show-more").click();
