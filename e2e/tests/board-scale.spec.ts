@@ -87,25 +87,35 @@ async function timeBoard(page: Page): Promise<number> {
   return performance.now() - started;
 }
 
-test("a board of 10,000 tasks becomes usable fast", async ({ browser }) => {
+test("a board of 10,000 tasks loads one page per finished column, not the whole board", async ({ browser }) => {
   test.setTimeout(300_000);
   const context = await openContext(browser);
   try {
-    // The route's first visit compiles nothing in production, but loads its code: not counted.
+    // The route's first visit loads its code: not counted.
     const first = await context.newPage();
     await timeBoard(first);
     await first.close();
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const page = await context.newPage();
+      // What the board reads from the API on a visit: a board that loaded every task would read megabytes.
+      let apiBytes = 0;
+      page.on("response", (response) => {
+        if (!response.url().includes("/api/trpc/") || response.request().resourceType() === "eventsource") return;
+        response.body().then(
+          (body) => (apiBytes += body.length),
+          (error: unknown) => console.log(`could not read the body of ${response.url()}: ${String(error)}`),
+        );
+      });
       times.push(await timeBoard(page));
+      await expect(page.getByTestId("task-card")).toHaveCount(50 + 50 + TASKS / 100);
+      await expect.poll(() => apiBytes).toBeGreaterThan(0);
+      expect(apiBytes).toBeLessThan(1_000_000);
       await page.close();
     }
     times.sort((a, b) => a - b);
-    const median = times[1]!;
-    console.log(`board with ${TASKS.toLocaleString("en")} tasks usable after ${times.map((t) => Math.round(t)).join(", ")} ms (median ${Math.round(median)} ms; target ≤ 500 ms, measured by ./wharf bench)`);
-    // The target is the benchmark's; here only a bound that catches a board that loads everything.
-    expect(median).toBeLessThan(5_000);
+    // Timing is the benchmark's job (./wharf bench --only board, target 500 ms); here it is only reported.
+    console.log(`board with ${TASKS.toLocaleString("en")} tasks usable after ${times.map((t) => Math.round(t)).join(", ")} ms (median ${Math.round(times[1]!)} ms)`);
   } finally {
     await context.close();
   }
@@ -162,6 +172,8 @@ test("search, keyboard navigation and archive on a board of 10,000 tasks", async
     await expect(done.getByTestId("task-card")).toHaveCount(1);
     await expect(done.getByTestId("task-card")).toHaveAttribute("data-task-id", narwhal);
     await search.fill("tusk-support");
+    // A column can show its previous cards for a moment: wait for the one match before reading it.
+    await expect(done.getByTestId("task-card")).toHaveCount(1);
     await expect(done.getByTestId("task-card")).toHaveAttribute("data-task-id", narwhal);
 
     // Escape leaves the search for the cards; Enter opens the focused one.
@@ -181,6 +193,7 @@ test("search, keyboard navigation and archive on a board of 10,000 tasks", async
     await expect(doneColumn(page)).toContainText("No matches.");
     await page.getByTestId("archived-view").click();
     await expect(page.getByRole("heading", { name: "Archived tasks" })).toBeVisible();
+    await expect(doneColumn(page).getByTestId("task-card")).toHaveCount(1);
     await expect(doneColumn(page).getByTestId("task-card")).toHaveAttribute("data-task-id", narwhal);
     await page.getByTestId("board-search").fill("");
     await expect(doneColumn(page).getByTestId("task-card")).toHaveCount(1);
@@ -192,6 +205,7 @@ test("search, keyboard navigation and archive on a board of 10,000 tasks", async
     await expect(doneColumn(page)).toContainText("Nothing archived here.");
     await page.getByTestId("archived-view").click();
     await page.getByTestId("board-search").fill("narwhal");
+    await expect(doneColumn(page).getByTestId("task-card")).toHaveCount(1);
     await expect(doneColumn(page).getByTestId("task-card")).toHaveAttribute("data-task-id", narwhal);
 
     // Archive every finished task older than 30 days: about half the seeded ones; review stays.
