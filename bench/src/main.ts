@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Figure, FigureContext, Row } from "./figure";
 import { baseline } from "./figures/baseline";
+import { board } from "./figures/board";
 import { concurrency } from "./figures/concurrency";
 import { dispatch } from "./figures/dispatch";
 import { firstText } from "./figures/first-text";
@@ -22,7 +23,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, worktree, memory];
+const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, memory];
 
 function parseArgs(argv: string[]) {
   let quick = false;

@@ -20,5 +20,5 @@ export function proxy(request: NextRequest) {
 }
 
 function isPage(pathname: string): boolean {
-  return !(pathname.startsWith("/api/") || pathname.startsWith("/_next/") || pathname === "/login" || pathname === "/favicon.ico");
+  return !(pathname.startsWith("/api/") || pathname.startsWith("/_next/") || pathname === "/login" || pathname === "/favicon.ico" || pathname === "/icon.svg");
 }

@@ -33,3 +33,24 @@ export function testPool(url: string, max: number): pg.Pool {
   });
   return pool;
 }
+
+/**
+ * Inserts `count` tasks of the project in one statement, for board tests and benchmarks: mostly
+ * finished (done, failed, cancelled, 8 minutes apart: 10,000 span 55 days), one in 100 in review, each with a
+ * prompt of a few words and a branch `wharf/<id>`. Returns how many were inserted.
+ */
+export async function seedBoardTasks(db: Pick<pg.Pool, "query">, opts: { projectId: string; agentId: string; count: number }): Promise<number> {
+  const { rowCount } = await db.query(
+    `insert into task (id, project_id, agent_id, prompt, state, branch, created_at, updated_at, finished_at)
+     select id, $1, $2,
+            'Seeded task ' || i || ': ' || (array['fix the parser', 'document the API', 'refactor the worker', 'speed up the build', 'rename the settings'])[1 + i % 5]
+              || E'\\nKeep the change small and explain it.',
+            s.state::"TaskState", 'wharf/' || id, at - interval '5 minutes', at, case when s.state <> 'review' then at end
+     from generate_series(1, $3::int) i
+     cross join lateral (select gen_random_uuid() as id, now() - make_interval(mins => i * 8) as at) g
+     cross join lateral (select case when i % 100 = 0 then 'review'
+                                else (array['applied', 'completed', 'discarded', 'applied', 'completed', 'failed', 'cancelled', 'applied', 'completed'])[1 + i % 9] end as state) s`,
+    [opts.projectId, opts.agentId, opts.count],
+  );
+  return rowCount ?? 0;
+}

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import { LiveBoardProvider, useLiveBoard } from "~/lib/live-board";
+import { NotificationToggle } from "~/lib/notifications";
 import { PermissionToasts } from "./permission-toasts";
 import { ThemeToggle } from "./theme-toggle";
 
@@ -53,6 +54,7 @@ function Header() {
             </Link>
           )}
           <span className={`size-2 rounded-full ${dot}`} title={dotLabel} aria-label={dotLabel} data-testid="live-dot" />
+          <NotificationToggle />
           <ThemeToggle />
         </div>
       </div>

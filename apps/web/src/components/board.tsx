@@ -1,14 +1,17 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import type { TaskState } from "@wharf/api";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { finalTaskStates } from "@wharf/api/schemas";
 import Link from "next/link";
-import { useEffect, useState } from "react";
-import { age, columnOf, columns, errorMessage, taskTitle } from "~/lib/format";
-import { useLiveBoard } from "~/lib/live-board";
+import { useEffect, useRef, useState, type RefObject } from "react";
+import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
+import { columns, errorMessage, type ColumnId } from "~/lib/format";
+import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useTRPC } from "~/trpc/react";
+import { BoardArchiveMenu } from "./board-archive-menu";
+import { BoardCard, type Card } from "./board-card";
 import { NewTaskDialog } from "./new-task-dialog";
-import { Button, Notice, StateBadge, selectClass } from "./ui";
+import { Button, Notice, inputClass, selectClass } from "./ui";
 
 function useNow(intervalMs: number) {
   const [now, setNow] = useState(() => Date.now());
@@ -20,39 +23,92 @@ function useNow(intervalMs: number) {
   return now;
 }
 
-const idleStatus: Record<TaskState, string> = {
-  queued: "Waiting for a runner",
-  running: "Working…",
-  needs_input: "Waiting for your permission",
-  review: "Change ready for review",
-  applied: "Applied",
-  completed: "Finished without changes",
-  discarded: "Discarded",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+/** `value`, once it has not changed for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
 
+type FinalState = (typeof finalTaskStates)[number];
+const isFinal = (state: string): state is FinalState => (finalTaskStates as readonly string[]).includes(state);
+
+/** Columns of finished tasks: paged from the server, newest first. */
+const finishedColumns: ColumnId[] = ["done", "failed"];
+const PAGE = 50;
+
+type Filter = { projectId?: string; agentId?: string; search?: string };
+
+/**
+ * The board. Live columns (queued, running, needs input, review) hold every such task and follow
+ * `board.changes`; the Done and Failed columns show finished tasks a page at a time, and the
+ * archived view shows the archived ones instead. Keys: `/` search, `n` new task, arrows or
+ * h/j/k/l between cards, Enter opens, Escape leaves the search.
+ */
 export function Board() {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [projectId, setProjectId] = useState("");
   const [agentId, setAgentId] = useState("");
+  const [text, setText] = useState("");
+  const [archivedView, setArchivedView] = useState(false);
   const [composing, setComposing] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const boardRef = useRef<HTMLDivElement>(null);
+  const search = useDebounced(text.trim(), 200);
+  const filter: Filter = { projectId: projectId || undefined, agentId: agentId || undefined, search: search || undefined };
+
   const projects = useQuery(trpc.project.list.queryOptions());
   const agents = useQuery(trpc.agent.list.queryOptions());
-  const tasks = useQuery(
-    trpc.task.list.queryOptions({ projectId: projectId || undefined, agentId: agentId || undefined, limit: 200 }, { staleTime: 60_000 }),
-  );
+  const live = useQuery(trpc.board.live.queryOptions(filter, { staleTime: 60_000, placeholderData: (previous) => previous, enabled: !archivedView }));
   const { status, databaseDown } = useLiveBoard();
   const now = useNow(10_000);
+  const archive = useMutation(trpc.task.archive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
+  const unarchive = useMutation(trpc.task.unarchive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
+  const toggleArchived = (task: Card) => (task.archivedAt ? unarchive : archive).mutate({ id: task.id });
 
-  // While the database is down the banner above says so; the board keeps the cards it has.
-  const error = databaseDown ? null : (tasks.error ?? projects.error);
+  useBoardKeys({ boardRef, searchRef, onNew: () => projects.data?.length && setComposing(true) });
+
+  // While the database is down the banner above says so; the board keys the cards it has.
+  const error = databaseDown ? null : (live.error ?? projects.error ?? archive.error ?? unarchive.error);
   const noProjects = projects.data && projects.data.length === 0;
+  const shown = archivedView ? columns.filter((c) => finishedColumns.includes(c.id)) : columns;
 
   return (
     <div>
       <div className="mb-4 flex flex-wrap items-center gap-2">
-        <h1 className="mr-auto text-xl font-semibold tracking-tight">Tasks</h1>
+        <h1 className="mr-auto text-xl font-semibold tracking-tight">{archivedView ? "Archived tasks" : "Tasks"}</h1>
+        <div className="relative w-full sm:w-72">
+          <svg viewBox="0 0 24 24" className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden>
+            <circle cx="11" cy="11" r="7" />
+            <path d="m20 20-3.5-3.5" />
+          </svg>
+          <input
+            ref={searchRef}
+            type="search"
+            role="searchbox"
+            aria-label="Search tasks by prompt, id or branch"
+            aria-keyshortcuts="/"
+            placeholder="Search prompt, id, branch"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key !== "Escape") return;
+              // Leaves the search (the results stay); arrows then move between cards.
+              e.preventDefault();
+              e.currentTarget.blur();
+              boardRef.current?.querySelector<HTMLElement>("[data-card-row]")?.focus();
+            }}
+            className={`${inputClass} pr-8 pl-8`}
+            data-testid="board-search"
+          />
+          <kbd className="pointer-events-none absolute top-1/2 right-2 -translate-y-1/2 rounded border border-line px-1 text-[10px] text-muted" aria-hidden>
+            /
+          </kbd>
+        </div>
         <select aria-label="Filter by project" className={selectClass} value={projectId} onChange={(e) => setProjectId(e.target.value)}>
           <option value="">All projects</option>
           {projects.data?.map((p) => (
@@ -69,7 +125,11 @@ export function Board() {
             </option>
           ))}
         </select>
-        <Button tone="primary" onClick={() => setComposing(true)} disabled={!projects.data?.length}>
+        <Button aria-pressed={archivedView} onClick={() => setArchivedView((v) => !v)} data-testid="archived-view" className={archivedView ? "bg-raised ring-accent/60" : ""}>
+          {archivedView ? "Back to the board" : "Archived"}
+        </Button>
+        {!archivedView && <BoardArchiveMenu projectId={projectId || undefined} />}
+        <Button tone="primary" onClick={() => setComposing(true)} disabled={!projects.data?.length} aria-keyshortcuts="n" title="New task (n)">
           New task
         </Button>
       </div>
@@ -88,55 +148,176 @@ export function Board() {
           </Notice>
         </div>
       )}
+      {search && (
+        <p className="mb-2 text-xs text-muted" role="status" data-testid="search-status">
+          {archivedView ? "Archived tasks" : "Tasks"} matching “{search}” in the prompt, id or branch. Escape leaves the search.
+        </p>
+      )}
 
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-6">
-        {columns.map((column) => {
-          const items = (tasks.data?.items ?? []).filter((t) => columnOf(t.state) === column.id);
-          return (
-            <section key={column.id} aria-label={column.title} data-testid={`column-${column.id}`} className="flex min-h-40 flex-col rounded-xl border border-line bg-raised/50 p-2">
-              <h2 className="flex items-center justify-between px-1.5 pt-0.5 pb-2 text-xs font-semibold tracking-wide text-muted uppercase">
-                {column.title}
-                <span className="rounded-full bg-panel px-1.5 py-0.5 text-[11px] font-medium ring-1 ring-line">{items.length}</span>
-              </h2>
-              <div className="flex flex-col gap-2">
-                {tasks.isPending && <div className="h-20 animate-pulse rounded-lg bg-panel" />}
-                {!tasks.isPending && items.length === 0 && <p className="px-1.5 py-3 text-xs text-muted">{column.empty}</p>}
-                {items.map((task) => (
-                  <Link
-                    key={task.id}
-                    href={`/tasks/${task.id}`}
-                    data-testid="task-card"
-                    data-task-id={task.id}
-                    className={`block rounded-lg border bg-panel p-3 shadow-sm transition hover:border-accent/60 ${task.state === "needs_input" ? "border-amber-500/60" : "border-line"}`}
-                  >
-                    <div className="flex items-start justify-between gap-2">
-                      <div className="line-clamp-2 text-sm font-medium">{taskTitle(task.prompt)}</div>
-                      {task.state === "needs_input" && (
-                        <span className="shrink-0 rounded-full bg-amber-500 px-1.5 py-0.5 text-[10px] font-semibold text-white uppercase" data-testid="needs-input-badge">
-                          needs input
-                        </span>
-                      )}
-                    </div>
-                    <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
-                      {status[task.id] ?? task.error ?? task.summary ?? idleStatus[task.state]}
-                    </div>
-                    <div className="mt-2 truncate text-xs text-muted">
-                      {task.agent.name} · {task.project.name}
-                    </div>
-                    <div className="mt-2 flex items-center gap-2 text-xs text-muted">
-                      <StateBadge state={task.state} />
-                      <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
-                        {age(task.createdAt, now)}
-                      </span>
-                    </div>
-                  </Link>
-                ))}
-              </div>
-            </section>
-          );
-        })}
+      <div
+        ref={boardRef}
+        className={`grid grid-cols-1 gap-3 sm:grid-cols-2 ${archivedView ? "lg:grid-cols-2" : "lg:grid-cols-3 xl:grid-cols-6"}`}
+        aria-label="Board: arrow keys or h, j, k, l move between cards"
+        role="group"
+      >
+        {shown.map((column, index) =>
+          finishedColumns.includes(column.id) ? (
+            <FinishedColumn
+              key={`${column.id}-${archivedView}`}
+              column={column}
+              index={index}
+              filter={filter}
+              archived={archivedView}
+              status={status}
+              now={now}
+              onArchive={toggleArchived}
+            />
+          ) : (
+            <ColumnFrame key={column.id} column={column} count={live.data ? String(live.data.items.filter((t) => column.states.includes(t.state)).length) : "…"}>
+              <CardList
+                index={index}
+                label={column.title}
+                pending={live.isPending}
+                empty={search ? "No matches." : column.empty}
+                items={(live.data?.items ?? []).filter((t) => column.states.includes(t.state))}
+                status={status}
+                now={now}
+              />
+            </ColumnFrame>
+          ),
+        )}
       </div>
+      {live.data?.truncated && <p className="mt-2 text-xs text-muted">Showing the newest 2,000 live tasks.</p>}
       {composing && <NewTaskDialog open={composing} onOpenChange={setComposing} defaultProjectId={projectId} />}
     </div>
   );
+}
+
+function ColumnFrame({ column, count, children }: { column: (typeof columns)[number]; count: string; children: React.ReactNode }) {
+  return (
+    <section aria-label={column.title} data-testid={`column-${column.id}`} className="flex min-h-40 flex-col rounded-xl border border-line bg-raised/50 p-2">
+      <h2 className="flex items-center justify-between px-1.5 pt-0.5 pb-2 text-xs font-semibold tracking-wide text-muted uppercase">
+        {column.title}
+        <span className="rounded-full bg-panel px-1.5 py-0.5 text-[11px] font-medium tabular-nums ring-1 ring-line" data-testid="column-count">
+          {count}
+        </span>
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+function CardList({
+  index,
+  label,
+  pending,
+  empty,
+  items,
+  status,
+  now,
+  onArchive,
+}: {
+  index: number;
+  label: string;
+  pending: boolean;
+  empty: string;
+  items: Card[];
+  status: Record<string, string>;
+  now: number;
+  onArchive?: (task: Card) => void;
+}) {
+  if (pending) return <div className="h-20 animate-pulse rounded-lg bg-panel" />;
+  if (items.length === 0) return <p className="px-1.5 py-3 text-xs text-muted">{empty}</p>;
+  return (
+    <ul className="flex flex-col gap-2" aria-label={`${label}: ${items.length} shown`}>
+      {items.map((task, row) => (
+        <BoardCard key={task.id} task={task} status={status[task.id]} now={now} column={index} row={row} onArchive={onArchive} />
+      ))}
+    </ul>
+  );
+}
+
+/** A column of finished tasks (or archived ones), a page at a time with "Show more". */
+function FinishedColumn({
+  column,
+  index,
+  filter,
+  archived,
+  status,
+  now,
+  onArchive,
+}: {
+  column: (typeof columns)[number];
+  index: number;
+  filter: Filter;
+  archived: boolean;
+  status: Record<string, string>;
+  now: number;
+  onArchive: (task: Card) => void;
+}) {
+  const trpc = useTRPC();
+  const states = column.states.filter(isFinal);
+  const pages = useInfiniteQuery(
+    trpc.board.finished.infiniteQueryOptions(
+      { ...filter, states, archived, limit: PAGE },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, placeholderData: (previous) => previous },
+    ),
+  );
+  const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const total = pages.data?.pages[0]?.total;
+  const count = total === undefined ? "…" : items.length < total ? `${items.length.toLocaleString("en")} of ${total.toLocaleString("en")}` : total.toLocaleString("en");
+  const empty = filter.search ? "No matches." : archived ? "Nothing archived here." : column.empty;
+  return (
+    <ColumnFrame column={column} count={count}>
+      <CardList index={index} label={column.title} pending={pages.isPending} empty={empty} items={items} status={status} now={now} onArchive={onArchive} />
+      {pages.hasNextPage && (
+        <Button tone="ghost" className="mt-2 w-full" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="show-more">
+          {pages.isFetchingNextPage ? "Loading…" : `Show ${Math.min(PAGE, (total ?? 0) - items.length).toLocaleString("en")} more`}
+        </Button>
+      )}
+      {pages.error && <p className="mt-2 px-1.5 text-xs text-rose-600">{errorMessage(pages.error)}</p>}
+    </ColumnFrame>
+  );
+}
+
+/** The board's keys, on the whole page while the board is shown; none while typing or in a dialog. */
+function useBoardKeys({ boardRef, searchRef, onNew }: { boardRef: RefObject<HTMLDivElement | null>; searchRef: RefObject<HTMLInputElement | null>; onNew: () => void }) {
+  const onNewRef = useRef(onNew);
+  onNewRef.current = onNew;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || typingIn(event.target)) return;
+      if (event.key === "/") {
+        event.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+        return;
+      }
+      if (event.key === "n") {
+        event.preventDefault();
+        onNewRef.current();
+        return;
+      }
+      const move = moveOf(event.key);
+      const board = boardRef.current;
+      if (!move || !board) return;
+      const cards = [...board.querySelectorAll<HTMLElement>("[data-card-column]")];
+      const lengths: number[] = [];
+      for (const card of cards) {
+        const column = Number(card.dataset.cardColumn);
+        lengths[column] = Math.max(lengths[column] ?? 0, Number(card.dataset.cardRow) + 1);
+      }
+      for (let i = 0; i < lengths.length; i++) lengths[i] ??= 0;
+      const focused = document.activeElement instanceof HTMLElement ? document.activeElement.closest<HTMLElement>("[data-card-column]") : null;
+      const at = focused && board.contains(focused) ? { column: Number(focused.dataset.cardColumn), row: Number(focused.dataset.cardRow) } : null;
+      const next = nextCard(lengths, at, move);
+      if (!next) return;
+      event.preventDefault();
+      const target = board.querySelector<HTMLElement>(`[data-card-column="${next.column}"][data-card-row="${next.row}"]`);
+      target?.focus();
+      target?.scrollIntoView({ block: "nearest" });
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [boardRef, searchRef]);
 }

@@ -9,6 +9,7 @@ import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { PromptInput } from "./prompt-input";
 import { Button, inputClass } from "./ui";
+import { invalidateBoard } from "~/lib/live-board";
 
 export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: boolean; onOpenChange: (open: boolean) => void; defaultProjectId?: string }) {
   const trpc = useTRPC();
@@ -24,7 +25,7 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
   const create = useMutation(
     trpc.task.create.mutationOptions({
       onSuccess: async (task) => {
-        await queryClient.invalidateQueries(trpc.task.list.pathFilter());
+        await invalidateBoard(queryClient, trpc);
         onOpenChange(false);
         router.push(`/tasks/${task.id}`);
       },

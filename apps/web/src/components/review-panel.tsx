@@ -8,6 +8,7 @@ import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { DiffFileView } from "./diff-view";
 import { Button, Notice } from "./ui";
+import { invalidateBoard } from "~/lib/live-board";
 
 export function ReviewPanel({ taskId, state }: { taskId: string; state: TaskState }) {
   const trpc = useTRPC();
@@ -19,7 +20,7 @@ export function ReviewPanel({ taskId, state }: { taskId: string; state: TaskStat
     Promise.all([
       queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId })),
       queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })),
-      queryClient.invalidateQueries(trpc.task.list.pathFilter()),
+      invalidateBoard(queryClient, trpc),
     ]);
   const apply = useMutation(trpc.change.apply.mutationOptions({ onSettled: refresh }));
   const discard = useMutation(trpc.change.discard.mutationOptions({ onSettled: refresh }));

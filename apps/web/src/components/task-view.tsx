@@ -1,12 +1,13 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { finalTaskStates } from "@wharf/api/schemas";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
 import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
-import { useLiveBoard } from "~/lib/live-board";
+import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
 import { useTaskTimeline } from "~/lib/use-task-timeline";
 import { useTRPC } from "~/trpc/react";
@@ -44,6 +45,11 @@ export function TaskView({ taskId }: { taskId: string }) {
   const [followUp, setFollowUp] = useState("");
   const commands = useAgentCommands(task.data?.agent.id, timeline.commands);
   const cancel = useMutation(trpc.task.cancel.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })) }));
+  const archived = useMutation(
+    trpc.task[task.data?.archivedAt ? "unarchive" : "archive"].mutationOptions({
+      onSettled: () => Promise.all([queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })), invalidateBoard(queryClient, trpc)]),
+    }),
+  );
   const prompt = useMutation(
     trpc.task.prompt.mutationOptions({
       onSuccess: () => {
@@ -74,6 +80,7 @@ export function TaskView({ taskId }: { taskId: string }) {
   const plan = timeline.items.find((i) => i.kind === "plan");
   const usage = timeline.usage;
   const canCancel = state === "queued" || state === "running" || state === "needs_input";
+  const canArchive = (finalTaskStates as readonly string[]).includes(state);
   const canFollowUp = state === "review" || state === "completed";
   const hasChange = t.change !== null || state === "review" || state === "applied" || state === "discarded";
   const inTerminal = t.agent.transport === "pty";
@@ -115,6 +122,20 @@ export function TaskView({ taskId }: { taskId: string }) {
           </div>
         </div>
         <div className="flex items-center gap-2">
+          {t.archivedAt && (
+            <span className="rounded-full bg-slate-500/15 px-2 py-0.5 text-xs font-medium text-muted ring-1 ring-slate-500/30" data-testid="archived-badge">
+              Archived
+            </span>
+          )}
+          {canArchive && (
+            <Button
+              disabled={archived.isPending}
+              onClick={() => archived.mutate({ id: taskId })}
+              title={t.archivedAt ? "Back onto the board and into search" : "Off the board and search; nothing is deleted"}
+            >
+              {t.archivedAt ? "Unarchive" : "Archive"}
+            </Button>
+          )}
           {canCancel && (
             <Button tone="danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: taskId })}>
               {cancel.isPending ? "Cancelling…" : "Cancel"}
@@ -124,6 +145,7 @@ export function TaskView({ taskId }: { taskId: string }) {
       </div>
 
       {cancel.error && <Notice tone="error" title="Could not cancel">{errorMessage(cancel.error)}</Notice>}
+      {archived.error && <Notice tone="error" title="Could not change the archive">{errorMessage(archived.error)}</Notice>}
       {t.error && (state === "failed" || state === "cancelled") && <Notice tone="error" title={state === "failed" ? "The task failed" : "The task was cancelled"}>{t.error}</Notice>}
       {request && !modalOpen && (
         <div className="flex flex-wrap items-center gap-3 rounded-lg border border-amber-500/50 bg-amber-500/10 px-3 py-2 text-sm">

@@ -1,13 +1,23 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import type { BoardChange } from "@wharf/api";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTRPC } from "~/trpc/react";
+import { notifyStateChange, useWaitingTitle } from "./notifications";
 
-type TaskListPage = { items: { id: string; state: string; lastSeq: number }[]; nextCursor: string | null };
+type LiveCards = { items: { id: string; state: string; lastSeq: number; prompt: string }[]; truncated: boolean };
+type Trpc = ReturnType<typeof useTRPC>;
+
+/** Refetches the board's cards (live and finished columns), e.g. after a task was created or archived. */
+export function invalidateBoard(queryClient: QueryClient, trpc: Trpc) {
+  return Promise.all([
+    queryClient.invalidateQueries(trpc.board.live.pathFilter()),
+    queryClient.invalidateQueries(trpc.board.finished.pathFilter()),
+  ]);
+}
 
 type LiveBoard = {
   /** One-line live status per task, from `board.changes`. */
@@ -32,9 +42,10 @@ export function useLiveBoard() {
 }
 
 /**
- * Holds the tab's one `board.changes` subscription. Each message patches the cached task lists
- * in place (state, last seq) and the card's status line; an unknown task refetches the list, a
- * task entering or leaving `needs_input` refetches the pending permissions.
+ * Holds the tab's one `board.changes` subscription. Each message patches the cached live cards
+ * in place (last seq) and the card's status line; a change of state or an unknown task refetches
+ * the cards (a task may move between columns), a task entering or leaving `needs_input` refetches
+ * the pending permissions, and entering `needs_input` or `review` notifies when the person asked for it.
  */
 export function LiveBoardProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
@@ -54,19 +65,23 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
     (change: BoardChange) => {
       if (change.status) setStatus((s) => ({ ...s, [change.taskId]: change.status! }));
       let found = false;
-      queryClient.setQueriesData<TaskListPage>(trpc.task.list.pathFilter(), (page) => {
-        if (!page || !Array.isArray(page.items)) return page;
-        const at = page.items.findIndex((t) => t.id === change.taskId);
-        if (at === -1) return page;
+      let prompt: string | undefined;
+      queryClient.setQueriesData<LiveCards>(trpc.board.live.pathFilter(), (data) => {
+        if (!data || !Array.isArray(data.items)) return data;
+        const at = data.items.findIndex((t) => t.id === change.taskId);
+        if (at === -1) return data;
         found = true;
-        const items = page.items.slice();
-        items[at] = { ...items[at]!, lastSeq: Math.max(items[at]!.lastSeq, change.seq), ...(change.state ? { state: change.state } : {}) };
-        return { ...page, items };
+        prompt = data.items[at]!.prompt;
+        const items = data.items.slice();
+        items[at] = { ...items[at]!, lastSeq: Math.max(items[at]!.lastSeq, change.seq) };
+        return { ...data, items };
       });
-      if (!found) void queryClient.invalidateQueries(trpc.task.list.pathFilter());
+      // A new task, or one that moved between columns: the columns are read again.
+      if (!found || change.state) void invalidateBoard(queryClient, trpc);
       if (change.state) {
         const before = known.current.get(change.taskId);
         known.current.set(change.taskId, change.state);
+        if (before !== change.state) notifyStateChange({ taskId: change.taskId, state: change.state, prompt, status: change.status });
         void queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: change.taskId }));
         // A follow-up turn may have changed the diff under review.
         void queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId: change.taskId }));
@@ -85,7 +100,7 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
         onStarted: () => {
           setConnected(true);
           // No backfill on (re)connect: refetch what may have changed meanwhile.
-          void queryClient.invalidateQueries(trpc.task.list.pathFilter());
+          void invalidateBoard(queryClient, trpc);
           void queryClient.invalidateQueries(trpc.permission.pending.pathFilter());
           if (down.current) {
             // While the database is down a reconnect is accepted and then ended at once; only a
@@ -111,6 +126,7 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
     ),
   );
 
+  useWaitingTitle(new Set(pending.data?.map((p) => p.taskId)).size);
   const value = useMemo(
     () => ({ status, connected, pendingCount: pending.data?.length ?? 0, databaseDown }),
     [status, connected, pending.data, databaseDown],

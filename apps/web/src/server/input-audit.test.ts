@@ -64,6 +64,7 @@ const candidates: unknown[] = ["00000000-0000-4000-8000-000000000000", "x", "acp
 const knownSamples: Record<string, unknown> = {
   "agent.upsert": { id: "x", name: "x", transport: "acp", command: "x" },
   "agent.detect": { all: true },
+  "board.finished": { states: ["failed"] },
 };
 
 /** A value the procedure accepts: a known sample, or its required fields, each the first candidate that passes. */

@@ -5,6 +5,7 @@ import { notFound } from "../errors";
 import { appendTaskEvents, inTransaction, sendTaskJob } from "../queue";
 import { CHANNEL_CONTROL, changeFileSchema, taskEventSchema, taskStates, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
+import { taskArchive } from "./task-archive";
 import { taskEvents } from "./task-events";
 import { taskTerminal } from "./task-terminal";
 
@@ -41,6 +42,7 @@ export const taskSelect = {
   updatedAt: true,
   startedAt: true,
   finishedAt: true,
+  archivedAt: true,
   project: { select: { id: true, name: true } },
   agent: { select: { id: true, name: true, transport: true } },
 } as const;
@@ -97,6 +99,7 @@ export const taskRouter = {
         where: {
           projectId: input.projectId,
           agentId: input.agentId,
+          archivedAt: null, // archived tasks are off the list, as on the board; task.get still reads them
           ...(input.states ? { state: { in: input.states } } : {}),
         },
         select: taskSelect,
@@ -155,6 +158,9 @@ export const taskRouter = {
 
   /** terminalInput, terminalResize, terminalOutput: see task-terminal.ts. */
   ...taskTerminal,
+
+  /** archive, unarchive, archiveFinished: see task-archive.ts. */
+  ...taskArchive,
 
   cancel: protectedProcedure.input(z.object({ id: taskId })).mutation(async ({ ctx, input }) => {
     const { pool, boss } = ctx.services;

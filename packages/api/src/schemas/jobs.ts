@@ -16,10 +16,14 @@ export type TaskJob = z.infer<typeof taskJobSchema>;
 /** NOTIFY channels. Payloads are JSON and parsed with the schemas below. */
 export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "@wharf/db/channels";
 
-/** After a batch of events is committed: the task and the highest seq written. */
+/**
+ * After a batch of events is committed: the task and the highest seq written. Also sent without new
+ * events when a task changes outside them (archived or unarchived), so boards refetch.
+ */
 export const eventsNotifySchema = z.object({
   taskId: z.string().uuid(),
-  seq: z.number().int().positive(),
+  /** The task's last seq; 0 for a task with no events (only seeded test data has none). */
+  seq: z.number().int().nonnegative(),
   /** Set when the task's state changed in the batch, so boards can refresh one card. */
   state: z.string().optional(),
 });

@@ -1,0 +1,117 @@
+"use client";
+
+import type { TaskState } from "@wharf/api";
+import Link from "next/link";
+import { age, stateLabel, taskTitle } from "~/lib/format";
+import { StateBadge } from "./ui";
+
+/** What a board card shows (a row of `board.live` or `board.finished`). */
+export type Card = {
+  id: string;
+  prompt: string;
+  state: TaskState;
+  agentName: string;
+  projectName: string;
+  branch: string | null;
+  error: string | null;
+  summary: string | null;
+  createdAt: Date;
+  archivedAt: Date | null;
+};
+
+const idleStatus: Record<TaskState, string> = {
+  queued: "Waiting for a runner",
+  running: "Working…",
+  needs_input: "Waiting for your permission",
+  review: "Change ready for review",
+  applied: "Applied",
+  completed: "Finished without changes",
+  discarded: "Discarded",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+/**
+ * One task on the board: a link to its page (focusable, reached with the arrow keys or j/k/h/l),
+ * and for finished tasks an Archive (or Unarchive) button beside it.
+ */
+export function BoardCard({
+  task,
+  status,
+  now,
+  column,
+  row,
+  onArchive,
+  archiving,
+}: {
+  task: Card;
+  status?: string;
+  now: number;
+  column: number;
+  row: number;
+  onArchive?: (task: Card) => void;
+  archiving?: boolean;
+}) {
+  const title = taskTitle(task.prompt);
+  const archived = task.archivedAt !== null;
+  return (
+    <li className="group relative">
+      {/* No prefetch: a board shows hundreds of cards, and each prefetch is a server render. */}
+      <Link
+        href={`/tasks/${task.id}`}
+        prefetch={false}
+        data-testid="task-card"
+        data-task-id={task.id}
+        data-card-column={column}
+        data-card-row={row}
+        aria-label={`${title}. ${stateLabel[task.state]}${task.state === "needs_input" ? ", needs your input" : ""}. ${task.agentName} on ${task.projectName}.`}
+        className={`block rounded-lg border bg-panel p-3 shadow-sm transition hover:border-accent/60 focus-visible:border-accent focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none ${task.state === "needs_input" ? "border-amber-500/60" : "border-line"}`}
+      >
+        <div className="flex items-start justify-between gap-2">
+          <div className={`line-clamp-2 text-sm font-medium ${onArchive ? "pr-6" : ""}`}>{title}</div>
+          {task.state === "needs_input" && (
+            <span className="shrink-0 rounded-full bg-amber-500 px-1.5 py-0.5 text-[10px] font-semibold text-white uppercase" data-testid="needs-input-badge">
+              needs input
+            </span>
+          )}
+        </div>
+        <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
+          {status ?? task.error ?? task.summary ?? idleStatus[task.state]}
+        </div>
+        {/* Age beside the agent, so the short id below keeps its eight characters in a narrow column. */}
+        <div className="mt-2 flex items-center gap-2 text-xs text-muted">
+          <span className="min-w-0 truncate">
+            {task.agentName} · {task.projectName}
+          </span>
+          <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
+            {age(task.createdAt, now)}
+          </span>
+        </div>
+        <div className="mt-2 flex items-center gap-2 text-xs text-muted">
+          <StateBadge state={task.state} />
+          <span className="truncate font-mono text-[11px]" title={task.branch ?? undefined}>
+            {task.id.slice(0, 8)}
+          </span>
+        </div>
+      </Link>
+      {onArchive && (
+        <button
+          type="button"
+          tabIndex={-1}
+          disabled={archiving}
+          onClick={() => onArchive(task)}
+          aria-label={`${archived ? "Unarchive" : "Archive"} “${title}”`}
+          title={archived ? "Unarchive: back to the board" : "Archive: off the board and search; nothing is deleted"}
+          data-testid={archived ? "unarchive-card" : "archive-card"}
+          className="absolute top-2 right-2 grid size-6 place-items-center rounded-md text-muted opacity-0 ring-line transition group-focus-within:opacity-100 group-hover:opacity-100 hover:bg-raised hover:text-fg hover:ring-1 disabled:opacity-40"
+        >
+          <svg viewBox="0 0 24 24" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+            <rect x="3" y="4" width="18" height="5" rx="1" />
+            <path d="M5 9v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V9" />
+            {archived ? <path d="M12 18v-6m-3 3 3-3 3 3" /> : <path d="M10 13h4" />}
+          </svg>
+        </button>
+      )}
+    </li>
+  );
+}
