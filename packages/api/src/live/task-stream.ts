@@ -1,4 +1,4 @@
-import { readEvents, type Queryable, type StoredEvent } from "@wharf/db";
+import { readEvents, type Queryable, type StoredEvent } from "@wharf/db/pg";
 import { DatabaseUnavailableError, isConnectionError, type Live } from "./hub";
 
 export type TaskStreamOptions = {
