@@ -36,14 +36,6 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-/** Errors that mean the server went away or refuses connections, not that a query was wrong. */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { code?: unknown }).code;
-  if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"))) return true;
-  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection is closed|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)/i.test(error.message);
-}
-
 function causeText(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);
   // The listener prefixes what it was doing ("reconnect failed: …"); the cause is what helps.
