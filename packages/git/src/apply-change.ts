@@ -2,7 +2,7 @@ import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { isGitError } from "./git-error";
 import { listWorktrees } from "./list-worktrees";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { mergeTrees } from "./merge-trees";
 import { updateRefWhile } from "./ref-transaction";
 import { withRepoLock } from "./repo-lock";
@@ -20,7 +20,7 @@ export interface ApplyChangeInput {
   message: string;
   /** Author and committer of that commit; defaults to Wharf's identity. */
   identity?: Identity;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export type ApplyFailureReason = "conflict" | "dirty" | "busy" | "not_found";
