@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type pg from "pg";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import { agentChunkText, newSessionResultSchema, parseRpcLine } from "./jsonrpc";
 import { repoRoot } from "./stack";
 

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { appRouter, createCallerFactory, createTRPCContext, type Services } from "@wharf/api";
 import { CHANNEL_EVENTS, eventsNotifySchema, taskEventSchema, type TaskEvent } from "@wharf/api/schemas";
-import { PgListener, readEvents } from "@wharf/db";
+import { PgListener, readEvents } from "@wharf/db/pg";
 
 export type Received = { seq: number; event: TaskEvent; at: number; wallAt: number };
 

@@ -89,7 +89,7 @@ export function listenExposure(host: string): { kind: "loopback" | "wildcard" | 
 
 /** @wharf/db's logger interface, writing one line per message. */
 function lineLogger(write: (line: string) => void): Logger {
-  const format = (level: string, message: string, fields?: Record<string, unknown>) =>
+  const format = (level: string, message: string, fields?: object) =>
     write(`${level === "info" ? "" : `${level}: `}${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`);
   return {
     info: (message, fields) => format("info", message, fields),

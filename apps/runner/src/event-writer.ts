@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { appendEvents } from "@wharf/db/pg";
+import { appendEvents, isConnectionError } from "@wharf/db/pg";
 import type { TaskEvent } from "@wharf/api/schemas";
 import type { Logger } from "./agents/transport";
 
@@ -9,17 +9,6 @@ const MAX_BATCH = 500;
 
 /** How long a write keeps retrying while the database is unreachable. */
 const RETRY_FOR_MS = 60_000;
-
-/** Connection-level failures: the server went away or is not accepting connections yet. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { code?: unknown }).code;
-  if (typeof code === "string") {
-    if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03"].includes(code)) return true;
-    if (code.startsWith("08")) return true; // connection exceptions
-  }
-  return /Connection terminated|connection is closed|Client has encountered a connection error|terminating connection/i.test(error.message);
-}
 
 /** Events a transaction decided to append, and the task state it set, if any. */
 export type TransactionEvents = { events?: TaskEvent[]; state?: string };
@@ -109,7 +98,7 @@ export class EventWriter {
           await this.writeOnce(work);
           return;
         } catch (error) {
-          if (!isTransient(error) || Date.now() + delay > deadline) {
+          if (!isConnectionError(error) || Date.now() + delay > deadline) {
             this.failed = error;
             throw error;
           }
@@ -133,7 +122,7 @@ export class EventWriter {
       await work(client);
       await client.query("COMMIT");
     } catch (error) {
-      broken = isTransient(error);
+      broken = isConnectionError(error);
       if (!broken) await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
       throw error;
     } finally {

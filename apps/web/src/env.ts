@@ -1,4 +1,4 @@
-import { wharfHome } from "@wharf/db";
+import { wharfHome } from "@wharf/db/pg";
 import { z } from "zod";
 import { parseAllowedHosts } from "~/server/allowed-hosts";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "@playwright/test";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import type { Figure } from "../figure";
 import { treeRss } from "../procs";
 import { round, summarize } from "../stats";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import path from "node:path";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import type { Figure } from "../figure";
 import { childPids, cpuSplit, pidsNamed } from "../procs";
 import { scenario } from "../stack";

@@ -1,6 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import pg from "pg";
-import { createPrisma, type PrismaClient } from "@wharf/db";
+import { createPrisma, type PrismaClient } from "@wharf/db/prisma";
 import { LiveHub, type Live } from "./live";
 import { createBoss } from "./task-queue";
 

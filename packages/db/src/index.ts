@@ -1,7 +1,6 @@
-export * from "./generated/prisma/client";
-// Everything a pg-only process needs (channels, events, listener, logger, paths) is in ./pg.
+// Nothing here loads the Prisma client: the schema file is only the reference the migrations are
+// checked against (schema-drift.test.ts). Everything a pg-only process needs is also in ./pg.
 export * from "./pg";
-export { createPrisma } from "./client";
 export {
   EMBEDDED_DEFAULT_PORT,
   EmbeddedPostgresError,
@@ -12,3 +11,5 @@ export {
 export { migrate, MIGRATIONS_DIR, MigrationChecksumError, MigrationFailedError, MigrationUnknownError } from "./migrate";
 export { EmbeddedPostgresInUseError } from "./postmaster";
 export { resolveDatabase, type ResolvedDatabase } from "./resolve-database";
+// Type only (erased at run time): for the routers that still read through Services.prisma.
+export type { PrismaClient } from "./prisma";

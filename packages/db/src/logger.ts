@@ -1,9 +1,6 @@
-/** What @wharf/db logs through. `console` fits, and so do the apps' structured loggers. */
-export type Logger = {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-};
+import type { Logger } from "@wharf/common";
+
+export type { Logger };
 
 export const consoleLogger: Logger = {
   info: (message, fields) => console.info(`[wharf/db] ${message}`, fields ?? ""),

@@ -3,6 +3,7 @@
  * is loaded from here, which saves its memory and start-up time.
  */
 export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "./channels";
+export { isConnectionError } from "./connection-error";
 export { appendEvents, readEvents, TaskNotFoundError, type Queryable, type StoredEvent } from "./events";
 export {
   ListenerError,

@@ -1,6 +1,7 @@
 import { readFile, readlink, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isErrno } from "@wharf/common";
 import type { Logger } from "./logger";
 
 export class EmbeddedPostgresInUseError extends Error {
@@ -23,7 +24,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return isErrno(error, "EPERM");
   }
 }
 
@@ -65,7 +66,7 @@ export async function clearStalePostmaster(dataDir: string, log: Logger): Promis
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if (isErrno(error, "ENOENT")) return;
     throw error;
   }
   const lines = text.split("\n");

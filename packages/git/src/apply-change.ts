@@ -1,7 +1,7 @@
 import { isGitError } from "./git-error";
 import { changedPaths, moveCheckedOutBranch, resolveCommit } from "./checkout-state";
 import { listWorktrees } from "./list-worktrees";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { mergeTrees } from "./merge-trees";
 import { type Identity, runGit } from "./run-git";
 import { withRepoLock } from "./repo-lock";
@@ -24,7 +24,7 @@ export interface ApplyChangeInput {
   message: string;
   /** Author and committer of that commit; defaults to Wharf's identity. */
   identity?: Identity;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export type ApplyFailureReason = "conflict" | "dirty" | "busy" | "not_found" | "invalid_paths";

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { isGitError } from "./git-error";
-import type { GitLogger } from "./logger";
+import type { Logger } from "./logger";
 import { updateRefWhile } from "./ref-transaction";
 import { runGit } from "./run-git";
 
@@ -107,7 +107,7 @@ export async function moveCheckedOutBranch(input: {
   from: string;
   to: string;
   reflogMessage: string;
-  logger?: GitLogger;
+  logger?: Logger;
 }): Promise<MoveCheckoutOutcome> {
   const { worktree } = input;
   const logging = input.logger ? { logger: input.logger } : {};

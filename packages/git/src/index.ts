@@ -1,5 +1,5 @@
 export { GitError, gitErrorCodes, isGitError, type GitErrorCode, type GitErrorFields } from "./git-error";
-export { type GitLogger, type GitLogFields, stderrLogger, silentLogger } from "./logger";
+export { stderrLogger, silentLogger } from "./logger";
 export { createKeyedMutex, type KeyedMutex } from "./keyed-mutex";
 export { type Identity, wharfIdentity } from "./run-git";
 export { inspectRepo, type RepoInfo } from "./inspect-repo";

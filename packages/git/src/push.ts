@@ -1,5 +1,5 @@
 import { GitError } from "./git-error";
-import { type GitLogger } from "./logger";
+import { type Logger } from "./logger";
 import { listRemotes } from "./remote";
 import { runGit } from "./run-git";
 
@@ -105,7 +105,7 @@ export interface PushBranchInput {
   force?: boolean;
   /** Bound on the whole push (default 120 s). */
   timeoutMs?: number;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export interface PushBranchResult {

@@ -2,7 +2,7 @@ import { GitError, isGitError } from "./git-error";
 import { commitAll } from "./commit-all";
 import { moveCheckedOutBranch, resolveCommit } from "./checkout-state";
 import { listWorktrees } from "./list-worktrees";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { mergeTrees } from "./merge-trees";
 import { withRepoLock } from "./repo-lock";
 import { type Identity, runGit } from "./run-git";
@@ -57,7 +57,7 @@ export interface RebaseTaskBranchInput {
   /** Message of the rebased commit; defaults to the message of the branch's tip. */
   message?: string;
   identity?: Identity;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export type RebaseFailureReason = "conflict" | "dirty" | "busy" | "not_found";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GitError } from "./git-error";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { configFlags, gitEnv, heldLockFile, lockRetryDelaysMs } from "./run-git";
 
 export interface RefUpdate {
@@ -12,7 +12,7 @@ export interface RefUpdate {
   /** The value the ref must still have; otherwise nothing happens and the result is `ref_moved`. */
   oldValue: string;
   reflogMessage: string;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export type RefUpdateOutcome = "committed" | "ref_moved";

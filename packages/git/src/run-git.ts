@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GitError } from "./git-error";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 
 /** Identity of the commits Wharf makes itself (task branches, and applied changes by default). */
 export const wharfIdentity = { name: "Wharf", email: "wharf@localhost" } as const;
@@ -70,7 +70,7 @@ export interface RunGitOptions {
   /** Stop reading after this many bytes of stdout and end git; `truncated` is then true. */
   maxOutputBytes?: number;
   identity?: Identity;
-  logger?: GitLogger;
+  logger?: Logger;
   /**
    * Variables Wharf itself sets for this command, added after the scrub (e.g. `GIT_INDEX_FILE`
    * for a private index, `GIT_TERMINAL_PROMPT=0` for pushes). Never the user's.

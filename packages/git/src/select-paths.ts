@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GitError } from "./git-error";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { runGit } from "./run-git";
 
 /** One file of the change between two commits, as git stores it (renames paired). */
@@ -40,7 +40,7 @@ export async function selectPaths(
   baseCommit: string,
   headCommit: string,
   paths: readonly string[],
-  logger?: GitLogger,
+  logger?: Logger,
 ): Promise<PathSelection> {
   const entries = await rawChange(repo, baseCommit, headCommit);
   const wanted = new Set(paths);

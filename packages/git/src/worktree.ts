@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, realpath, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { GitError, isGitError } from "./git-error";
 import { listWorktrees, wharfBranchPrefix } from "./list-worktrees";
-import { type GitLogger, stderrLogger } from "./logger";
+import { type Logger, stderrLogger } from "./logger";
 import { withRepoLock } from "./repo-lock";
 import { runGit } from "./run-git";
 
@@ -12,7 +12,7 @@ export interface CreateWorktreeInput {
   taskId: string;
   /** Folder that holds the task worktrees; the worktree is `<worktreesDir>/<taskId>`. */
   worktreesDir: string;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 export interface TaskWorktree {
@@ -29,7 +29,7 @@ export interface RemoveWorktreeInput {
   path: string;
   branch?: string;
   deleteBranch: boolean;
-  logger?: GitLogger;
+  logger?: Logger;
 }
 
 const taskIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -116,7 +116,7 @@ export async function discardChange(input: {
   repoPath: string;
   path: string;
   branch: string;
-  logger?: GitLogger;
+  logger?: Logger;
 }): Promise<void> {
   await removeWorktree({ ...input, deleteBranch: true });
 }
@@ -137,7 +137,7 @@ async function resolveBranch(repoPath: string, baseBranch: string): Promise<stri
 }
 
 /** Removes what a crashed earlier attempt for this branch or folder left; true if anything was. */
-async function removeLeftovers(repoPath: string, path: string, branch: string, logger: GitLogger): Promise<boolean> {
+async function removeLeftovers(repoPath: string, path: string, branch: string, logger: Logger): Promise<boolean> {
   let removed = false;
   const [main, ...linked] = await listWorktrees(repoPath);
   for (const worktree of linked) {
@@ -165,7 +165,7 @@ async function removeLeftovers(repoPath: string, path: string, branch: string, l
  * folder of this repository (its `.git` file points into the repository's `worktrees/`). Anything
  * else is left alone and reported as `path_exists`.
  */
-async function removeStrayFolder(repoPath: string, path: string, logger: GitLogger): Promise<boolean> {
+async function removeStrayFolder(repoPath: string, path: string, logger: Logger): Promise<boolean> {
   let entries: string[];
   try {
     entries = await readdir(path);
@@ -203,7 +203,7 @@ async function isWorktreeOf(repoPath: string, path: string): Promise<boolean> {
   return resolve(match[1]).startsWith(`${commonDir}/worktrees/`);
 }
 
-async function deleteBranch(repoPath: string, branch: string, logger: GitLogger): Promise<boolean> {
+async function deleteBranch(repoPath: string, branch: string, logger: Logger): Promise<boolean> {
   const result = await runGit(["branch", "-D", "--", branch], { cwd: repoPath, okExitCodes: [1], logger });
   if (result.exitCode === 0) return true;
   if (result.stderr.includes("not found")) {

@@ -1,5 +1,6 @@
 import { lstat, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
+import { errnoCode } from "@wharf/common";
 
 /**
  * Confinement of agent file access to the task's worktree. Every path an agent names (fs/*,
@@ -36,9 +37,6 @@ export function isWithin(root: string, candidate: string): boolean {
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
-function errnoOf(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null ? ((error as { code?: string }).code ?? undefined) : undefined;
-}
 
 /**
  * The real path of `p`, where trailing components may not exist yet. Dangling symlinks are
@@ -49,13 +47,13 @@ async function realpathAllowMissing(p: string, hops = 0): Promise<string> {
   try {
     return await realpath(p);
   } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw error;
+    if (errnoCode(error) !== "ENOENT") throw error;
   }
   let stat;
   try {
     stat = await lstat(p);
   } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw error;
+    if (errnoCode(error) !== "ENOENT") throw error;
     const parent = path.dirname(p);
     if (parent === p) throw error;
     return path.join(await realpathAllowMissing(parent, hops), path.basename(p));
@@ -100,7 +98,7 @@ export async function resolveInside(root: string, requested: string): Promise<st
   try {
     real = await realpathAllowMissing(path.join(rootReal, rel));
   } catch (error) {
-    const code = errnoOf(error);
+    const code = errnoCode(error);
     if (code === "ENOTDIR") throw refuse("not_a_directory", "a component of the path is a file, not a directory");
     if (code === "ELOOP") throw refuse("too_many_links", "too many symbolic links");
     if (code === "ENAMETOOLONG") throw refuse("too_long", "the path or one of its names is longer than the system allows");

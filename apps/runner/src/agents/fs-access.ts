@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readlink, realpath, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { errnoCode } from "@wharf/common";
 import { ConfinementError, isWithin, printablePath, resolveInside } from "./confine";
 import { isPnpmStoreFile } from "./pnpm-store";
 
@@ -21,9 +22,6 @@ export class FileAccessError extends Error {
   }
 }
 
-function errnoOf(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null ? (error as { code?: string }).code : undefined;
-}
 
 /** Lines `line` (1-based) to `line + limit - 1` of `text`, line endings kept. */
 export function sliceLines(text: string, line?: number | null, limit?: number | null): string {
@@ -55,7 +53,7 @@ async function assertOpenedInside(root: string, requested: string, handle: FileH
 
 /** Errors of open(2) that mean "this is not a regular file we may use". */
 function openRefusal(requested: string, verb: "read" | "write", error: unknown): FileAccessError | null {
-  const code = errnoOf(error);
+  const code = errnoCode(error);
   if (code === "ELOOP") return new FileAccessError(requested, "not_a_file", `Cannot ${verb} "${printablePath(requested)}": it is a symbolic link that appeared while it was being opened`);
   if (code === "EISDIR") return new FileAccessError(requested, "not_a_file", `Cannot ${verb} "${printablePath(requested)}": it is a directory`);
   if (code === "ENXIO" || code === "ENODEV" || code === "EOPNOTSUPP") {
@@ -89,7 +87,7 @@ export async function readTextFile(
     // O_NONBLOCK: opening a FIFO must not hang the runner; O_NOFOLLOW: no last-moment symlink.
     handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    if (errnoOf(error) === "ENOENT") return "";
+    if (errnoCode(error) === "ENOENT") return "";
     throw openRefusal(requested, "read", error) ?? error;
   }
   try {
@@ -127,7 +125,7 @@ export async function writeTextFile(root: string, requested: string, content: st
   try {
     handle = await open(real, flags);
   } catch (error) {
-    if (errnoOf(error) !== "ENOENT") throw openRefusal(requested, "write", error) ?? error;
+    if (errnoCode(error) !== "ENOENT") throw openRefusal(requested, "write", error) ?? error;
     try {
       handle = await open(real, flags | constants.O_CREAT | constants.O_EXCL, 0o666);
       created = true;

@@ -21,11 +21,9 @@ export type AgentSpec = {
 export type PermissionAsk = { toolCall: TaskEventOf<"tool_call">; options: PermissionOption[] };
 export type PermissionAnswer = { outcome: "selected"; optionId: string } | { outcome: "cancelled" };
 
-export interface Logger {
-  info(msg: string, fields?: object): void;
-  warn(msg: string, fields?: object): void;
-  error(msg: string, fields?: object): void;
-}
+import type { Logger } from "@wharf/common";
+
+export type { Logger };
 
 export interface SessionHooks {
   /** Every mapped update, in order. Must not throw (a throw is logged and the event dropped). */

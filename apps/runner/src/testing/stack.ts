@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { appRouter, createCallerFactory, createServices, createTRPCContext, type Services } from "@wharf/api";
 import { CHANNEL_EVENTS, eventsNotifySchema, taskEventSchema, type TaskEvent, type TaskState } from "@wharf/api/schemas";
-import { PgListener, readEvents } from "@wharf/db";
+import { PgListener, readEvents } from "@wharf/db/pg";
 import { createTestDatabase } from "@wharf/db/testing";
 import { readEnv } from "../env";
 import { createLogger } from "../logger";

@@ -1,6 +1,6 @@
 import { createTRPCClient } from "@trpc/client";
 import { createServices, type AppRouter, type Live, type Services } from "@wharf/api";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { wharfLinks } from "~/trpc/links";

@@ -1,7 +1,8 @@
 import type pg from "pg";
-import { CHANNEL_EVENTS, consoleLogger, PgListener, type Logger } from "@wharf/db";
+import { CHANNEL_EVENTS, consoleLogger, PgListener, type Logger } from "@wharf/db/pg";
 import { eventsNotifySchema, liveTaskStates, taskStateSchema, type TaskState } from "../schemas";
-import { readBoardRows, statusLine } from "./board-status";
+import { listTasksMovedSince, readBoardRows } from "../queries/board-status";
+import { statusLine } from "./board-status";
 
 /** Called when a task may have new events: `seq` from the NOTIFY, or null after a reconnect (re-read). */
 export type TaskWake = (seq: number | null) => void;
@@ -33,14 +34,6 @@ export class DatabaseUnavailableError extends Error {
         "if it stays down, check that PostgreSQL is running (./wharf start starts the embedded one).",
     );
   }
-}
-
-/** Errors that mean the server went away or refuses connections, not that a query was wrong. */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { code?: unknown }).code;
-  if (typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"))) return true;
-  return /ECONNREFUSED|Can't reach database server|Connection terminated|connection is closed|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)/i.test(error.message);
 }
 
 function causeText(cause: unknown): string {
@@ -196,14 +189,9 @@ export class LiveHub implements Live {
     this.lostAt = null;
     if (this.boards.size === 0) return;
     // Tasks that may have moved while nobody listened: live ones and those updated since the loss.
-    const { rows } = await this.pool.query<{ id: string; last_seq: number; state: string }>(
-      `select id, last_seq, state::text as state from task
-       where state::text = any($1::text[]) or updated_at >= $2::timestamptz - interval '2 seconds'`,
-      [[...liveTaskStates], since],
-    );
-    for (const row of rows) {
+    for (const row of await listTasksMovedSince(this.pool, liveTaskStates, since)) {
       const state = taskStateSchema.safeParse(row.state);
-      this.queueBoard(row.id, row.last_seq, state.success ? state.data : undefined);
+      this.queueBoard(row.id, row.lastSeq, state.success ? state.data : undefined);
     }
   }
 

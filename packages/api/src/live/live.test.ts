@@ -1,4 +1,4 @@
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { appRouter } from "../root";

@@ -1,5 +1,5 @@
-import { readEvents, type Queryable, type StoredEvent } from "@wharf/db";
-import { DatabaseUnavailableError, isConnectionError, type Live } from "./hub";
+import { isConnectionError, readEvents, type Queryable, type StoredEvent } from "@wharf/db/pg";
+import { DatabaseUnavailableError, type Live } from "./hub";
 
 export type TaskStreamOptions = {
   live: Live;

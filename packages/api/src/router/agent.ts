@@ -1,50 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { nativeAgentCommand, nativeVars } from "../schemas/native-agent";
 import { z } from "zod";
+import type { Queryable } from "@wharf/db/pg";
 import { redetectAgents } from "../agents/sync";
+import { deleteUnusedAgent, findAgent, findAgentSettings, listAgents, upsertAgent, type AgentRow } from "../queries/agent";
 import { protectedProcedure } from "../trpc";
 
-/**
- * Columns read for an agent. `secretEnv` is read only to list its names: `toAgentView` builds
- * every response and never copies a value out of it.
- */
-const agentColumns = {
-  id: true,
-  name: true,
-  transport: true,
-  command: true,
-  args: true,
-  env: true,
-  secretEnv: true,
-  builtin: true,
-  available: true,
-  version: true,
-  detectError: true,
-  detectedAt: true,
-  capabilities: true,
-  sandboxNetwork: true,
-  _count: { select: { tasks: true } },
-} as const;
-
 const stringMap = z.record(z.string(), z.string()).catch({});
-
-type AgentRow = {
-  id: string;
-  name: string;
-  transport: "acp" | "pty" | "native";
-  command: string;
-  args: string[];
-  env: unknown;
-  secretEnv: unknown;
-  builtin: boolean;
-  available: boolean | null;
-  version: string | null;
-  detectError: string | null;
-  detectedAt: Date | null;
-  capabilities: unknown;
-  sandboxNetwork: boolean;
-  _count: { tasks: number };
-};
 
 /** What the API says about an agent. Secret variables appear by name only. */
 function toAgentView(row: AgentRow) {
@@ -65,7 +27,7 @@ function toAgentView(row: AgentRow) {
     /** In the OS sandbox: false leaves the agent loopback only. */
     sandboxNetwork: row.sandboxNetwork,
     /** Tasks that use this agent; an agent with tasks cannot be deleted. */
-    taskCount: row._count.tasks,
+    taskCount: row.taskCount,
   };
 }
 export type AgentView = ReturnType<typeof toAgentView>;
@@ -159,25 +121,25 @@ export const agentUpsertInput = z
   });
 
 /** A person acts on an agent's stored secrets only through names; never log `input.secretEnv`. */
-async function loadAgent(ctx: { services: { prisma: import("@wharf/db").PrismaClient } }, id: string) {
-  const row = await ctx.services.prisma.agent.findUnique({ where: { id }, select: agentColumns });
+async function loadAgent(ctx: { services: { pool: Queryable } }, id: string) {
+  const row = await findAgent(ctx.services.pool, id);
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `Agent "${id}" does not exist. See agent.list for the agents there are.` });
   return row;
 }
 
 export const agentRouter = {
   list: protectedProcedure.query(async ({ ctx }) => {
-    const rows = await ctx.services.prisma.agent.findMany({ select: agentColumns, orderBy: [{ builtin: "desc" }, { name: "asc" }] });
+    const rows = await listAgents(ctx.services.pool);
     return rows.map(toAgentView);
   }),
 
   get: protectedProcedure.input(z.object({ id: z.string().min(1).max(100) })).query(async ({ ctx, input }) => toAgentView(await loadAgent(ctx, input.id))),
 
   upsert: protectedProcedure.input(agentUpsertInput).mutation(async ({ ctx, input }) => {
-    const { prisma } = ctx.services;
+    const { pool } = ctx.services;
     // A native agent runs the built-in agent: its own command and args are not used.
     const { secretEnv: secretChange, expect, ...fields } = input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input;
-    const existing = await prisma.agent.findUnique({ where: { id: input.id }, select: { builtin: true, name: true, transport: true, command: true, args: true, env: true, secretEnv: true } });
+    const existing = await findAgentSettings(pool, input.id);
     if (expect === "new" && existing) {
       throw new TRPCError({ code: "CONFLICT", message: `An agent with the id "${input.id}" already exists (${existing.name}). Pick another id, or edit that agent.` });
     }
@@ -209,13 +171,8 @@ export const agentRouter = {
       }
     }
     try {
-      await prisma.agent.upsert({
-        where: { id: input.id },
-        create: { ...fields, secretEnv: secrets, builtin: false },
-        // Another program answers now: what the old one reported (modes, commands) no longer holds.
-        update: { ...fields, secretEnv: secrets, ...(replaced || modelsChanged ? { capabilities: {}, version: null } : {}) },
-        select: { id: true },
-      });
+      // Another program answers now: what the old one reported (modes, commands) no longer holds.
+      await upsertAgent(pool, fields, secrets, replaced || modelsChanged);
     } catch (error) {
       // The database error may quote the values it was given, secrets included: say what failed
       // without them.
@@ -226,7 +183,7 @@ export const agentRouter = {
     // so is a native agent's endpoint when its settings change.
     const nativeMoved = fields.transport === "native" && stringMap.parse(existing?.env ?? {})[nativeVars.baseUrl] !== fields.env[nativeVars.baseUrl];
     if (!existing || replaced || nativeMoved) {
-      await redetectAgents(ctx.services.pool, { id: input.id });
+      await redetectAgents(pool, { id: input.id });
     }
     return toAgentView(await loadAgent(ctx, input.id));
   }),
@@ -236,19 +193,17 @@ export const agentRouter = {
     if (row.builtin) {
       throw new TRPCError({ code: "FORBIDDEN", message: `${row.name} is built in and cannot be deleted; a runner registers it again at start.` });
     }
-    if (row._count.tasks > 0) {
+    if (row.taskCount > 0) {
       throw new TRPCError({
         code: "PRECONDITION_FAILED",
-        message: `${row.name} is used by ${row._count.tasks} task${row._count.tasks === 1 ? "" : "s"} and cannot be deleted: they keep their agent for follow-ups. Edit it instead.`,
+        message: `${row.name} is used by ${row.taskCount} task${row.taskCount === 1 ? "" : "s"} and cannot be deleted: they keep their agent for follow-ups. Edit it instead.`,
       });
     }
     // Tasks may have been created since the count; the foreign key (ON DELETE RESTRICT) has the last word.
-    const { rowCount } = await ctx.services.pool
-      .query(`delete from agent where id = $1 and not builtin and not exists (select 1 from task where agent_id = $1)`, [input.id])
-      .catch((error: unknown) => {
-        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.`, cause: error });
-      });
-    if (!rowCount) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.` });
+    const deleted = await deleteUnusedAgent(ctx.services.pool, input.id).catch((error: unknown) => {
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.`, cause: error });
+    });
+    if (!deleted) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `${row.name} is now used by a task and cannot be deleted.` });
     return { id: input.id, deleted: true as const };
   }),
 
@@ -265,7 +220,7 @@ export const agentRouter = {
     .mutation(async ({ ctx, input }) => {
       if (input.id) await loadAgent(ctx, input.id);
       const ids = await redetectAgents(ctx.services.pool, input.id ? { id: input.id } : {});
-      const rows = await ctx.services.prisma.agent.findMany({ where: { id: { in: ids } }, select: agentColumns, orderBy: [{ builtin: "desc" }, { name: "asc" }] });
+      const rows = await listAgents(ctx.services.pool, ids);
       return rows.map(toAgentView);
     }),
 };

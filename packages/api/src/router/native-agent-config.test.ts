@@ -31,8 +31,8 @@ describe("agent.upsert for native agents", () => {
     });
     expect(saved).toMatchObject({ transport: "native", command: "wharf-native-agent", args: [], env: { WHARF_NATIVE_MODEL: "qwen2.5-coder:7b" } });
     expect(JSON.stringify(saved)).not.toContain("sk-local");
-    const row = await services.prisma.agent.findUniqueOrThrow({ where: { id: native.id }, select: { secretEnv: true } });
-    expect(row.secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk-local" });
+    const { rows } = await services.pool.query(`select secret_env from agent where id = $1`, [native.id]);
+    expect(rows[0]?.secret_env).toEqual({ WHARF_NATIVE_API_KEY: "sk-local" });
   });
 
   it("needs no command for a native agent, and still needs one for others", async () => {
@@ -53,7 +53,7 @@ describe("agent.upsert for native agents", () => {
     for (const [env, message] of cases) {
       await expect(api().agent.upsert({ ...native, id: "bad-native", env }), JSON.stringify(env)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
     }
-    expect(await services.prisma.agent.findUnique({ where: { id: "bad-native" } })).toBeNull();
+    expect((await services.pool.query(`select id from agent where id = $1`, ["bad-native"])).rows).toEqual([]);
   });
 
   it("checks the endpoint again when a native agent's base URL changes, and forgets its reported models when they change", async () => {
@@ -62,7 +62,7 @@ describe("agent.upsert for native agents", () => {
     const first = await api().agent.upsert({ ...native, id, env });
     expect(first.detectError).toContain("http://127.0.0.1:9/v1/models");
     // Another model only: the endpoint is the same, nothing to check.
-    await services.prisma.agent.update({ where: { id }, data: { capabilities: { models: [{ id: "m", name: "m" }] } } });
+    await services.pool.query(`update agent set capabilities = $2 where id = $1`, [id, { models: [{ id: "m", name: "m" }] }]);
     const same = await api().agent.upsert({ ...native, id, env: { ...env, WHARF_NATIVE_MODEL: "m2" } });
     expect(same.detectedAt).toEqual(first.detectedAt);
     // …but the models it reported are no longer the ones it offers.

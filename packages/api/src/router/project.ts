@@ -3,16 +3,8 @@ import { TRPCError } from "@trpc/server";
 import { GitError, inspectRepo } from "@wharf/git";
 import { z } from "zod";
 import { notFound } from "../errors";
+import { findProject, findProjectByRepoPath, insertProject, listProjects } from "../queries/project";
 import { protectedProcedure } from "../trpc";
-
-export const projectSelect = {
-  id: true,
-  name: true,
-  repoPath: true,
-  baseBranch: true,
-  setupScript: true,
-  createdAt: true,
-} as const;
 
 export const projectCreateInput = z.object({
   path: z
@@ -35,24 +27,19 @@ export const projectRouter = {
       if (error instanceof GitError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message, cause: error });
       throw error;
     }
-    const existing = await ctx.services.prisma.project.findUnique({ where: { repoPath: repo.root }, select: projectSelect });
+    const existing = await findProjectByRepoPath(ctx.services.pool, repo.root);
     if (existing) return existing;
-    return ctx.services.prisma.project.create({
-      data: {
-        name: input.name ?? path.basename(repo.root),
-        repoPath: repo.root,
-        baseBranch: input.baseBranch ?? repo.baseBranch,
-      },
-      select: projectSelect,
+    return insertProject(ctx.services.pool, {
+      name: input.name ?? path.basename(repo.root),
+      repoPath: repo.root,
+      baseBranch: input.baseBranch ?? repo.baseBranch,
     });
   }),
 
-  list: protectedProcedure.query(({ ctx }) =>
-    ctx.services.prisma.project.findMany({ select: projectSelect, orderBy: { createdAt: "asc" }, take: 1000 }),
-  ),
+  list: protectedProcedure.query(({ ctx }) => listProjects(ctx.services.pool, 1000)),
 
   get: protectedProcedure.input(z.object({ id: z.string().uuid() })).query(async ({ ctx, input }) => {
-    const project = await ctx.services.prisma.project.findUnique({ where: { id: input.id }, select: projectSelect });
+    const project = await findProject(ctx.services.pool, input.id);
     if (!project) throw notFound("Project", input.id);
     return project;
   }),

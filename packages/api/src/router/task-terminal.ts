@@ -1,7 +1,8 @@
 import { TRPCError } from "@trpc/server";
-import type pg from "pg";
+import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
 import { notFound } from "../errors";
+import { findTerminalTask, notify, readTerminalOutput, taskExists } from "../queries/terminal";
 import { CHANNEL_CONTROL, TERMINAL_INPUT_MAX, terminalOutputEventSchema, terminalSizeSchema, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
@@ -15,20 +16,16 @@ const terminalId = z.string().min(1).max(200);
 const OUTPUT_PAGE = 1000;
 
 /** Sends `message` to the runner of a task whose agent is running in a terminal now. */
-async function toLiveTerminal(pool: pg.Pool, id: string, message: ControlNotify): Promise<void> {
-  const { rows } = await pool.query<{ state: string; transport: string; agent_name: string }>(
-    `select t.state::text as state, a.transport::text as transport, a.name as agent_name from task t join agent a on a.id = t.agent_id where t.id = $1`,
-    [id],
-  );
-  const row = rows[0];
+async function toLiveTerminal(db: Queryable, id: string, message: ControlNotify): Promise<void> {
+  const row = await findTerminalTask(db, id);
   if (!row) throw notFound("Task", id);
   if (row.transport !== "pty") {
-    throw new TRPCError({ code: "CONFLICT", message: `Task ${id} runs ${row.agent_name} over ${row.transport}; only agents in a terminal (pty) take terminal input.` });
+    throw new TRPCError({ code: "CONFLICT", message: `Task ${id} runs ${row.agentName} over ${row.transport}; only agents in a terminal (pty) take terminal input.` });
   }
   if (row.state !== "running" && row.state !== "needs_input") {
     throw new TRPCError({ code: "CONFLICT", message: `Task ${id} is ${row.state}; its terminal takes input only while the agent runs.` });
   }
-  await pool.query(`select pg_notify($1, $2)`, [CHANNEL_CONTROL, JSON.stringify(message)]);
+  await notify(db, CHANNEL_CONTROL, message);
 }
 
 export const taskTerminal = {
@@ -57,21 +54,15 @@ export const taskTerminal = {
     .input(z.object({ taskId, terminalId, afterSeq: z.number().int().min(0).default(0) }))
     .query(async ({ ctx, input }) => {
       const { pool } = ctx.services;
-      const task = await pool.query(`select 1 from task where id = $1`, [input.taskId]);
-      if (task.rowCount === 0) throw notFound("Task", input.taskId);
-      const { rows } = await pool.query<{ seq: number; payload: unknown }>(
-        `select seq, payload from task_event
-         where task_id = $1 and type = 'terminal_output' and payload->>'terminalId' = $2 and seq > $3
-         order by seq limit $4`,
-        [input.taskId, input.terminalId, input.afterSeq, OUTPUT_PAGE + 1],
-      );
+      if (!(await taskExists(pool, input.taskId))) throw notFound("Task", input.taskId);
+      const rows = await readTerminalOutput(pool, input.taskId, input.terminalId, input.afterSeq, OUTPUT_PAGE + 1);
       const more = rows.length > OUTPUT_PAGE;
       const chunks = [];
       for (const row of rows.slice(0, OUTPUT_PAGE)) {
         const parsed = terminalOutputEventSchema.safeParse(row.payload);
         if (!parsed.success) continue;
         const { type: _type, terminalId: _id, ...chunk } = parsed.data;
-        chunks.push({ seq: Number(row.seq), ...chunk });
+        chunks.push({ seq: row.seq, ...chunk });
       }
       return { chunks, more };
     }),

@@ -1,0 +1,2 @@
+export { errnoCode, isErrno } from "./errno";
+export type { Logger } from "./logger";
