@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -40,10 +40,11 @@ describe("migrate", () => {
   });
 
   it("lets concurrent callers apply each migration exactly once", async () => {
-    await writeFile(path.join(dir, "0002_extra.sql"), "CREATE TABLE extra (id int PRIMARY KEY);");
+    const shipped = (await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith(".sql")).sort();
+    await writeFile(path.join(dir, "9998_extra.sql"), "CREATE TABLE extra (id int PRIMARY KEY);");
     const results = await Promise.all(Array.from({ length: 5 }, () => migrate(db.url, undefined, { dir })));
     const applied = results.flatMap((result) => result.applied).sort();
-    expect(applied).toEqual(["0001_init.sql", "0002_extra.sql"]);
+    expect(applied).toEqual([...shipped, "9998_extra.sql"]);
   });
 
   it("refuses to run when an applied migration was edited", async () => {
@@ -56,11 +57,11 @@ describe("migrate", () => {
   });
 
   it("rolls a failing migration back and records nothing for it", async () => {
-    await writeFile(path.join(dir, "0002_broken.sql"), "CREATE TABLE half (id int); SELECT * FROM missing_table;");
+    await writeFile(path.join(dir, "9999_broken.sql"), "CREATE TABLE half (id int); SELECT * FROM missing_table;");
     await expect(migrate(db.url, undefined, { dir })).rejects.toBeInstanceOf(MigrationFailedError);
     expect(await tables(db.url)).not.toContain("half");
-    await writeFile(path.join(dir, "0002_broken.sql"), "CREATE TABLE half (id int);");
-    expect((await migrate(db.url, undefined, { dir })).applied).toEqual(["0002_broken.sql"]);
+    await writeFile(path.join(dir, "9999_broken.sql"), "CREATE TABLE half (id int);");
+    expect((await migrate(db.url, undefined, { dir })).applied).toEqual(["9999_broken.sql"]);
   });
 });
 
