@@ -1,6 +1,6 @@
 import type { PgBoss } from "pg-boss";
 import type pg from "pg";
-import { appendEvents } from "@wharf/db";
+import { appendEvents } from "@wharf/db/pg";
 import { TASK_QUEUE, type TaskEvent, type TaskJob } from "./schemas";
 
 /** Sends the task job through the caller's transaction, so the task row and its job commit together. */

@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import type pg from "pg";
 import { z } from "zod";
 import { notFound } from "../errors";
-import { CHANNEL_CONTROL, TERMINAL_INPUT_MAX, terminalOutputEventSchema, terminalSizeSchema, type ControlNotify } from "../schemas";
+import { notifyControl } from "../lifecycle";
+import { TERMINAL_INPUT_MAX, terminalOutputEventSchema, terminalSizeSchema, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
 /**
@@ -28,7 +29,7 @@ async function toLiveTerminal(pool: pg.Pool, id: string, message: ControlNotify)
   if (row.state !== "running" && row.state !== "needs_input") {
     throw new TRPCError({ code: "CONFLICT", message: `Task ${id} is ${row.state}; its terminal takes input only while the agent runs.` });
   }
-  await pool.query(`select pg_notify($1, $2)`, [CHANNEL_CONTROL, JSON.stringify(message)]);
+  await notifyControl(pool, message);
 }
 
 export const taskTerminal = {
