@@ -40,12 +40,10 @@ export const unsuccessfulTaskStates = ["failed", "cancelled"] as const satisfies
 
 const has = (states: readonly TaskState[], state: string): boolean => (states as readonly string[]).includes(state);
 
-export const isTaskState = (value: string): value is TaskState => has(taskStates, value);
 export const isLiveTaskState = (state: string): boolean => has(liveTaskStates, state);
 export const isFinalTaskState = (state: string): boolean => has(finalTaskStates, state);
 export const isRestingTaskState = (state: string): boolean => has(restingTaskStates, state);
 export const acceptsFollowUp = (state: string): boolean => has(followUpTaskStates, state);
 export const canBeCancelled = (state: string): boolean => has(cancellableTaskStates, state);
-export const isUnsuccessfulTaskState = (state: string): boolean => has(unsuccessfulTaskStates, state);
 /** A task in one of these states keeps its worktree (the agent works in it, or a follow-up will). */
 export const keepsWorktree = (state: string): boolean => isLiveTaskState(state) || acceptsFollowUp(state);
