@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { appRouter, createCallerFactory, createServices, createTRPCContext, ensureAccessToken, type Services } from "@wharf/api";
-import { finalTaskStates, type TaskState } from "@wharf/api/schemas";
+import { restingTaskStates, type TaskState } from "@wharf/api/schemas";
 import { migrate, startEmbeddedPostgres } from "@wharf/db";
 import type { BenchEnv } from "./env";
 import { childPids } from "./procs";
@@ -28,7 +28,7 @@ export class BenchSetupError extends Error {
 }
 
 /** Ends a task turn: review/completed and every final state. */
-const turnOver: TaskState[] = ["review", "completed", ...finalTaskStates];
+const turnOver: readonly TaskState[] = restingTaskStates;
 export const isTurnOver = (state: string) => turnOver.includes(state as TaskState);
 
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;

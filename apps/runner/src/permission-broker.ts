@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
+import { closePermission, openPermission, recordRememberedPermission, resumeTask, type PermissionAskRow } from "@wharf/api/lifecycle";
 import type { PermissionOption } from "@wharf/api/schemas";
 import type { Logger, PermissionAnswer, PermissionAsk } from "./agents/transport";
 import type { EventWriter } from "./event-writer";
@@ -42,35 +43,28 @@ export class PermissionBroker {
       options: ask.options,
     };
 
+    const row: PermissionAskRow = {
+      requestId,
+      taskId,
+      toolCallId: ask.toolCall.toolCallId,
+      title: ask.toolCall.title ?? null,
+      toolKind: kind,
+      options: ask.options,
+      toolCall: ask.toolCall,
+    };
+
     if (auto) {
-      await writer.transaction(
-        (client) =>
-          client.query(
-            `insert into permission_request (id, task_id, tool_call_id, title, tool_kind, options, tool_call, state, chosen_option, answered_by, answered_at)
-             values ($1, $2, $3, $4, $5, $6, $7, 'answered', $8, 'remembered', now())`,
-            [requestId, taskId, ask.toolCall.toolCallId, ask.toolCall.title ?? null, kind, JSON.stringify(ask.options), JSON.stringify(ask.toolCall), auto.optionId],
-          ).then(() => ({})),
-        [
-          requested,
-          { type: "permission", phase: "resolved", requestId, toolCallId: ask.toolCall.toolCallId, outcome: "selected", optionId: auto.optionId, optionKind: auto.kind, answeredBy: "remembered" },
-        ],
-      );
+      await writer.transaction((client) => recordRememberedPermission(client, row, auto, requested));
       return { outcome: "selected", optionId: auto.optionId };
     }
 
     const answered = new Promise<PermissionAnswer>((resolve) => this.waiters.set(requestId, { taskId, resolve }));
-    await writer.transaction(
-      async (client) => {
-        await client.query(
-          `insert into permission_request (id, task_id, tool_call_id, title, tool_kind, options, tool_call, state)
-           values ($1, $2, $3, $4, $5, $6, $7, 'pending')`,
-          [requestId, taskId, ask.toolCall.toolCallId, ask.toolCall.title ?? null, kind, JSON.stringify(ask.options), JSON.stringify(ask.toolCall)],
-        );
-        await client.query(`update task set state = 'needs_input', updated_at = now() where id = $1 and state = 'running'`, [taskId]);
-      },
-      [requested, { type: "status", state: "needs_input", reason: ask.toolCall.title ?? "permission requested" }],
-      "needs_input",
-    );
+    try {
+      await writer.transaction((client) => openPermission(client, row, requested));
+    } catch (error) {
+      this.waiters.delete(requestId);
+      throw error;
+    }
 
     const onAbort = () => {
       void this.expire(writer, requestId, ask.toolCall.toolCallId, "cancelled");
@@ -88,13 +82,7 @@ export class PermissionBroker {
         if (option?.kind === "reject_always") this.remembered.set(`${taskId}:${kind}`, "reject");
       }
       await writer.transaction(async (client) => {
-        const resumed = await client.query(
-          `update task set state = 'running', updated_at = now()
-           where id = $1 and state = 'needs_input'
-             and not exists (select 1 from permission_request where task_id = $1 and state = 'pending')`,
-          [taskId],
-        );
-        return resumed.rowCount ? { events: [{ type: "status", state: "running", reason: "permission answered" }], state: "running" } : {};
+        await resumeTask(client, taskId);
       });
       return answer;
     } finally {
@@ -140,14 +128,7 @@ export class PermissionBroker {
   private async expire(writer: EventWriter, requestId: string, toolCallId: string | null, outcome: "cancelled" | "expired") {
     try {
       await writer.transaction(async (client) => {
-        const { rows } = await client.query<{ tool_call_id: string }>(
-          `update permission_request set state = $2, answered_at = now() where id = $1 and state = 'pending' returning tool_call_id`,
-          [requestId, outcome],
-        );
-        const row = rows[0];
-        return row
-          ? { events: [{ type: "permission", phase: "resolved", requestId, toolCallId: toolCallId ?? row.tool_call_id, outcome }] }
-          : {};
+        await closePermission(client, { taskId: writer.taskId, requestId, outcome, toolCallId });
       });
     } catch (error) {
       this.log.error("closing a permission request failed", { requestId, error });

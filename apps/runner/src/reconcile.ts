@@ -1,12 +1,11 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
-import { removeWorktree } from "@wharf/git";
+import { keepsWorktree } from "@wharf/api/schemas";
+import { removeWorktree, taskBranch } from "@wharf/git";
 import type { Logger } from "./agents/transport";
 import { reapOrphans } from "./processes/terminate";
 
-/** States in which a task still needs its worktree. */
-const keepsWorktree = new Set(["queued", "running", "needs_input", "review", "completed"]);
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -38,10 +37,10 @@ export async function reconcile(opts: { pool: pg.Pool; worktreesDir: string; log
       log.warn("worktree of an unknown task left in place", { path: path.join(worktreesDir, taskId) });
       continue;
     }
-    if (keepsWorktree.has(row.state)) continue;
+    if (keepsWorktree(row.state)) continue;
     log.info("removing the worktree of a finished task", { taskId, state: row.state });
     try {
-      await removeWorktree({ repoPath: row.repo_path, path: path.join(worktreesDir, taskId), branch: `wharf/${taskId}`, deleteBranch: false });
+      await removeWorktree({ repoPath: row.repo_path, path: path.join(worktreesDir, taskId), branch: taskBranch(taskId), deleteBranch: false });
       await pool.query(`update task set worktree_path = null where id = $1`, [taskId]);
     } catch (error) {
       log.error("removing an orphan worktree failed", { taskId, error });

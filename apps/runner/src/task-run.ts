@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
+import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
 import type { TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
 import { capabilitiesFromCommands, capabilitiesFromInfo, type CapabilityStore } from "./agent-capabilities";
@@ -39,6 +40,8 @@ const taskRow = z.object({
   mode: z.string().nullable(),
   state: z.string(),
   attempt: z.number(),
+  turn: z.number(),
+  pending_prompt: z.string().nullable(),
   worktree_path: z.string().nullable(),
   branch: z.string().nullable(),
   base_commit: z.string().nullable(),
@@ -111,7 +114,7 @@ export async function runTaskTurn(
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
     if (early.size) session.terminal?.resize(early.size.cols, early.size.rows);
     if (cancelReason) throw new CancelledError();
-    const text = job.turn === 0 ? task.prompt : await lastUserPrompt(deps.pool, task.id);
+    const text = promptOfTurn(task, job.turn);
     const result = await session.prompt(text);
     await writer.flush();
     await deps.capabilities.idle();
@@ -139,35 +142,33 @@ class CancelledError extends Error {}
 
 async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: string; turn: number; retry: boolean }): Promise<TaskRow | null> {
   let row: TaskRow | null = null;
-  await writer.transaction(async (client) => {
-    const { rows } = await client.query(
-      `update task t set state = 'running', runner_id = $2, updated_at = now(),
-              attempt = t.attempt + (case when $3::int = 0 then 1 else 0 end),
-              started_at = coalesce(t.started_at, now())
-       where t.id = $1 and not t.cancel_requested
-         and (t.state = 'queued' or ($4::boolean and t.state in ('running', 'needs_input')))
-       returning t.id`,
-      [job.taskId, deps.runnerId, job.turn, job.retry],
-    );
-    if (!rows[0]) return {};
-    const loaded = await client.query(
-      `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.worktree_path, t.branch, t.base_commit, t.session_id,
-              p.repo_path, p.base_branch, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
-              a.command, a.args, a.env, a.secret_env, a.sandbox_network
-       from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
-      [job.taskId],
-    );
-    const parsed = taskRow.safeParse(loaded.rows[0]);
-    if (!parsed.success) throw new Error(`task ${job.taskId} has an invalid row: ${parsed.error.message}`);
-    row = parsed.data;
-    if (job.retry) {
-      await client.query(`update permission_request set state = 'expired', answered_at = now() where task_id = $1 and state = 'pending'`, [job.taskId]);
-    }
-    const reason = job.retry ? `retrying (attempt ${parsed.data.attempt}) after the previous runner stopped` : `picked up by runner ${deps.runnerId}`;
-    return { events: [{ type: "status", state: "running", reason }], state: "running" };
-  });
-  if (!row) deps.log.info("job skipped: task is not waiting to run", { taskId: job.taskId });
+  try {
+    await writer.transaction(async (client) => {
+      await claimTask(client, { taskId: job.taskId, runnerId: deps.runnerId, turn: job.turn, retry: job.retry });
+      const loaded = await client.query(
+        `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.turn, t.pending_prompt, t.worktree_path, t.branch, t.base_commit, t.session_id,
+                p.repo_path, p.base_branch, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
+                a.command, a.args, a.env, a.secret_env, a.sandbox_network
+         from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
+        [job.taskId],
+      );
+      const parsed = taskRow.safeParse(loaded.rows[0]);
+      if (!parsed.success) throw new Error(`task ${job.taskId} has an invalid row: ${parsed.error.message}`);
+      row = parsed.data;
+    });
+  } catch (error) {
+    if (!(error instanceof TransitionRefusedError)) throw error;
+    deps.log.info("job skipped: task is not waiting to run", { taskId: job.taskId, state: error.from, reason: error.message });
+    return null;
+  }
   return row;
+}
+
+/** The text this turn sends: the task's prompt first, then the follow-up stored on the row. */
+function promptOfTurn(task: TaskRow, turn: number): string {
+  if (turn === 0) return task.prompt;
+  if (!task.pending_prompt) throw new Error(`task ${task.id} has no follow-up prompt stored for turn ${turn}`);
+  return task.pending_prompt;
 }
 
 async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
@@ -238,16 +239,6 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
   return session;
 }
 
-async function lastUserPrompt(pool: pg.Pool, taskId: string): Promise<string> {
-  const { rows } = await pool.query<{ text: string }>(
-    `select payload->>'text' as text from task_event where task_id = $1 and type = 'message' and payload->>'role' = 'user' order by seq desc limit 1`,
-    [taskId],
-  );
-  const text = rows[0]?.text;
-  if (!text) throw new Error(`task ${taskId} has no follow-up prompt stored`);
-  return text;
-}
-
 /** Commits the worktree, records the change and moves the task to its end state for this turn. */
 async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, outcome: Outcome, session: AgentSession | undefined) {
   const log = deps.log;
@@ -280,33 +271,20 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
       );
     }
   }
-  const events: TaskEvent[] = [];
+  const recorded =
+    change && headCommit && task.branch && task.base_commit
+      ? { branch: task.branch, baseCommit: task.base_commit, headCommit, files: change.files, additions: change.additions, deletions: change.deletions, diff: change.diff }
+      : undefined;
+  const end: TurnEnd =
+    state === "review" && recorded
+      ? { to: "review", change: recorded }
+      : state === "review" || state === "completed"
+        ? { to: "completed", change: recorded }
+        : outcome.kind === "failed"
+          ? { to: "failed", message: outcome.message, detail: outcome.detail, change: recorded }
+          : { to: "cancelled", reason: outcome.kind === "cancelled" ? outcome.reason : "cancelled", change: recorded };
   await writer.transaction(async (client) => {
-    let changeId: string | null = null;
-    if (change && headCommit && task.branch && task.base_commit) {
-      const { rows } = await client.query<{ id: string }>(
-        `insert into change (id, task_id, branch, base_commit, head_commit, files, additions, deletions, diff, state, updated_at)
-         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-         on conflict (task_id) do update set head_commit = excluded.head_commit, files = excluded.files, additions = excluded.additions,
-           deletions = excluded.deletions, diff = excluded.diff, state = excluded.state, message = null, updated_at = now()
-         returning id`,
-        [task.id, task.branch, task.base_commit, headCommit, JSON.stringify(change.files), change.additions, change.deletions, change.diff, state === "review" ? "pending" : "discarded"],
-      );
-      changeId = rows[0]!.id;
-      if (state === "review") events.push({ type: "change_ready", changeId, files: change.files.length, additions: change.additions, deletions: change.deletions });
-    }
-    if (outcome.kind === "failed") events.push({ type: "error", message: outcome.message, ...(outcome.detail ? { detail: outcome.detail } : {}) });
-    const reason =
-      outcome.kind === "cancelled" ? outcome.reason : outcome.kind === "failed" ? "the agent failed" : hasChange ? "ready for review" : "finished without changes";
-    events.push({ type: "status", state, reason });
-    await client.query(
-      `update task set state = $2::"TaskState", error = $3, updated_at = now(),
-              worktree_path = case when $4 then worktree_path else null end,
-              finished_at = case when $2::text in ('failed', 'cancelled', 'completed') then now() else null end
-       where id = $1`,
-      [task.id, state, outcome.kind === "failed" ? outcome.message : null, keepWorktree],
-    );
-    return { events, state };
+    await endTurn(client, task.id, end);
   });
 
   if (keepWorktree && session) deps.sessions.park(task.id, session);

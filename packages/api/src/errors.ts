@@ -1,26 +1,25 @@
 import { TRPCError } from "@trpc/server";
+import { LifecycleError } from "./lifecycle/errors";
 import { DatabaseUnavailableError } from "./live/hub";
-
-/** A domain error: a code the API edge maps to an HTTP status, and a message a person can act on. */
-export class DomainError extends Error {
-  constructor(
-    readonly code: "NOT_FOUND" | "BAD_REQUEST" | "CONFLICT" | "PRECONDITION_FAILED",
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = "DomainError";
-  }
-}
 
 export const notFound = (what: string, id: string) =>
   new TRPCError({ code: "NOT_FOUND", message: `${what} ${id} does not exist.` });
 
-export function toTRPCError(error: unknown): TRPCError {
-  if (error instanceof TRPCError) return error;
-  if (error instanceof DatabaseUnavailableError) return unavailable(error);
-  if (error instanceof DomainError) return new TRPCError({ code: error.code, message: error.message, cause: error });
-  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal error", cause: error });
+const lifecycleCodes = { conflict: "CONFLICT", not_found: "NOT_FOUND", bad_request: "BAD_REQUEST" } as const;
+
+/** A refused or impossible lifecycle transition, as the API answers it; other errors pass through. */
+export function lifecycleToTRPCError(error: unknown): unknown {
+  if (error instanceof LifecycleError) return new TRPCError({ code: lifecycleCodes[error.kind], message: error.message, cause: error });
+  return error;
+}
+
+/** Runs a procedure's work, answering lifecycle errors with their TRPCError code. */
+export async function atEdge<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw lifecycleToTRPCError(error);
+  }
 }
 
 /**

@@ -3,7 +3,6 @@ export { appRouter, type AppRouter } from "./root";
 export { createTRPCContext, createCallerFactory, readCookie, sameOrigin, SESSION_COOKIE, type Context } from "./trpc";
 export { createServices, createBoss, taskQueueOptions, type Services } from "./services";
 export { ensureAccessToken, readAccessToken, rotateAccessToken, tokenMatches, tokenPath, TokenError } from "./auth/token";
-export { DomainError } from "./errors";
 export { LiveHub, streamBoardChanges, streamTaskEvents, type BoardChange, type Live, type LiveCounts } from "./live";
 export { type LiveTaskEvent } from "./router/task-events";
 export { LoginRateLimiter } from "./auth/rate-limit";

@@ -1,6 +1,7 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@wharf/api";
+import { MAX_BATCH_SIZE } from "@wharf/api/limits";
 import { EventSource, type FetchLike } from "eventsource";
 import superjson from "superjson";
 
@@ -39,8 +40,8 @@ export function createWharfClient(opts: WharfClientOptions): WharfClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url, transformer: superjson, EventSource, eventSourceOptions: { fetch: sseFetch } }),
-        // The server refuses batches of more than 50 calls (MAX_BATCH_SIZE in @wharf/api).
-        false: httpBatchLink({ url, transformer: superjson, headers, maxItems: 50 }),
+        // The server refuses larger batches.
+        false: httpBatchLink({ url, transformer: superjson, headers, maxItems: MAX_BATCH_SIZE }),
       }),
     ],
   });

@@ -1,11 +1,14 @@
 import type { TaskState } from "@wharf/api";
 import type { RouterOutputs, WharfClient } from "./client.ts";
 import { taskEvents } from "./events.ts";
-import { isFinalState } from "./states.ts";
+import { isRestingState } from "./states.ts";
 
 export type Task = RouterOutputs["task"]["get"];
 
-/** The task reached a state it never leaves, and it is not one the caller waited for. */
+/**
+ * The task stopped in a state where nothing more happens by itself (it waits for a person, or is
+ * final), and it is not one the caller waited for.
+ */
 export class TaskEndedError extends Error {
   readonly taskId: string;
   readonly state: TaskState;
@@ -32,7 +35,8 @@ export class WaitAbortedError extends Error {
 /**
  * Resolves with the task (as `task.get` returns it) once it is in one of `states`. Driven by the
  * `task.events` subscription from the task's current seq on — no polling. Rejects with
- * `TaskEndedError` when the task reaches a final state not in `states`, and with
+ * `TaskEndedError` when the task comes to rest (review, completed, or a final state) in a state
+ * not in `states`, and with
  * `WaitAbortedError` when `signal` aborts (e.g. `AbortSignal.timeout(60_000)`).
  */
 export async function waitForTask(
@@ -43,7 +47,7 @@ export async function waitForTask(
 ): Promise<Task> {
   const check = (task: Task): Task | null => {
     if (states.includes(task.state)) return task;
-    if (isFinalState(task.state)) throw new TaskEndedError(task, states);
+    if (isRestingState(task.state)) throw new TaskEndedError(task, states);
     return null;
   };
   const first = await client.task.get.query({ id: taskId }, { signal: opts.signal });
@@ -57,7 +61,7 @@ export async function waitForTask(
     // Events after the snapshot's seq: a state change after the read above is among them.
     for await (const { event } of taskEvents(client, taskId, { afterSeq: first.lastSeq, signal: stop.signal })) {
       if (event.type !== "status") continue;
-      if (!states.includes(event.state) && !isFinalState(event.state)) continue;
+      if (!states.includes(event.state) && !isRestingState(event.state)) continue;
       const done = check(await client.task.get.query({ id: taskId }, { signal: stop.signal }));
       if (done) return done;
     }

@@ -59,6 +59,10 @@ export async function startStack(
   listener.listen(CHANNEL_EVENTS, (payload: string) => {
     if (eventsNotifySchema.safeParse(JSON.parse(payload)).success) for (const wake of [...waiters]) wake();
   });
+  // Notifications sent while the listener was reconnecting are lost: look again after it is back.
+  listener.onReconnect(() => {
+    for (const wake of [...waiters]) wake();
+  });
   await listener.start();
 
   async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {

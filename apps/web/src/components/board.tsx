@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { finalTaskStates } from "@wharf/api/schemas";
+import { finishedTaskStates } from "@wharf/api/schemas";
 import Link from "next/link";
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
@@ -33,8 +33,8 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-type FinalState = (typeof finalTaskStates)[number];
-const isFinal = (state: string): state is FinalState => (finalTaskStates as readonly string[]).includes(state);
+type FinalState = (typeof finishedTaskStates)[number];
+const isFinal = (state: string): state is FinalState => (finishedTaskStates as readonly string[]).includes(state);
 
 /** Columns of finished tasks: paged from the server, newest first. */
 const finishedColumns: ColumnId[] = ["done", "failed"];

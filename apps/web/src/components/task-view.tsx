@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { finalTaskStates } from "@wharf/api/schemas";
+import { acceptsFollowUp, canBeCancelled, isFinishedTaskState } from "@wharf/api/task-states";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
@@ -79,9 +79,9 @@ export function TaskView({ taskId }: { taskId: string }) {
   const modalOpen = request !== undefined && !dismissed.has(request.requestId);
   const plan = timeline.items.find((i) => i.kind === "plan");
   const usage = timeline.usage;
-  const canCancel = state === "queued" || state === "running" || state === "needs_input";
-  const canArchive = (finalTaskStates as readonly string[]).includes(state);
-  const canFollowUp = state === "review" || state === "completed";
+  const canCancel = canBeCancelled(state);
+  const canArchive = isFinishedTaskState(state);
+  const canFollowUp = acceptsFollowUp(state);
   const hasChange = t.change !== null || state === "review" || state === "applied" || state === "discarded";
   const inTerminal = t.agent.transport === "pty";
   const tabs: Tab[] = inTerminal ? ["terminal", "timeline", "review"] : ["timeline", "review"];

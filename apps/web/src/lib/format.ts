@@ -1,4 +1,5 @@
 import type { TaskState } from "@wharf/api";
+import { unsuccessfulTaskStates } from "@wharf/api/task-states";
 
 export type ColumnId = "queued" | "running" | "needs_input" | "review" | "done" | "failed";
 
@@ -8,7 +9,7 @@ export const columns: { id: ColumnId; title: string; states: TaskState[]; empty:
   { id: "needs_input", title: "Needs input", states: ["needs_input"], empty: "No agent is waiting for you." },
   { id: "review", title: "Review", states: ["review"], empty: "No changes to review." },
   { id: "done", title: "Done", states: ["applied", "completed", "discarded"], empty: "Finished tasks land here." },
-  { id: "failed", title: "Failed", states: ["failed", "cancelled"], empty: "Nothing failed. Good." },
+  { id: "failed", title: "Failed", states: [...unsuccessfulTaskStates], empty: "Nothing failed. Good." },
 ];
 
 export function columnOf(state: TaskState): ColumnId {

@@ -1,6 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
-import { CHANNEL_EVENTS, finalTaskStates, taskStateSchema, type TaskState } from "../schemas";
+import { CHANNEL_EVENTS, finishedTaskStates, taskStateSchema, type TaskState } from "../schemas";
 
 /**
  * The board's reads and the archive writes, one SQL statement each. Live tasks (every state that
@@ -8,7 +8,7 @@ import { CHANNEL_EVENTS, finalTaskStates, taskStateSchema, type TaskState } from
  */
 
 /** Which states may be archived: the final ones (review still waits for a decision). */
-const archivable: readonly TaskState[] = finalTaskStates;
+const archivable: readonly TaskState[] = finishedTaskStates;
 
 /** Prompts, errors and summaries are cut to what a card shows. */
 const CARD_TEXT = 400;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listFinishedCards, listLiveCards } from "../queries/board";
-import { finalTaskStates } from "../schemas";
+import { finishedTaskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
 /**
@@ -22,9 +22,9 @@ export const boardLiveInput = z.object(filter).default({});
 export const boardFinishedInput = z.object({
   ...filter,
   states: z
-    .array(z.enum(finalTaskStates, { message: `Finished columns hold the states ${finalTaskStates.join(", ")}.` }))
+    .array(z.enum(finishedTaskStates, { message: `Finished columns hold the states ${finishedTaskStates.join(", ")}.` }))
     .min(1, "Name at least one finished state.")
-    .max(finalTaskStates.length),
+    .max(finishedTaskStates.length),
   /** The archived view: only archived tasks; otherwise only the others. */
   archived: z.boolean().default(false),
   cursor: z.object({ updatedAt: z.coerce.date(), id: z.string().uuid() }).optional(),

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { notFound } from "../errors";
 import { archiveFinishedBefore, setTaskArchived } from "../queries/board";
-import { finalTaskStates } from "../schemas";
+import { finishedTaskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
 /**
@@ -18,7 +18,7 @@ async function setArchived(pool: Parameters<typeof setTaskArchived>[0], id: stri
   if ((result.archivedAt !== null) !== archive) {
     throw new TRPCError({
       code: "CONFLICT",
-      message: `Task ${id} is ${result.state}; only finished tasks (${finalTaskStates.join(", ")}) can be archived. Cancel it, or apply or discard its change, first.`,
+      message: `Task ${id} is ${result.state}; only finished tasks (${finishedTaskStates.join(", ")}) can be archived. Cancel it, or apply or discard its change, first.`,
     });
   }
   return { id, state: result.state, archivedAt: result.archivedAt };

@@ -2,6 +2,7 @@ import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { notFound, retryableWhenUnavailable } from "../errors";
 import { streamTaskEvents } from "../live";
+import { getTaskLastSeq } from "../queries/task";
 import { taskEventSchema, type TaskEvent } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
@@ -24,26 +25,26 @@ export type LiveTaskEvent = { seq: number; at: Date; event: TaskEvent };
  * live ones as they are committed. Resumable: the SSE event id is the seq.
  */
 export const taskEvents = protectedProcedure.input(taskEventsInput).subscription(async function* ({ ctx, input, signal }) {
-  const { pool, prisma, live } = ctx.services;
+  const { pool, live } = ctx.services;
   const stream = streamTaskEvents({
     live,
     db: pool,
     taskId: input.taskId,
     signal,
     startAfter: async () => {
-      const task = await prisma.task.findUnique({ where: { id: input.taskId }, select: { lastSeq: true } });
-      if (!task) throw notFound("Task", input.taskId);
+      const lastSeq = await getTaskLastSeq(pool, input.taskId);
+      if (lastSeq === null) throw notFound("Task", input.taskId);
       if (input.lastEventId != null) {
         const after = Number(input.lastEventId);
-        if (after > task.lastSeq) {
+        if (after > lastSeq) {
           throw new TRPCError({
             code: "BAD_REQUEST",
-            message: `lastEventId ${after} is past the last event of task ${input.taskId} (${task.lastSeq}).`,
+            message: `lastEventId ${after} is past the last event of task ${input.taskId} (${lastSeq}).`,
           });
         }
         return after;
       }
-      return input.tail === undefined ? 0 : Math.max(0, task.lastSeq - input.tail);
+      return input.tail === undefined ? 0 : Math.max(0, lastSeq - input.tail);
     },
   });
   for await (const row of retryableWhenUnavailable(stream)) {

@@ -2,8 +2,9 @@ import { TRPCError } from "@trpc/server";
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
 import { notFound } from "../errors";
-import { findTerminalTask, notify, readTerminalOutput, taskExists } from "../queries/terminal";
-import { CHANNEL_CONTROL, TERMINAL_INPUT_MAX, terminalOutputEventSchema, terminalSizeSchema, type ControlNotify } from "../schemas";
+import { findTerminalTask, readTerminalOutput, taskExists } from "../queries/terminal";
+import { notifyControl } from "../lifecycle";
+import { TERMINAL_INPUT_MAX, terminalOutputEventSchema, terminalSizeSchema, type ControlNotify } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
 /**
@@ -25,7 +26,7 @@ async function toLiveTerminal(db: Queryable, id: string, message: ControlNotify)
   if (row.state !== "running" && row.state !== "needs_input") {
     throw new TRPCError({ code: "CONFLICT", message: `Task ${id} is ${row.state}; its terminal takes input only while the agent runs.` });
   }
-  await notify(db, CHANNEL_CONTROL, message);
+  await notifyControl(db, message);
 }
 
 export const taskTerminal = {

@@ -1,34 +1,14 @@
 import { z } from "zod";
+import { taskStates } from "./task-states";
 
 /**
  * Task events: the one shape shared by the runner (writer), the web tier (reader, SSE) and the
  * typed client. Stored in `task_event` as (type, payload) where payload is the whole event.
  */
 
-export const taskStates = [
-  "queued",
-  "running",
-  "needs_input",
-  "review",
-  "applied",
-  "discarded",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
-export const taskStateSchema = z.enum(taskStates);
-export type TaskState = z.infer<typeof taskStateSchema>;
+export * from "./task-states";
 
-/** States in which a task may still change by itself (an agent may be working on it). */
-export const liveTaskStates = ["queued", "running", "needs_input"] as const satisfies readonly TaskState[];
-/** States a task never leaves. */
-export const finalTaskStates = [
-  "applied",
-  "discarded",
-  "completed",
-  "failed",
-  "cancelled",
-] as const satisfies readonly TaskState[];
+export const taskStateSchema = z.enum(taskStates);
 
 const text = z.string().max(1_000_000);
 const shortText = z.string().max(10_000);

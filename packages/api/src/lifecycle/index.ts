@@ -1,0 +1,19 @@
+/**
+ * The task lifecycle: every state change of a task, its change and its permission requests, as
+ * one function per transition. API and runner both call these (`@wharf/api/lifecycle`); nothing
+ * here loads routers or Prisma. Each function runs in the caller's transaction on a `pg` client.
+ * Which states exist and what they mean: ../schemas/task-states.ts.
+ */
+export { LifecycleError, LifecycleNotFoundError, TransitionRefusedError, UnknownPermissionOptionError } from "./errors";
+export { notifyControl } from "./notify-control";
+export {
+  answerPermission,
+  closePermission,
+  openPermission,
+  recordRememberedPermission,
+  resumeTask,
+  type PermissionAskRow,
+} from "./permission";
+export { applyTaskChange, discardTaskChange, type ApplyOutcome, type ReviewTarget } from "./review";
+export { cancelTask, claimTask, createTask, endTurn, followUp, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
+export { inTransaction } from "../queue";

@@ -1,0 +1,184 @@
+import type pg from "pg";
+import type { PgBoss } from "pg-boss";
+import { z } from "zod";
+import { appendTaskEvents, sendTaskJob } from "../queue";
+import { cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, type ChangeFile, type TaskEvent } from "../schemas";
+import { TransitionRefusedError } from "./errors";
+import { notifyControl } from "./notify-control";
+import { lockTask, requireState } from "./task-row";
+
+/*
+ * Task transitions. Each runs inside the caller's transaction on `client`: it takes the task's
+ * row lock, checks the state it starts from, writes the state and its columns, and appends the
+ * status event (appendEvents NOTIFYs at commit).
+ */
+
+const pgBossDb = (client: pg.PoolClient) => ({ db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } });
+
+/** → queued: inserts the task with its first events and sends its job, all in the caller's transaction. */
+export async function createTask(
+  client: pg.PoolClient,
+  boss: PgBoss,
+  input: { projectId: string; agentId: string; prompt: string; model?: string | undefined; mode?: string | undefined },
+): Promise<{ id: string; createdAt: Date }> {
+  const { rows } = await client.query(
+    `insert into task (id, project_id, agent_id, prompt, model, mode, state, turn, updated_at)
+     values (gen_random_uuid(), $1, $2, $3, $4, $5, 'queued', 0, now()) returning id, created_at as "createdAt"`,
+    [input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null],
+  );
+  const created = z.array(z.object({ id: z.string(), createdAt: z.date() })).parse(rows)[0]!;
+  await appendTaskEvents(client, created.id, [
+    { type: "message", role: "user", text: input.prompt },
+    { type: "status", state: "queued", reason: "created" },
+  ], "queued");
+  const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 });
+  await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
+  return created;
+}
+
+const claimedSchema = z.object({
+  attempt: z.number().int(),
+  turn: z.number().int(),
+  pendingPrompt: z.string().nullable(),
+});
+export type ClaimedTask = z.infer<typeof claimedSchema>;
+
+/**
+ * queued → running, by a runner. A retried job (the previous runner stopped heartbeating) may also
+ * take a task that is still running or waiting; its pending permission requests expire. A task
+ * whose cancellation was requested is refused.
+ */
+export async function claimTask(
+  client: pg.PoolClient,
+  input: { taskId: string; runnerId: string; turn: number; retry: boolean },
+): Promise<ClaimedTask> {
+  const task = await lockTask(client, input.taskId);
+  const allowed = input.retry ? liveTaskStates : (["queued"] as const);
+  requireState(task, "claim", allowed, (state) => `Task ${task.id} is ${state}; a runner only picks up queued tasks.`);
+  if (task.cancelRequested) {
+    throw new TransitionRefusedError("task", task.id, "claim", task.state, allowed, `Task ${task.id} is being cancelled; no runner picks it up.`);
+  }
+  const { rows } = await client.query(
+    `update task set state = 'running', runner_id = $2, updated_at = now(),
+            attempt = attempt + (case when $3::int = 0 then 1 else 0 end),
+            started_at = coalesce(started_at, now())
+     where id = $1
+     returning attempt, turn, pending_prompt as "pendingPrompt"`,
+    [input.taskId, input.runnerId, input.turn],
+  );
+  const claimed = z.array(claimedSchema).parse(rows)[0]!;
+  if (input.retry) {
+    await client.query(`update permission_request set state = 'expired', answered_at = now() where task_id = $1 and state = 'pending'`, [input.taskId]);
+  }
+  const reason = input.retry ? `retrying (attempt ${claimed.attempt}) after the previous runner stopped` : `picked up by runner ${input.runnerId}`;
+  await appendTaskEvents(client, input.taskId, [{ type: "status", state: "running", reason }], "running");
+  return claimed;
+}
+
+/**
+ * review | completed → queued: a follow-up prompt. The turn number goes up by one and the prompt
+ * is kept on the row for the runner; the job is sent in the same transaction.
+ */
+export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { taskId: string; prompt: string }): Promise<{ turn: number }> {
+  const task = await lockTask(client, input.taskId);
+  requireState(task, "follow-up", followUpTaskStates, (state) => `Task ${task.id} is ${state}; follow-up prompts go to tasks in review (or completed without changes).`);
+  const { rows } = await client.query(
+    `update task set state = 'queued', turn = turn + 1, pending_prompt = $2, cancel_requested = false,
+            finished_at = null, error = null, updated_at = now()
+     where id = $1 returning turn`,
+    [input.taskId, input.prompt],
+  );
+  const { turn } = z.array(z.object({ turn: z.number().int() })).parse(rows)[0]!;
+  await appendTaskEvents(client, input.taskId, [
+    { type: "message", role: "user", text: input.prompt },
+    { type: "status", state: "queued", reason: "follow-up prompt" },
+  ], "queued");
+  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn });
+  await client.query(`update task set job_id = $2 where id = $1`, [input.taskId, jobId]);
+  return { turn };
+}
+
+/**
+ * Cancel, as a person asks it. queued → cancelled in place (its job is cancelled too); running or
+ * needs_input: the request is stored and the owning runner is told, and the runner's end of the
+ * turn moves the task to cancelled (`endTurn`).
+ */
+export async function cancelTask(
+  client: pg.PoolClient,
+  boss: PgBoss,
+  input: { taskId: string; actor: string },
+): Promise<{ state: "cancelled" | "cancelling" }> {
+  const task = await lockTask(client, input.taskId);
+  requireState(task, "cancel", cancellableTaskStates, (state) => {
+    const hint = state === "review" ? " To drop its change, use change.discard." : "";
+    return `Task ${task.id} is ${state}; only queued, running or waiting tasks can be cancelled.${hint}`;
+  });
+  if (task.state === "queued") {
+    await client.query(
+      `update task set state = 'cancelled', cancel_requested = true, finished_at = now(), updated_at = now() where id = $1`,
+      [input.taskId],
+    );
+    await appendTaskEvents(client, input.taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${input.actor}` }], "cancelled");
+    if (task.jobId) await boss.cancel(TASK_QUEUE, task.jobId, pgBossDb(client));
+    return { state: "cancelled" };
+  }
+  await client.query(`update task set cancel_requested = true, updated_at = now() where id = $1`, [input.taskId]);
+  await notifyControl(client, { action: "cancel", taskId: input.taskId });
+  return { state: "cancelling" };
+}
+
+/** What a turn left in the worktree, as the runner recorded it. */
+export type TurnChange = {
+  branch: string;
+  baseCommit: string;
+  headCommit: string;
+  files: ChangeFile[];
+  additions: number;
+  deletions: number;
+  diff: string;
+};
+
+export type TurnEnd =
+  | { to: "review"; change: TurnChange }
+  | { to: "completed"; change?: TurnChange | undefined }
+  | { to: "failed"; message: string; detail?: string | undefined; change?: TurnChange | undefined }
+  | { to: "cancelled"; reason: string; change?: TurnChange | undefined };
+
+/**
+ * running | needs_input → review | completed | failed | cancelled, by the runner at the end of a
+ * turn. Stores the change (pending for review; the work of a failed or cancelled turn is kept as
+ * a discarded change on its branch). Review and completed keep the worktree for a follow-up.
+ */
+export async function endTurn(client: pg.PoolClient, taskId: string, end: TurnEnd): Promise<{ changeId: string | null }> {
+  const task = await lockTask(client, taskId);
+  requireState(task, end.to === "review" || end.to === "completed" ? "finish" : end.to === "failed" ? "fail" : "cancel (runner)", ["running", "needs_input"], (state) => `Task ${task.id} is ${state}; only a running or waiting task can end its turn.`);
+  const events: TaskEvent[] = [];
+  let changeId: string | null = null;
+  if (end.change) {
+    const c = end.change;
+    const { rows } = await client.query(
+      `insert into change (id, task_id, branch, base_commit, head_commit, files, additions, deletions, diff, state, updated_at)
+       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       on conflict (task_id) do update set head_commit = excluded.head_commit, files = excluded.files, additions = excluded.additions,
+         deletions = excluded.deletions, diff = excluded.diff, state = excluded.state, message = null, updated_at = now()
+       returning id`,
+      [taskId, c.branch, c.baseCommit, c.headCommit, JSON.stringify(c.files), c.additions, c.deletions, c.diff, end.to === "review" ? "pending" : "discarded"],
+    );
+    changeId = z.array(z.object({ id: z.string() })).parse(rows)[0]!.id;
+    if (end.to === "review") events.push({ type: "change_ready", changeId, files: c.files.length, additions: c.additions, deletions: c.deletions });
+  }
+  if (end.to === "failed") events.push({ type: "error", message: end.message, ...(end.detail ? { detail: end.detail } : {}) });
+  const reason =
+    end.to === "cancelled" ? end.reason : end.to === "failed" ? "the agent failed" : end.to === "review" ? "ready for review" : "finished without changes";
+  events.push({ type: "status", state: end.to, reason });
+  const keepWorktree = end.to === "review" || end.to === "completed";
+  await client.query(
+    `update task set state = $2::"TaskState", error = $3, updated_at = now(),
+            worktree_path = case when $4 then worktree_path else null end,
+            finished_at = case when $2::text in ('failed', 'cancelled', 'completed') then now() else null end
+     where id = $1`,
+    [taskId, end.to, end.to === "failed" ? end.message : null, keepWorktree],
+  );
+  await appendTaskEvents(client, taskId, events, end.to);
+  return { changeId };
+}
