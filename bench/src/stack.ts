@@ -17,7 +17,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** A runner started as its own process, as `./wharf start` runs it (`node apps/runner/dist/main.mjs`). */
 export type RunnerProcess = { pid: number; concurrency: number; stop(): Promise<void> };
 
-export class BenchSetupError extends Error {
+class BenchSetupError extends Error {
   override readonly name = "BenchSetupError";
   constructor(
     message: string,
@@ -29,7 +29,7 @@ export class BenchSetupError extends Error {
 
 /** Ends a task turn: review/completed and every final state. */
 const turnOver: TaskState[] = ["review", "completed", ...finalTaskStates];
-export const isTurnOver = (state: string) => turnOver.includes(state as TaskState);
+const isTurnOver = (state: string) => turnOver.includes(state as TaskState);
 
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
 

@@ -25,7 +25,8 @@ async function checkOnce(url: string, token: string, signal: AbortSignal): Promi
     response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    return { done: false, reason: `not answering (${(error as Error).cause ?? (error as Error).message})` };
+    const { cause, message } = error as Error;
+    return { done: false, reason: `not answering (${cause instanceof Error ? cause.message : message})` };
   }
   const text = await response.text();
   if (response.status === 401) {

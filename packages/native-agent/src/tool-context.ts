@@ -24,9 +24,10 @@ export type ToolContext = {
 };
 
 /** What the model is told; `cancelled` ends the turn. */
-export type ToolOutcome = { text: string } | "cancelled";
+export type ToolOutcome = { text: string } | typeof cancelled;
 
-export const cancelled = "cancelled" as const;
+/** A symbol, so that no tool result (a file that holds the word "cancelled") can pass for it. */
+export const cancelled: unique symbol = Symbol("cancelled");
 
 /** Bounds on what goes back to the model. */
 export const resultLimits = { fileChars: 100_000, outputChars: 30_000, outputBytes: 64 * 1024 };
@@ -52,7 +53,7 @@ export function sessionPath(ctx: ToolContext, path: string | undefined): { abs: 
   return { abs, rel: rel === "" ? "." : rel };
 }
 
-export function sendUpdate(ctx: ToolContext, update: SessionUpdate): Promise<void> {
+function sendUpdate(ctx: ToolContext, update: SessionUpdate): Promise<void> {
   return ctx.client.notify(methods.client.session.update, { sessionId: ctx.sessionId, update });
 }
 
@@ -110,7 +111,7 @@ const permissionResponseSchema = z.object({
   ]),
 });
 
-export const permissionOptions = [
+const permissionOptions = [
   { optionId: "allow", name: "Allow", kind: "allow_once" },
   { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
   { optionId: "reject", name: "Reject", kind: "reject_once" },
