@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `Usage: ./wharf <command>
 
   start   install what is missing, build, and start Wharf (web + runner + database)
-  test    install what is missing and run every test (typecheck, vitest, Playwright)
+  test    install what is missing and run every test (typecheck, lint, vitest, Playwright)
   bench   run the benchmarks (./wharf bench --help lists their options)
 
 Environment: WHARF_PORT (default 7777), WHARF_HOST (default 127.0.0.1), DATABASE_URL (default:

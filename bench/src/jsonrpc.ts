@@ -11,7 +11,7 @@ const rpcMessageSchema = z.looseObject({
 export type RpcMessage = z.infer<typeof rpcMessageSchema>;
 
 /** The parts of `session/update` params the benchmarks read. */
-export const sessionUpdateParamsSchema = z.looseObject({
+const sessionUpdateParamsSchema = z.looseObject({
   update: z.looseObject({
     sessionUpdate: z.string(),
     content: z.looseObject({ text: z.string().optional() }).optional(),

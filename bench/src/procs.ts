@@ -47,7 +47,7 @@ export function sampleRss(pid: number, everyMs = 100) {
 }
 
 /** CPU time (user + system) a process has used, in ms; null when it is gone. */
-export function cpuMs(pid: number): number | null {
+function cpuMs(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -17,7 +17,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** A runner started as its own process, as `./wharf start` runs it (`node apps/runner/dist/main.mjs`). */
 export type RunnerProcess = { pid: number; concurrency: number; stop(): Promise<void> };
 
-export class BenchSetupError extends Error {
+class BenchSetupError extends Error {
   override readonly name = "BenchSetupError";
   constructor(
     message: string,

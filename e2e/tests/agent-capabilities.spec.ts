@@ -8,7 +8,7 @@ test.describe.configure({ timeout: 90_000 });
 async function scriptedCapabilities(request: APIRequestContext): Promise<{ modes?: { id: string }[]; commands?: { name: string }[] }> {
   const response = await request.get("/api/trpc/agent.list", { headers: { authorization: `Bearer ${process.env.WHARF_E2E_TOKEN}` } });
   const body = (await response.json()) as { result: { data: { json: Array<{ id: string; capabilities: unknown }> } } };
-  return (body.result.data.json.find((a) => a.id === "scripted")?.capabilities ?? {}) as { modes?: { id: string }[]; commands?: { name: string }[] };
+  return (body.result.data.json.find((a) => a.id === "scripted")?.capabilities ?? {});
 }
 
 test("the composer offers the agent's modes and commands, the chosen mode reaches the agent, the follow-up box offers commands", async ({ page, request }) => {

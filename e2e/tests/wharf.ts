@@ -5,7 +5,7 @@ import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { editWithPermission as sharedEditWithPermission } from "@wharf/test-agent";
 
-export const screenshots = path.join(import.meta.dirname, "..", "screenshots");
+const screenshots = path.join(import.meta.dirname, "..", "screenshots");
 
 /** A real git repository in a temp dir with one commit (`src/app.txt`). */
 export function makeRepo(): string {

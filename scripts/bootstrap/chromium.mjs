@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { SetupError, run, runStep } from "./process.mjs";
 
-export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
+const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
 /**
  * Makes sure Debian's Chromium is installed for the browser tests, installing it with apt-get

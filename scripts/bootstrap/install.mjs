@@ -42,7 +42,7 @@ export async function ensureDependencies(root, tc) {
  * @param {Toolchain} tc
  * @param {string} installHash
  */
-export async function ensureGenerated(root, tc, installHash) {
+async function ensureGenerated(root, tc, installHash) {
   for (const dir of workspacePackageDirs(root)) {
     const pkg = JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
     if (!pkg.scripts?.generate) continue;
@@ -62,7 +62,7 @@ export async function ensureGenerated(root, tc, installHash) {
  * @param {Toolchain} tc
  * @param {string} installHash
  */
-export async function ensureWebBuild(root, tc, installHash) {
+async function ensureWebBuild(root, tc, installHash) {
   const inputs = ["apps/web", ...workspacePackageDirs(root).filter((dir) => dir.startsWith("packages/"))];
   const hash = hashInputs(root, inputs, [installHash]);
   const nextDir = path.join(root, "apps", "web", ".next");

@@ -36,7 +36,7 @@ export function run(command, args, options = {}) {
     /** @param {NodeJS.WriteStream} sink */
     const collect = (sink) => (/** @type {Buffer} */ chunk) => {
       if (options.tee) sink.write(chunk);
-      output += chunk;
+      output += chunk.toString();
       if (output.length > TEE_LIMIT * 2) output = output.slice(-TEE_LIMIT);
     };
     child.stdout?.on("data", collect(process.stdout));

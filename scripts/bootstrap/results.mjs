@@ -64,6 +64,26 @@ export function countPlaywright(name, report, exitCode) {
 }
 
 /**
+ * Counts a linter step: every finding is one failure. ESLint's stylish output ends with
+ * `✖ N problems (…)`; knip's lists each kind of finding under a heading `Unused exports (N)`.
+ * Only a non-zero exit fails (knip's configuration hints alone exit 0); one that printed no
+ * finding (a crash, a bad config) is one failure.
+ * @param {string} name
+ * @param {string} output what the linter printed
+ * @param {number} exitCode
+ * @returns {StepResult}
+ */
+export function countLint(name, output, exitCode) {
+  if (exitCode === 0) return { name, passed: 1, failed: 0, note: "clean" };
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, "");
+  const eslint = /✖ (\d+) problems?/.exec(plain);
+  const knip = [...plain.matchAll(/^[A-Z][A-Za-z ]+ \((\d+)\)\s*$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const findings = eslint ? Number(eslint[1]) : knip;
+  if (findings > 0) return { name, passed: 0, failed: findings, note: "findings above" };
+  return { name, passed: 0, failed: 1, note: `exited with ${exitCode}` };
+}
+
+/**
  * The closing lines: one per step, then `N passed, N failed` alone on the last line.
  * @param {StepResult[]} steps
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countPlaywright, countVitest, formatSummary, vitestUnhandledErrors } from "./results.mjs";
+import { countLint, countPlaywright, countVitest, formatSummary, vitestUnhandledErrors } from "./results.mjs";
 
 describe("countVitest", () => {
   it("counts passed and failed tests", () => {
@@ -45,6 +45,23 @@ describe("countPlaywright", () => {
 
   it("counts a failed global setup as a failure", () => {
     expect(countPlaywright("e2e", { stats: { expected: 0, unexpected: 0 }, errors: [{ message: "setup" }] }, 1)).toMatchObject({ failed: 1 });
+  });
+});
+
+describe("countLint", () => {
+  it("counts ESLint's problems, colours and all", () => {
+    const output = "/repo/a.ts\n  3:1  error  Promises must be awaited  @typescript-eslint/no-floating-promises\n\n\u001b[31m\u001b[1m✖ 2 problems (2 errors, 0 warnings)\u001b[22m\u001b[39m\n";
+    expect(countLint("eslint", output, 1)).toEqual({ name: "eslint", passed: 0, failed: 2, note: "findings above" });
+  });
+
+  it("adds up knip's headings", () => {
+    const output = "Unused files (1)\napps/web/src/x.ts\nUnused exports (2)\nfoo  function  a.ts:1:1\nbar  b.ts:2:1\n";
+    expect(countLint("knip", output, 1)).toEqual({ name: "knip", passed: 0, failed: 3, note: "findings above" });
+  });
+
+  it("passes a clean run and fails a crash that printed no finding", () => {
+    expect(countLint("knip", "Configuration hints (1)\nsrc/main.ts  knip.json  Remove redundant entry pattern\n", 0)).toEqual({ name: "knip", passed: 1, failed: 0, note: "clean" });
+    expect(countLint("eslint", "Oops! Something went wrong!", 2)).toEqual({ name: "eslint", passed: 0, failed: 1, note: "exited with 2" });
   });
 });
 

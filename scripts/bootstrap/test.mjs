@@ -4,12 +4,17 @@ import os from "node:os";
 import path from "node:path";
 import { ensureChromium } from "./chromium.mjs";
 import { SetupError, run } from "./process.mjs";
-import { countPlaywright, countVitest, formatSummary, vitestUnhandledErrors } from "./results.mjs";
+import { countLint, countPlaywright, countVitest, formatSummary, vitestUnhandledErrors } from "./results.mjs";
 
 /** @typedef {import("./toolchain.mjs").Toolchain} Toolchain */
 /** @typedef {import("./results.mjs").StepResult} StepResult */
 
 const E2E_PACKAGE = "@wharf/e2e";
+
+// TEMPORARY: packages being rewritten on other branches when the linter came in. The lint step
+// leaves them out until their findings are fixed; then delete this list and its two uses below.
+// (`pnpm lint` at the root and each package's `lint` script check them already.)
+const LINT_PENDING = ["packages/api", "apps/runner", "packages/db"];
 
 /** @param {string} file */
 function readJson(file) {
@@ -42,7 +47,7 @@ function banner(title) {
 }
 
 /**
- * Typecheck, every package's vitest suite (one package at a time), then the Playwright suite.
+ * Typecheck, lint (ESLint, knip), every package's vitest suite (one package at a time), then the Playwright suite.
  * Prints a summary ending in `N passed, N failed` and returns the exit code.
  * @param {string} root
  * @param {Toolchain} tc
@@ -55,6 +60,18 @@ export async function runAllTests(root, tc) {
     banner("typecheck (pnpm -r typecheck)");
     const typecheck = await run(tc.pnpm, ["-r", "--no-bail", "--if-present", "run", "typecheck"], { cwd: root, env: tc.env });
     steps.push({ name: "typecheck", passed: 0, failed: typecheck.code === 0 ? 0 : 1, note: typecheck.code === 0 ? "clean" : "type errors above" });
+
+    // One ESLint process for the whole workspace: its TypeScript projects share parsed files, so
+    // this is faster than each package's `lint` script in turn.
+    banner("lint (eslint)");
+    const eslintArgs = ["exec", "eslint", "--max-warnings=0", ...LINT_PENDING.flatMap((dir) => ["--ignore-pattern", `${dir}/**`]), "."];
+    const eslint = await run(tc.pnpm, eslintArgs, { cwd: root, env: tc.env, tee: true });
+    steps.push(countLint("eslint", eslint.output, eslint.code));
+
+    banner("unused files, exports and dependencies (knip)");
+    const knipArgs = ["exec", "knip", "--no-progress", ...LINT_PENDING.flatMap((dir) => ["--workspace", `!${dir}`])];
+    const knip = await run(tc.pnpm, knipArgs, { cwd: root, env: tc.env, tee: true });
+    steps.push(countLint("knip", knip.output, knip.code));
 
     const packages = await testablePackages(root, tc);
     for (const pkg of packages.filter((p) => p.name !== E2E_PACKAGE)) {

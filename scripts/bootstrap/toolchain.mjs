@@ -13,7 +13,7 @@ const NODE_MAJOR = 24;
  */
 
 /** @param {NodeJS.ProcessEnv} env */
-export function toolchainDir(env) {
+function toolchainDir(env) {
   const cache = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache");
   return path.join(cache, "wharf", "toolchain");
 }

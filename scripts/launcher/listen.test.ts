@@ -43,7 +43,8 @@ function listeners(port: number): string[] {
   return out;
 }
 
-function connect(host: string, port: number): Promise<"connected" | string> {
+/** "connected", or the error code of the refused or failed connection. */
+function connect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: 3000 });
     socket.once("connect", () => {
@@ -87,8 +88,8 @@ async function startWharf(extra: Record<string, string> = {}): Promise<Started> 
       output += chunk.toString();
       if (output.includes("Press Ctrl-C to stop.")) resolve();
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.once("exit", (code) => reject(new Error(`./wharf start exited (${code}) before it was up:\n${output.slice(-3000)}`)));
   });
   entry.token = readFileSync(path.join(home, "token"), "utf8").trim();

@@ -99,7 +99,8 @@ describe("the wharf CLI against a real Wharf", () => {
     const browser = createWharfClient({ url: wharf.url, token: wharf.token, actor: "browser" });
     const project = await browser.project.create.mutate({ path: repo });
     const task = await browser.task.create.mutate({ projectId: project.id, agentId: "scripted", prompt: scenarioPrompt(editWithPermission("no.txt", "no\n")) });
-    let answered: Promise<unknown> | null = null;
+    // Assigned in the screen callback, which the compiler cannot follow.
+    let answered = null as Promise<unknown> | null;
     const followed = await wharfPty(["task", "follow", task.id], (screen) => {
       if (answered || !plain(screen).includes("Answer [1-3]: ")) return;
       answered = browser.permission.pending.query({ taskId: task.id }).then(([request]) =>
@@ -107,6 +108,7 @@ describe("the wharf CLI against a real Wharf", () => {
         browser.permission.respond.mutate({ requestId: request!.id, optionId: "reject" }),
       );
     });
+    expect(answered, "the question never appeared").not.toBeNull();
     await answered;
     const screen = plain(followed.screen);
     expect(followed.code, screen).toBe(0);

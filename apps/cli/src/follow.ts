@@ -15,7 +15,7 @@ export type FollowOptions = {
 };
 
 /** Exit code of a followed task: 1 when it failed or was cancelled, else 0. */
-export function stateExitCode(state: TaskState): number {
+function stateExitCode(state: TaskState): number {
   return (unsuccessfulStates as readonly TaskState[]).includes(state) ? 1 : 0;
 }
 

@@ -1,11 +1,11 @@
 /** Help texts, one per command; `wharf <command> --help` prints its own. */
-export const GLOBAL_OPTIONS = `Options for every command:
+const GLOBAL_OPTIONS = `Options for every command:
   --url URL       Wharf's address (env WHARF_URL, default http://127.0.0.1:7777)
   --token TOKEN   access token (env WHARF_TOKEN, default: the file $WHARF_HOME/token)
   --json          machine-readable output on stdout
   -h, --help      this help`;
 
-export const EXIT_CODES = `Exit codes:
+const EXIT_CODES = `Exit codes:
   0 ok   1 task failed or cancelled   2 usage error   3 not found   4 not authorised
   5 server unreachable   6 conflict (wrong state, already answered)   7 server error   130 interrupted`;
 

@@ -54,7 +54,7 @@ export const history: Figure = {
         } catch (error) {
           const shot = path.join(ctx.stack.dir, "..", `wharf-bench-history-${Date.now()}.png`);
           await page.screenshot({ path: shot });
-          throw new Error(`the task page did not show the last event (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`);
+          throw new Error(`the task page did not show the last event (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
         if (i >= 0) times.push(performance.now() - t);
         // The first load also loads the route's server code: growth is counted from after it.

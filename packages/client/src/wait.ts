@@ -26,7 +26,7 @@ export class TaskEndedError extends Error {
 export class WaitAbortedError extends Error {
   readonly taskId: string;
   constructor(taskId: string, reason: unknown) {
-    super(`Stopped waiting for task ${taskId}: ${reason instanceof Error ? reason.message : String(reason ?? "aborted")}`);
+    super(`Stopped waiting for task ${taskId}: ${reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted"}`);
     this.name = "WaitAbortedError";
     this.taskId = taskId;
   }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { commitAll } from "./commit-all";
 import { computeChange, diffTruncationMarker } from "./compute-change";
 import { silentLogger } from "./logger";
-import { createTempDir, createTestRepo, gitOutput } from "./testing";
+import { createTempDir, createTestRepo } from "./testing";
 import { createWorktree, type TaskWorktree } from "./worktree";
 
 const cleanups: Array<() => Promise<void>> = [];

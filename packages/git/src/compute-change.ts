@@ -117,7 +117,7 @@ interface CountEntry {
  * (`:<modes> <ids> <status>\0<path>\0`, or two paths for renames and copies), then one numstat
  * record per file in the same order (`<add>\t<del>\t<path>\0`, or `<add>\t<del>\t\0<old>\0<new>\0`).
  */
-export function parseRawNumstat(output: string): ChangeFile[] {
+function parseRawNumstat(output: string): ChangeFile[] {
   const fields = output.split("\0");
   const raw: RawEntry[] = [];
   const counts: CountEntry[] = [];

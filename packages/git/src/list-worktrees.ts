@@ -45,7 +45,7 @@ export async function listWharfBranches(repoPath: string): Promise<string[]> {
 }
 
 /** Parses `git worktree list --porcelain -z`: attribute lines, records ended by an empty one. */
-export function parseWorktreeList(output: string): WorktreeEntry[] {
+function parseWorktreeList(output: string): WorktreeEntry[] {
   const entries: WorktreeEntry[] = [];
   let current: WorktreeEntry | undefined;
   for (const field of output.split("\0")) {

@@ -35,7 +35,7 @@ export async function mergeTrees(repo: string, ours: string, theirs: string): Pr
  * `merge-tree --write-tree -z --name-only` prints the tree id, then (on conflicts) the
  * conflicted paths, an empty field, and messages as `<count>\0<path>...\0<type>\0<text>\0`.
  */
-export function parseMergeTree(output: string, exitCode: number): MergeTreesResult {
+function parseMergeTree(output: string, exitCode: number): MergeTreesResult {
   const fields = output.split("\0");
   const tree = fields[0] ?? "";
   if (!/^[0-9a-f]{40,64}$/.test(tree)) {

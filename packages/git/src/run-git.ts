@@ -45,7 +45,7 @@ export function gitEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function gitConfigArgs(identity: Identity = wharfIdentity): string[] {
+function gitConfigArgs(identity: Identity = wharfIdentity): string[] {
   return [...fixedConfig, `user.name=${identity.name}`, `user.email=${identity.email}`];
 }
 

@@ -18,10 +18,10 @@ import { runTool } from "./run-tool.ts";
 import { cancelled, errorMessage, type ToolContext } from "./tool-context.ts";
 import { chatTools, systemPrompt } from "./tools.ts";
 
-export const agentName = "wharf-native-agent";
+const agentName = "wharf-native-agent";
 /** The conversation kept per session (the endpoint's context window is usually far smaller). */
-export const maxConversationChars = 8 * 1024 * 1024;
-export const agentVersion = "0.1.0";
+const maxConversationChars = 8 * 1024 * 1024;
+const agentVersion = "0.1.0";
 
 type Session = {
   id: string;
@@ -110,7 +110,7 @@ export function createAgentApp(config: Config): AgentApp {
         const stopReason = await runTurn(config, capabilities, client, session, promptText(params.prompt), running.signal, usage);
         // `usage` is not in the stable PromptResponse type yet; clients that know it (Wharf does) read it.
         const counted = usage.inputTokens + usage.outputTokens > 0;
-        return { stopReason, ...(counted && { usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens } }) } as PromptResponse;
+        return { stopReason, ...(counted && { usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens } }) };
       } catch (error) {
         if (error instanceof EndpointError) throw new RequestError(-32603, error.message);
         throw error;

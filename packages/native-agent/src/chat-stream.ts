@@ -34,7 +34,7 @@ export type ChatRequest = {
   onThought(text: string): Promise<void>;
 };
 
-export const limits = {
+const limits = {
   /** Everything one response may send. */
   responseBytes: 16 * 1024 * 1024,
   /** Text plus tool-call arguments kept from one response. */

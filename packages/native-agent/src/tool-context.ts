@@ -53,7 +53,7 @@ export function sessionPath(ctx: ToolContext, path: string | undefined): { abs: 
   return { abs, rel: rel === "" ? "." : rel };
 }
 
-export function sendUpdate(ctx: ToolContext, update: SessionUpdate): Promise<void> {
+function sendUpdate(ctx: ToolContext, update: SessionUpdate): Promise<void> {
   return ctx.client.notify(methods.client.session.update, { sessionId: ctx.sessionId, update });
 }
 
@@ -88,7 +88,7 @@ const permissionResponseSchema = z.object({
   ]),
 });
 
-export const permissionOptions = [
+const permissionOptions = [
   { optionId: "allow", name: "Allow", kind: "allow_once" },
   { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
   { optionId: "reject", name: "Reject", kind: "reject_once" },

@@ -74,8 +74,8 @@ const app = acp
 
 const connection = app.connect(
   acp.ndJsonStream(
-    Writable.toWeb(child.stdin!) as WritableStream<Uint8Array>,
-    Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
+    Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+    Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
   ),
 );
 const agent = connection.agent; // ClientContext: request(...) / notify(...) to the agent
@@ -95,5 +95,5 @@ const slow = agent.request(acp.methods.agent.session.prompt, { sessionId, prompt
 setTimeout(() => void agent.notify(acp.methods.agent.session.cancel, { sessionId }), 300);
 console.log(`\nstopReason=${(await slow).stopReason}`);
 
-child.stdin!.end(); // the agent exits when stdin closes
+child.stdin.end(); // the agent exits when stdin closes
 connection.close();

@@ -16,8 +16,8 @@ import { scenarioTurns, type Scenario, type Step } from "./scenario-schema.ts";
 import { runSteps, scheduleAfterResponse } from "./turn-runner.ts";
 import { errorMessage, writeStderr, type ClientInfo, type SessionState, type TurnContext } from "./turn-context.ts";
 
-export const agentName = "wharf-test-agent";
-export const agentVersion = "0.1.0";
+const agentName = "wharf-test-agent";
+const agentVersion = "0.1.0";
 
 /** Session ids this agent hands out; `session/load` accepts any id of this shape. */
 const sessionIdPattern = /^sess_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

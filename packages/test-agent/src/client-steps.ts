@@ -16,7 +16,7 @@ import { toolContent, toolLocations } from "./update-steps.ts";
 
 /** Steps that call the client: permission, fs, terminal. */
 
-export const defaultPermissionOptions: PermissionOptionSpec[] = [
+const defaultPermissionOptions: PermissionOptionSpec[] = [
   { optionId: "allow", name: "Allow", kind: "allow_once" },
   { optionId: "allow-always", name: "Always allow", kind: "allow_always" },
   { optionId: "reject", name: "Reject", kind: "reject_once" },

@@ -33,7 +33,7 @@ export const toolContentSchema = z.discriminatedUnion("type", [
 ]);
 export type ToolContent = z.infer<typeof toolContentSchema>;
 
-export const locationSchema = z.strictObject({
+const locationSchema = z.strictObject({
   path: z.string().min(1),
   line: z.number().int().nonnegative().optional(),
 });

@@ -22,7 +22,7 @@ import { testAgentBin } from "./paths.ts";
  * the agent sent. It doubles as an example of the SDK 2.x client API.
  */
 
-export type AgentExit = { code: number | null; signal: NodeJS.Signals | null };
+type AgentExit = { code: number | null; signal: NodeJS.Signals | null };
 
 export type TestClientOptions = {
   cwd: string;
@@ -76,7 +76,7 @@ class Recorder<T> extends Array<T> {
 
 type Terminal = { child: ChildProcess; output: string; exit: Promise<AgentExit> };
 
-export const fullCapabilities: ClientCapabilities = {
+const fullCapabilities: ClientCapabilities = {
   fs: { readTextFile: true, writeTextFile: true },
   terminal: true,
 };
@@ -97,7 +97,7 @@ export function startTestClient(options: TestClientOptions): TestClient {
   });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }) as AgentExit);
+  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }));
 
   const updates = new Recorder<SessionNotification>();
   const permissionRequests = new Recorder<RequestPermissionRequest>();
@@ -142,7 +142,7 @@ export function startTestClient(options: TestClientOptions): TestClient {
       const terminal: Terminal = {
         child: proc,
         output: "",
-        exit: once(proc, "exit").then(([code, signal]) => ({ code, signal }) as AgentExit),
+        exit: once(proc, "exit").then(([code, signal]) => ({ code, signal })),
       };
       const append = (chunk: string): void => {
         terminal.output += chunk;

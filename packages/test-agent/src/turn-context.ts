@@ -12,7 +12,7 @@ import {
 } from "@agentclientprotocol/sdk";
 import type { Scenario, Step } from "./scenario-schema.ts";
 
-export type PermissionRecord = {
+type PermissionRecord = {
   turn: number;
   toolCallId: string;
   outcome: "selected" | "cancelled";

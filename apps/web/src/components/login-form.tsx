@@ -11,7 +11,8 @@ export function LoginForm({ next }: { next: string }) {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const token = String(new FormData(event.currentTarget).get("token") ?? "");
+    const value = new FormData(event.currentTarget).get("token");
+    const token = typeof value === "string" ? value : "";
     try {
       const response = await fetch("/api/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token }) });
       if (response.ok) {
@@ -28,7 +29,7 @@ export function LoginForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={submit} className="mt-6 space-y-3">
+    <form onSubmit={(event) => void submit(event)} className="mt-6 space-y-3">
       <label className="block text-sm font-medium" htmlFor="token">
         Access token
       </label>

@@ -18,7 +18,7 @@ const optionTone: Record<PermissionOption["kind"], string> = {
 };
 
 function commandOf(raw: unknown): string | undefined {
-  if (raw && typeof raw === "object" && "command" in raw && typeof (raw as { command: unknown }).command === "string") {
+  if (raw && typeof raw === "object" && "command" in raw && typeof raw.command === "string") {
     const r = raw as { command: string; args?: unknown };
     return [r.command, ...(Array.isArray(r.args) ? r.args.map(String) : [])].join(" ");
   }

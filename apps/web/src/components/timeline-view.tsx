@@ -10,7 +10,8 @@ type Props = {
   hasOlder: boolean;
   loadingOlder: boolean;
   olderError: string | null;
-  loadOlder: () => void;
+  /** Never rejects: a failure shows as `olderError`. */
+  loadOlder: () => Promise<void>;
   /** The task's worktree: paths inside it are shown relative to it. */
   root?: string | null;
 };
@@ -85,7 +86,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     else if (atBottom.current) scroller.scrollTop = scroller.scrollHeight;
     userScroll.current = false;
     setShowJump(!atBottom.current);
-    if (scroller.scrollTop < 300 && hasOlder && !loadingOlder && !olderError) loadOlder();
+    if (scroller.scrollTop < 300 && hasOlder && !loadingOlder && !olderError) void loadOlder();
   };
 
   const jump = () => {
@@ -110,13 +111,13 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
         {(hasOlder || olderError) && (
           <div className="py-2 text-center text-xs text-muted">
             {olderError ? (
-              <button type="button" className="text-rose-600 hover:underline" onClick={loadOlder}>
+              <button type="button" className="text-rose-600 hover:underline" onClick={() => void loadOlder()}>
                 Could not load earlier events ({olderError}). Retry
               </button>
             ) : loadingOlder ? (
               "Loading earlier events…"
             ) : (
-              <button type="button" className="hover:text-fg" onClick={loadOlder}>
+              <button type="button" className="hover:text-fg" onClick={() => void loadOlder()}>
                 Load earlier events
               </button>
             )}

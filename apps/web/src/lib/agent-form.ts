@@ -7,7 +7,7 @@ import { nativeVars } from "@wharf/api/schemas";
  */
 
 export type Transport = UpsertInput["transport"];
-export type EnvRow = { key: number; name: string; value: string };
+type EnvRow = { key: number; name: string; value: string };
 /** A secret variable: stored ones are known by name only; their value is never in the page. */
 export type SecretRow = { key: number; name: string; value: string; stored: boolean; action: "keep" | "replace" | "remove" };
 
@@ -61,7 +61,7 @@ export function formFromAgent(agent: AgentLike): AgentFormState {
 }
 
 /** "a, b,,c " → "a,b,c": the models as WHARF_NATIVE_MODEL holds them, the first the default. */
-export function normalizeModels(text: string): string {
+function normalizeModels(text: string): string {
   return text
     .split(",")
     .map((m) => m.trim())
@@ -133,7 +133,7 @@ export function localIssues(state: AgentFormState): Record<string, string> {
   for (const row of [...state.env, ...state.secrets]) {
     const name = row.name.trim();
     if (!name) continue;
-    const field = state.env.includes(row as EnvRow) ? `env.${name}` : `secretEnv.${name}`;
+    const field = state.env.includes(row) ? `env.${name}` : `secretEnv.${name}`;
     if (seen.has(name)) out[field] = `${name} is set twice; keep one.`;
     seen.add(name);
   }
@@ -145,7 +145,7 @@ export function localIssues(state: AgentFormState): Record<string, string> {
     for (const row of [...state.env, ...state.secrets]) {
       const name = row.name.trim();
       if (!nativeFieldNames.has(name)) continue;
-      const field = state.env.includes(row as EnvRow) ? `env.${name}` : `secretEnv.${name}`;
+      const field = state.env.includes(row) ? `env.${name}` : `secretEnv.${name}`;
       out[field] ??= `${name} has its own field above; remove this row.`;
     }
     if (state.apiKey.stored && state.apiKey.action === "replace" && state.apiKey.value === "") {

@@ -1,5 +1,5 @@
 export type DiffLine = { type: "add" | "del" | "ctx"; text: string; oldNo?: number; newNo?: number };
-export type DiffHunk = { header: string; lines: DiffLine[] };
+type DiffHunk = { header: string; lines: DiffLine[] };
 export type DiffFile = { path: string; oldPath?: string; binary: boolean; hunks: DiffHunk[] };
 
 /** Parses `git diff` output into files and hunks. Unknown lines are ignored. */

@@ -3,9 +3,9 @@ import type { PermissionOption, TaskEvent, TaskEventOf, TaskState, ToolContent, 
 /** One stored or live task event as the browser receives it. */
 export type TimelineEvent = { seq: number; at: string | Date; event: TaskEvent };
 
-export type PlanEntry = TaskEventOf<"plan">["entries"][number];
+type PlanEntry = TaskEventOf<"plan">["entries"][number];
 
-export type MessageItem = { kind: "message"; key: string; seq: number; role: "agent" | "user" | "thought"; text: string };
+type MessageItem = { kind: "message"; key: string; seq: number; role: "agent" | "user" | "thought"; text: string };
 export type ToolItem = {
   kind: "tool";
   key: string;
@@ -19,10 +19,10 @@ export type ToolItem = {
   rawInput?: unknown;
   rawOutput?: unknown;
 };
-export type PlanItem = { kind: "plan"; key: string; seq: number; entries: PlanEntry[] };
-export type StatusItem = { kind: "status"; key: string; seq: number; state: TaskState; reason?: string };
-export type ErrorItem = { kind: "error"; key: string; seq: number; message: string; detail?: string };
-export type ChangeItem = { kind: "change"; key: string; seq: number; files: number; additions: number; deletions: number };
+type PlanItem = { kind: "plan"; key: string; seq: number; entries: PlanEntry[] };
+type StatusItem = { kind: "status"; key: string; seq: number; state: TaskState; reason?: string };
+type ErrorItem = { kind: "error"; key: string; seq: number; message: string; detail?: string };
+type ChangeItem = { kind: "change"; key: string; seq: number; files: number; additions: number; deletions: number };
 export type TimelineItem = MessageItem | ToolItem | PlanItem | StatusItem | ErrorItem | ChangeItem;
 
 export type PendingPermission = {
@@ -33,7 +33,7 @@ export type PendingPermission = {
   options: PermissionOption[];
 };
 
-export type Usage = { inputTokens?: number; outputTokens?: number; totalTokens?: number; used?: number; size?: number; cost?: { amount: number; currency: string } };
+type Usage = { inputTokens?: number; outputTokens?: number; totalTokens?: number; used?: number; size?: number; cost?: { amount: number; currency: string } };
 
 export type Terminal = { data: string; exitCode?: number | null; signal?: string | null; truncated?: boolean };
 

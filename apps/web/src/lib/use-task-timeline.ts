@@ -7,7 +7,7 @@ import { useTRPC } from "~/trpc/react";
 import { buildTimeline, emptyTimeline, foldEvents, mergeEvents, type Timeline, type TimelineEvent } from "./timeline";
 
 /** Events the page starts with; older ones load on scroll to the top. */
-export const TAIL = 400;
+const TAIL = 400;
 const PAGE = 1000;
 
 /**

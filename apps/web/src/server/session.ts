@@ -24,7 +24,7 @@ export async function login(req: Request): Promise<Response> {
   if (wait > 0) {
     return Response.json({ error: `Too many sign-in attempts. Try again in ${wait} s.` }, { status: 429, headers: { "retry-after": String(wait) } });
   }
-  let token = "";
+  let token: string;
   const type = req.headers.get("content-type") ?? "";
   try {
     if (type.includes("application/json")) {

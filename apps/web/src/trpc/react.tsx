@@ -8,7 +8,9 @@ import { useState, type ReactNode } from "react";
 import { wharfLinks } from "./links";
 
 /** Hooks for client components: `const trpc = useTRPC(); useQuery(trpc.health.check.queryOptions())`. */
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+const trpcContext = createTRPCContext<AppRouter>();
+const { TRPCProvider } = trpcContext;
+export const { useTRPC, useTRPCClient } = trpcContext;
 
 function makeQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } });

@@ -1,0 +1,4 @@
+// @ts-check
+import { wharfConfig } from "@wharf/eslint-config";
+
+export default wharfConfig(import.meta.dirname);
