@@ -29,7 +29,7 @@ class BenchSetupError extends Error {
 
 /** Ends a task turn: review/completed and every final state. */
 const turnOver: readonly TaskState[] = restingTaskStates;
-export const isTurnOver = (state: string) => turnOver.includes(state as TaskState);
+const isTurnOver = (state: string) => turnOver.includes(state as TaskState);
 
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
 

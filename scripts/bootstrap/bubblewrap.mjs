@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { run } from "./process.mjs";
 
-export const DEFAULT_BWRAP = "/usr/bin/bwrap";
+const DEFAULT_BWRAP = "/usr/bin/bwrap";
 
 const manual =
   "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's bubblewrap package; " +

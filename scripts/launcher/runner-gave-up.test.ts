@@ -31,7 +31,7 @@ describe("agents of a runner that is gone", () => {
     const agent = spawn(process.execPath, ["-e", script], { detached: true, env: { ...process.env, WHARF_PROCESS_TAG: tag }, stdio: ["ignore", "pipe", "ignore"] });
     const other = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, env: { ...process.env, WHARF_PROCESS_TAG: "1.1.other" }, stdio: "ignore" });
     try {
-      const grandchild = await new Promise<number>((resolve) => agent.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      const grandchild = await new Promise<number>((resolve) => agent.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
       expect(findAgentsOf(owner).sort()).toEqual([agent.pid!, grandchild].sort());
       const notices: string[] = [];
       const reaped = await reapAgentsOf(owner, 1_000, (line) => notices.push(line));

@@ -65,8 +65,8 @@ async function startAndInterrupt(port: number, delayMs: number): Promise<Run & {
   const started = Date.now();
   const child = spawn(path.join(repoRoot, "wharf"), ["start"], { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   // Stopped during the bootstrap, ./wharf ends as programs do on Ctrl-C (130, or killed by SIGINT); afterwards the launcher exits 0.
   const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`)));
   let done = false;

@@ -42,7 +42,7 @@ export const board: Figure = {
         } catch (error) {
           const shot = path.join(ctx.stack.dir, "..", `wharf-bench-board-${Date.now()}.png`);
           await page.screenshot({ path: shot });
-          throw new Error(`the board did not show its Done column (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`);
+          throw new Error(`the board did not show its Done column (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
         // The first load also loads the route's server code: not counted.
         if (i >= 0) times.push(performance.now() - t);

@@ -108,7 +108,7 @@ async function githubCreate(config: ForgeConfig, input: CreatePullRequestInput, 
     if (details.some((entry) => /already exists/i.test(entry.message ?? "")) || /already exists/i.test(message)) {
       const owner = config.project.split("/")[0] ?? "";
       const query = new URLSearchParams({ head: `${owner}:${input.head}`, base: input.base, state: "open" });
-      const existing = await findExisting(config.kind, `${url}?${query}`, headers, options, z.array(githubPullSchema));
+      const existing = await findExisting(config.kind, `${url}?${query.toString()}`, headers, options, z.array(githubPullSchema));
       if (existing[0]) return { url: existing[0].html_url, number: existing[0].number, created: false };
       throw new PullRequestExistsError(
         `A pull request from ${input.head} into ${input.base} is already open on ${config.project}, but GitHub did not list it. Open it on GitHub.`,
@@ -162,7 +162,7 @@ async function gitlabCreate(config: ForgeConfig, input: CreatePullRequestInput, 
 
   if (response.status === 409 || /already exists/i.test(detail)) {
     const query = new URLSearchParams({ source_branch: input.head, target_branch: input.base, state: "opened" });
-    const existing = await findExisting(config.kind, `${base}?${query}`, headers, options, z.array(gitlabMergeRequestSchema));
+    const existing = await findExisting(config.kind, `${base}?${query.toString()}`, headers, options, z.array(gitlabMergeRequestSchema));
     if (existing[0]) return { url: existing[0].web_url, number: existing[0].iid, created: false };
     throw new PullRequestExistsError(
       `A merge request from ${input.head} into ${input.base} is already open on ${config.project}: ${detail}. Open it on GitLab.`,

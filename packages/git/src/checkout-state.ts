@@ -34,7 +34,7 @@ export async function changedPaths(repo: string, from: string, to: string): Prom
 }
 
 /** Paths among `changed` that the worktree has edits in, or where a file is in the way. */
-export async function dirtyPaths(worktree: string, changed: ChangedPath[]): Promise<string[]> {
+async function dirtyPaths(worktree: string, changed: ChangedPath[]): Promise<string[]> {
   const status = await runGit(
     ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--ignore-submodules=none"],
     { cwd: worktree },
@@ -51,7 +51,7 @@ export async function dirtyPaths(worktree: string, changed: ChangedPath[]): Prom
 }
 
 /** Whether something (an untracked or ignored file, or a file where a folder must go) is at `path`. */
-export async function occupied(path: string): Promise<boolean> {
+async function occupied(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;
@@ -60,7 +60,7 @@ export async function occupied(path: string): Promise<boolean> {
   }
 }
 
-export async function operationInProgress(worktree: string): Promise<string | undefined> {
+async function operationInProgress(worktree: string): Promise<string | undefined> {
   const gitDir = (
     await runGit(["rev-parse", "--path-format=absolute", "--git-dir"], { cwd: worktree })
   ).stdout.trim();
@@ -77,7 +77,7 @@ export async function operationInProgress(worktree: string): Promise<string | un
   return undefined;
 }
 
-export function pathsInReadTreeError(stderr: string): string[] {
+function pathsInReadTreeError(stderr: string): string[] {
   const paths = new Set<string>();
   for (const match of stderr.matchAll(/'([^']+)'/g)) {
     if (match[1]) paths.add(match[1]);

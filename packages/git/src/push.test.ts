@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { NoSuchRemoteError, PushAuthError, PushError, PushRejectedError, pushBranch, RemoteUnreachableError } from "./push";
+import { NoSuchRemoteError, PushAuthError, type PushError, PushRejectedError, pushBranch, RemoteUnreachableError } from "./push";
 import { detectRemote, listRemotes, parseRemoteUrl } from "./remote";
 import { createTempDir, createTestRepo, gitOutput, type TestRepo } from "./testing";
 

@@ -6,7 +6,7 @@ import { type Logger, stderrLogger } from "./logger";
 import { runGit } from "./run-git";
 
 /** One file of the change between two commits, as git stores it (renames paired). */
-export interface RawChangeEntry {
+interface RawChangeEntry {
   /** `A`, `M`, `D`, `R`, `C` or `T`. */
   status: string;
   path: string;
@@ -75,13 +75,13 @@ export async function selectPaths(
  * The change between two commits with renames paired the way `computeChange` pairs them
  * (`--find-renames`, same limit), so the paths a person sees are the paths chosen here.
  */
-export async function rawChange(repo: string, from: string, to: string): Promise<RawChangeEntry[]> {
+async function rawChange(repo: string, from: string, to: string): Promise<RawChangeEntry[]> {
   const result = await runGit(["diff-tree", "-r", "-z", "--find-renames", "-l1000", "--raw", from, to], { cwd: repo });
   return parseRawDiff(result.stdout);
 }
 
 /** Parses `git diff-tree -r -z --raw`: `:<mode> <mode> <id> <id> <status>\0<path>\0[<path>\0]`. */
-export function parseRawDiff(output: string): RawChangeEntry[] {
+function parseRawDiff(output: string): RawChangeEntry[] {
   const fields = output.split("\0");
   const entries: RawChangeEntry[] = [];
   let i = 0;

@@ -5,6 +5,7 @@ import { TRPCClientError } from "@trpc/client";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import type { BoardChange } from "@wharf/api";
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
+import { useRouter } from "next/navigation";
 import { useTRPC } from "~/trpc/react";
 import { notifyStateChange, useWaitingTitle } from "./notifications";
 
@@ -50,6 +51,7 @@ export function useLiveBoard() {
 export function LiveBoardProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const router = useRouter();
   const [status, setStatus] = useState<Record<string, string>>({});
   const [connected, setConnected] = useState(false);
   const [databaseDown, setDatabaseDown] = useState<string | null>(null);
@@ -81,7 +83,7 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
       if (change.state) {
         const before = known.current.get(change.taskId);
         known.current.set(change.taskId, change.state);
-        if (before !== change.state) notifyStateChange({ taskId: change.taskId, state: change.state, prompt, status: change.status });
+        if (before !== change.state) notifyStateChange({ taskId: change.taskId, state: change.state, prompt, status: change.status }, (href) => router.push(href));
         void queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: change.taskId }));
         // A follow-up turn may have changed the diff under review.
         void queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId: change.taskId }));
@@ -90,7 +92,7 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
         }
       }
     },
-    [queryClient, trpc],
+    [queryClient, trpc, router],
   );
 
   useSubscription(

@@ -27,7 +27,7 @@ const messages: Partial<Record<TaskState, string>> = {
 };
 
 /** Shows a notification for a task that entered `needs_input` or `review`, when they are on. */
-export function notifyStateChange(change: { taskId: string; state: TaskState; prompt?: string; status?: string }) {
+export function notifyStateChange(change: { taskId: string; state: TaskState; prompt?: string; status?: string }, open: (href: string) => void) {
   const title = messages[change.state];
   if (!title || readSetting() !== "on") return;
   const name = change.prompt ? taskTitle(change.prompt) : `Task ${change.taskId.slice(0, 8)}`;
@@ -38,7 +38,7 @@ export function notifyStateChange(change: { taskId: string; state: TaskState; pr
   });
   notification.onclick = () => {
     window.focus();
-    window.location.assign(`/tasks/${change.taskId}`);
+    open(`/tasks/${change.taskId}`);
     notification.close();
   };
 }
