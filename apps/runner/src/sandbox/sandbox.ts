@@ -40,8 +40,12 @@ export class SandboxUnavailableError extends Error {
   }
 }
 
-/** One process to start: in the sandbox its command is bwrap and the original command follows `--`. */
-export type Launch = { command: string; args: string[] };
+/**
+ * One process to start: in the sandbox its command is bwrap and the original command follows `--`
+ * (`sandboxed`: bwrap, and its init process in the new PID namespace, stand between the spawned
+ * process and the command; terminate.ts signals around them).
+ */
+export type Launch = { command: string; args: string[]; sandboxed: boolean };
 
 export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined };
 
@@ -55,7 +59,7 @@ export class Sandbox {
   wrap(command: string, args: readonly string[], opts: ConfineOptions): Launch {
     if (!this.status.on) {
       if (this.status.mode === "require") throw new SandboxUnavailableError(this.status.reason);
-      return { command, args: [...args] };
+      return { command, args: [...args], sandboxed: false };
     }
     const policy = {
       root: opts.root,
@@ -64,7 +68,7 @@ export class Sandbox {
       hidden: hiddenDirs(this.settings),
       network: opts.network ?? true,
     };
-    return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args] };
+    return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };
   }
 }
 
