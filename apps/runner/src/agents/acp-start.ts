@@ -203,6 +203,8 @@ export type LaunchOptions = {
   env: Record<string, string>;
   hooks: SessionHooks;
   initializeMs?: number;
+  /** `cwd` is the empty folder this repository's worktree will be added to (a sandboxed warm agent). */
+  repository?: string;
 };
 
 /** What a task gives the launched agent when it takes it: everything of StartOptions but the launch. */
@@ -226,7 +228,7 @@ export type SessionBinding = {
 export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
   let proc: AgentProcess;
   try {
-    proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
+    proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log, opts.repository);
   } catch (error) {
     if (error instanceof CommandNotRunnableError) throw spawnError(opts.agent, error);
     throw error;

@@ -44,8 +44,9 @@ export class AgentProcess {
     cwd: string,
     env: Record<string, string>,
     private readonly log: Logger,
+    repository?: string,
   ) {
-    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network });
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository });
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));

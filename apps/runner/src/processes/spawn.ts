@@ -26,6 +26,8 @@ export type SpawnOptions = {
   env: Record<string, string>;
   root?: string | undefined;
   network?: boolean | undefined;
+  /** A root that will become a worktree of this repository once the process runs (see bwrap-args.ts). */
+  repository?: string | undefined;
   /** The sandbox to run in; the runner's (`activeSandbox()`) when not given. */
   sandbox?: Sandbox | undefined;
 };
@@ -43,7 +45,7 @@ function launchOf(cmd: string, args: readonly string[], opts: SpawnOptions) {
     if (!checked.ok) throw new CommandNotRunnableError(cmd, checked.code);
     command = checked.path;
   }
-  return sandbox.wrap(command, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network });
+  return sandbox.wrap(command, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network, repository: opts.repository });
 }
 
 export type GroupChild = ChildProcessWithoutNullStreams;

@@ -47,7 +47,7 @@ export class SandboxUnavailableError extends Error {
  */
 export type Launch = { command: string; args: string[]; sandboxed: boolean };
 
-export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined };
+export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined; repository?: string | undefined };
 
 export class Sandbox {
   constructor(
@@ -67,6 +67,7 @@ export class Sandbox {
       stateDirs: agentStateDirs(opts.env.HOME),
       hidden: hiddenDirs(this.settings),
       network: opts.network ?? true,
+      repository: opts.repository,
     };
     return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };
   }
