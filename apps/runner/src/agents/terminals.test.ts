@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TaskEventOf } from "@wharf/api/schemas";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { activeSandbox } from "../sandbox";
 import { runningMembers } from "../testing/processes";
 import { ConfinementError } from "./confine";
 import { RecordingHooks } from "./recording-hooks";
@@ -125,9 +126,10 @@ describe("TerminalManager", () => {
     const id = await m.create({ command: "sh", args: ["-c", "sleep 300 & setsid sleep 301 & wait"] });
     const pid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(id)!.child.pid;
     await m.kill(id);
-    // In the OS sandbox bwrap reports a command ended by SIGTERM as exit code 128 + 15.
+    // In the OS sandbox bwrap reports a command ended by SIGTERM as exit code 128 + 15; on a busy
+    // machine bwrap may still be exiting at the end of the grace period and get SIGKILL.
     const exit = await m.waitForExit(id);
-    expect(["SIGTERM", 143]).toContain(exit.signal ?? exit.exitCode);
+    expect(activeSandbox().status.on ? ["SIGTERM", 143, "SIGKILL"] : ["SIGTERM"]).toContain(exit.signal ?? exit.exitCode);
     expect(await runningMembers(pid)).toEqual([]);
 
     const second = await m.create({ command: "sleep", args: ["300"] });
