@@ -1,14 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRepo } from "./testing/git-fixture";
-import { alive } from "./testing/processes";
+import { pidsWithArg } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
 
 /**
  * Agent definitions that cannot work: each task must end `failed`, soon, with an error that
- * names the agent and says what is wrong, and leave no process behind.
+ * names the agent and says what is wrong, and leave no process behind. They run with the OS
+ * sandbox as configured (on wherever bubblewrap works): the agents mark their command lines with a
+ * unique argument, which the host's /proc shows also for processes in the sandbox's own PID
+ * namespace.
  */
 
 let stack: Stack;
@@ -23,15 +27,23 @@ afterAll(async () => {
   await stack?.stop();
 }, 30_000);
 
-async function runWith(agent: { id: string; name: string; command: string; args?: string[] }) {
+async function runWith(agent: { id: string; name: string; command: string; args?: string[] }, marker?: string) {
   await stack.api.agent.upsert({ transport: "acp", args: [], ...agent });
   const started = Date.now();
   const created = await stack.api.task.create({ projectId, agentId: agent.id, prompt: "hello" });
-  const task = await stack.waitForState(created.id, ["failed", "completed", "review"], 20_000);
-  return { task, ms: Date.now() - started };
+  // Seen running at least once: the check that nothing is left afterwards is not vacuous. (The
+  // runner shares this event loop: a scan of /proc every 200 ms leaves it room.)
+  let seen = false;
+  const watch = marker ? setInterval(() => (seen ||= pidsWithArg(marker).length > 0), 200) : undefined;
+  try {
+    const task = await stack.waitForState(created.id, ["failed", "completed", "review"], 20_000);
+    return { task, ms: Date.now() - started, seen };
+  } finally {
+    clearInterval(watch);
+  }
 }
 
-const pidFrom = (file: string) => Number(readFileSync(file, "utf8").trim());
+const newMarker = () => `wharf-bad-agent-${randomUUID()}`;
 
 describe.concurrent("bad agent definitions fail the task with a plain message", () => {
   it("a command that does not exist", async () => {
@@ -51,36 +63,39 @@ describe.concurrent("bad agent definitions fail the task with a plain message", 
   });
 
   it("an agent that never answers initialize (reads stdin, says nothing)", async () => {
-    const pidFile = path.join(dir, "silent.pid");
-    const script = `require("node:fs").writeFileSync(process.argv[1], String(process.pid)); process.stdin.resume();`;
-    const { task, ms } = await runWith({ id: "silent", name: "Silent agent", command: process.execPath, args: ["-e", script, pidFile] });
+    const marker = newMarker();
+    const script = `process.stdin.resume();`;
+    const { task, ms, seen } = await runWith({ id: "silent", name: "Silent agent", command: process.execPath, args: ["-e", script, marker] }, marker);
     expect(task.state).toBe("failed");
     expect(task.error).toMatch(/^Agent "Silent agent" did not answer initialize within 1.5 s; check that ".*" starts an ACP agent/);
     expect(ms).toBeLessThan(20_000);
-    expect(alive(pidFrom(pidFile))).toBe(false);
+    expect(seen).toBe(true);
+    expect(pidsWithArg(marker)).toEqual([]);
   });
 
   it("an agent that sleeps and never reads its input", async () => {
-    const pidFile = path.join(dir, "sleepy.pid");
-    const { task } = await runWith({ id: "sleepy", name: "Sleepy agent", command: "sh", args: ["-c", `echo $$ > ${pidFile}; exec sleep 1000`] });
+    const marker = newMarker();
+    const { task, seen } = await runWith({ id: "sleepy", name: "Sleepy agent", command: "sh", args: ["-c", "sleep 1000; :", marker] }, marker);
     expect(task.state).toBe("failed");
     expect(task.error).toMatch(/^Agent "Sleepy agent" did not answer initialize within 1.5 s/);
-    expect(alive(pidFrom(pidFile))).toBe(false);
+    expect(seen).toBe(true);
+    expect(pidsWithArg(marker)).toEqual([]);
   });
 
   it("an agent that speaks garbage on stdout", async () => {
-    const pidFile = path.join(dir, "garbage.pid");
+    const marker = newMarker();
+    // The marker is the shell's $0 (`; :` keeps the shell from exec-ing the sleep).
     const { task, ms } = await runWith({
       id: "garbage",
       name: "Chatty CLI",
       command: "sh",
-      args: ["-c", `echo $$ > ${pidFile}; echo 'Welcome to my CLI! Type help.'; exec sleep 1000`],
+      args: ["-c", "echo 'Welcome to my CLI! Type help.'; sleep 1000; :", marker],
     });
     expect(task.state).toBe("failed");
     expect(task.error).toMatch(/^Agent "Chatty CLI" wrote something that is not ACP to its standard output/);
     expect(task.error).toContain("Welcome to my CLI! Type help.");
     expect(ms).toBeLessThan(20_000);
-    expect(alive(pidFrom(pidFile))).toBe(false);
+    expect(pidsWithArg(marker)).toEqual([]);
   });
 
   it("an agent that exits at once", async () => {

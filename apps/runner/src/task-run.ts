@@ -1,4 +1,5 @@
 import type pg from "pg";
+import path from "node:path";
 import { z } from "zod";
 import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
@@ -108,7 +109,7 @@ export async function runTaskTurn(
   let outcome: Outcome;
   try {
     // The agent starts while the worktree is made (they meet at session/new).
-    if (!deps.sessions.has(task.id)) prewarm(deps, task);
+    if (!deps.sessions.has(task.id)) prewarm(deps, task, job);
     task = await ensureWorktree(deps, writer, task, job);
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
@@ -171,8 +172,11 @@ function promptOfTurn(task: TaskRow, turn: number): string {
   return task.pending_prompt;
 }
 
+/** A follow-up turn keeps the worktree it has; otherwise a new one is made (an old one removed first). */
+const keepsWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
+
 async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
-  if (job.turn > 0 && task.worktree_path && task.base_commit) return task;
+  if (keepsWorktree(task, job)) return task;
   if (task.worktree_path && task.branch) {
     await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
   }
@@ -205,9 +209,16 @@ function agentSpec(task: TaskRow): AgentSpec {
   };
 }
 
-function prewarm(deps: TaskRunDeps, task: TaskRow): void {
+/**
+ * Starts the agent ahead while the worktree is made. It is told where it will work: the worktree
+ * kept, or the folder a new one will be added to (createWorktree's `<worktreesDir>/<task>`); not
+ * when an old worktree is about to be replaced.
+ */
+function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): void {
   const agent = agentSpec(task);
-  deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env));
+  const worktree = keepsWorktree(task, job) ? task.worktree_path : task.worktree_path === null ? path.join(deps.worktreesDir, task.id) : null;
+  const target = worktree === null ? undefined : { worktree, repository: task.repo_path };
+  deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env), target);
 }
 
 async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {

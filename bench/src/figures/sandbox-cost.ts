@@ -22,7 +22,7 @@ export const sandboxCost: Figure = {
         summary: on,
         target: "≤ 1.25 × off",
         met: ratio <= 1.25,
-        note: `${ratio.toFixed(2)} × off at the median (sandboxed agents start with their task: no warm spare)`,
+        note: `${ratio.toFixed(2)} × off at the median (sandboxed agents are started when their task is claimed, in its worktree folder; unsandboxed a spare is ready before)`,
       },
     ];
   },

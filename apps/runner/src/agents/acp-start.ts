@@ -10,7 +10,8 @@ import {
   type SessionChoices,
 } from "./acp-responses";
 import { AcpSession } from "./acp-session";
-import { AgentProcess } from "./agent-process";
+import { CommandNotRunnableError } from "../processes/command";
+import { AgentProcess, spawnError } from "./agent-process";
 import {
   AgentError,
   type AgentErrorStage,
@@ -202,6 +203,8 @@ export type LaunchOptions = {
   env: Record<string, string>;
   hooks: SessionHooks;
   initializeMs?: number;
+  /** `cwd` is the empty folder this repository's worktree will be added to (a sandboxed warm agent). */
+  repository?: string;
 };
 
 /** What a task gives the launched agent when it takes it: everything of StartOptions but the launch. */
@@ -223,7 +226,13 @@ export type SessionBinding = {
  * to a task, its fs and terminal requests are confined to `cwd`. On failure nothing is left running.
  */
 export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
-  const proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log);
+  let proc: AgentProcess;
+  try {
+    proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log, opts.repository);
+  } catch (error) {
+    if (error instanceof CommandNotRunnableError) throw spawnError(opts.agent, error);
+    throw error;
+  }
   const session = new AcpSession(proc, opts.hooks, opts.cwd, opts.env);
   session.connection = buildClient({
     get root() {

@@ -163,7 +163,6 @@ describe.concurrent("ACP client against the scripted test agent", () => {
   });
 
   it("an agent that ignores SIGTERM (and stdin closing) is killed after the grace period", async () => {
-    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const hooks = new RecordingHooks();
     const session = await start(hooks, {
       scenario: "hang",
@@ -181,7 +180,7 @@ describe.concurrent("ACP client against the scripted test agent", () => {
   });
 
   it("a detached child (setsid) the agent leaves behind does not survive close", async () => {
-    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
+    sandboxOffForTest(); // host pids and files outside the worktree
     const hooks = new RecordingHooks();
     const scenario = {
       steps: [
@@ -358,14 +357,13 @@ describe.concurrent("start failures", () => {
   });
 
   it("a command that does not exist fails at spawn", async () => {
-    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
     const error = await rejection(start(new RecordingHooks(), { command: "wharf-no-such-agent", args: [] }));
     expect(error.stage).toBe("spawn");
     expect(error.message).toContain('the command "wharf-no-such-agent" was not found');
   });
 
   it("a program that is not an ACP agent (prints text) fails fast and is stopped", async () => {
-    sandboxOffForTest(); // host pids and spawn errors (in the sandbox, bwrap reports a missing command and SIGTERM ends the sandbox)
+    sandboxOffForTest(); // host pids and files outside the worktree
     const cwd = await worktree();
     const started = Date.now();
     const error = await rejection(

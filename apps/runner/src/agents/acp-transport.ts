@@ -1,9 +1,19 @@
 import { createHash } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
 import { launchAgent, openSession, type LaunchedAgent, type LaunchOptions, type SessionBinding } from "./acp-start";
 import type { Failure } from "./agent-process";
 import { activeSandbox } from "../sandbox";
-import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger, type SessionHooks, type StartOptions } from "./transport";
+import {
+  AgentError,
+  type AgentSession,
+  type AgentSpec,
+  type AgentTransport,
+  type Logger,
+  type PrewarmTarget,
+  type SessionHooks,
+  type StartOptions,
+} from "./transport";
 
 /**
  * The ACP transport (and, through native-transport.ts, the native one): the one path from a task's
@@ -24,6 +34,11 @@ import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, typ
  *   environment, so a changed agent configuration never hands out a stale process.
  * - Its working directory is an empty folder, and until a task takes it, its fs and terminal
  *   requests are confined to that folder and its updates and permission asks are dropped.
+ * - In the OS sandbox a process's mounts are fixed when it starts, so a spare must start where its
+ *   task will work: it is started only by `prewarm` for a claimed task, in that task's worktree
+ *   folder (created empty when the worktree is not made yet; git adds the worktree into it), with
+ *   the repository's git folders bound, and keyed by that folder too. No spare is kept for a next
+ *   task, whose worktree is not known yet.
  */
 
 export type WarmOptions = {
@@ -80,7 +95,8 @@ export class AcpTransport implements AgentTransport {
   async start(opts: StartOptions): Promise<AgentSession> {
     const { launch, binding } = splitStartOptions(opts);
     await assertWorkingDirectory(binding);
-    const key = keyOf(launch.agent, launch.env);
+    const sandboxed = activeSandbox().status.on;
+    const key = keyOf(launch.agent, launch.env, sandboxed ? binding.cwd : undefined);
     const cold = async () => openSession(await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks }), binding);
     const spare = this.spares.get(key);
     let session: AgentSession;
@@ -95,21 +111,23 @@ export class AcpTransport implements AgentTransport {
       session = await cold();
     }
     // The next spare; it starts a little later, not to compete with this task's start.
-    this.addSpare(key, launch.agent, launch.env, this.warm?.spareDelayMs ?? 250);
+    if (!sandboxed) this.addSpare(key, launch.agent, launch.env, this.warm?.spareDelayMs ?? 250);
     return session;
   }
 
   /** A task will start this agent soon: start a spare now unless one is ready or starting. */
-  prewarm(agent: AgentSpec, env: Record<string, string>): void {
-    const key = keyOf(agent, env);
+  prewarm(agent: AgentSpec, env: Record<string, string>, task?: PrewarmTarget): void {
+    const sandboxed = activeSandbox().status.on;
+    if (sandboxed && !task) return;
+    const key = keyOf(agent, env, sandboxed ? task?.worktree : undefined);
     const spare = this.spares.get(key);
     if (spare) spare.hurry();
-    else this.addSpare(key, agent, env, 0);
+    else this.addSpare(key, agent, env, 0, sandboxed ? task : undefined);
   }
 
   /** The pid of this agent's spare once it has answered `initialize`; undefined without one. */
-  async sparePid(agent: AgentSpec, env: Record<string, string>): Promise<number | undefined> {
-    const spare = this.spares.get(keyOf(agent, env));
+  async sparePid(agent: AgentSpec, env: Record<string, string>, worktree?: string): Promise<number | undefined> {
+    const spare = this.spares.get(keyOf(agent, env, worktree));
     const ready = await spare?.launched.catch(() => undefined);
     return ready?.proc.child.pid;
   }
@@ -136,12 +154,10 @@ export class AcpTransport implements AgentTransport {
     return cold();
   }
 
-  private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number): void {
+  /** `task`: a sandboxed spare, started in its task's worktree folder (see the class comment). */
+  private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number, task?: PrewarmTarget): void {
     const warm = this.warm;
     if (!warm || this.closed || warm.idleMs <= 0 || this.spares.has(key)) return;
-    // A sandbox's mounts are fixed when it starts, before the task's worktree exists: a sandboxed
-    // spare could never see its task's worktree, so sandboxed agents start with their task.
-    if (activeSandbox().status.on) return;
     const { log } = warm;
     let hurry = () => {};
     const delay = new Promise<void>((resolve) => {
@@ -155,8 +171,9 @@ export class AcpTransport implements AgentTransport {
     const dirReady = this.dirReady;
     const launched = delay.then(async () => {
       if (!spare.wanted) throw new NotWanted();
-      await dirReady;
-      return launchAgent({ agent, cwd: warm.dir, env, hooks: spareHooks(log), ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }) });
+      const where = task ? await taskFolder(task) : { cwd: warm.dir };
+      if (!task) await dirReady;
+      return launchAgent({ agent, env, hooks: spareHooks(log), ...where, ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }) });
     });
     const expiry = setTimeout(() => {
       if (this.spares.get(key) !== spare) return;
@@ -230,10 +247,36 @@ async function assertWorkingDirectory(binding: SessionBinding): Promise<void> {
   }
 }
 
-/** Same agent, same command and the same environment (values included, hashed: never kept in clear). */
-function keyOf(agent: AgentSpec, env: Record<string, string>): string {
+/**
+ * Same agent, same command and the same environment (values included, hashed: never kept in clear);
+ * in the OS sandbox also the same worktree folder.
+ */
+function keyOf(agent: AgentSpec, env: Record<string, string>, worktree?: string): string {
   const sortedEnv = Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash("sha256").update(JSON.stringify([agent.id, agent.name, agent.transport, agent.command, agent.args, sortedEnv])).digest("hex");
+  const where = worktree === undefined ? null : path.resolve(worktree);
+  return createHash("sha256").update(JSON.stringify([agent.id, agent.name, agent.transport, agent.command, agent.args, sortedEnv, where])).digest("hex");
+}
+
+/**
+ * The working directory of a sandboxed spare: its task's worktree folder, made empty now when the
+ * worktree is not there yet (git adds a worktree into an existing empty folder), with the
+ * repository named so the sandbox binds its git folders ahead; `.git/worktrees` is made too, as it
+ * is bound whole (the new worktree's admin folder will appear in it).
+ */
+async function taskFolder(task: PrewarmTarget): Promise<{ cwd: string; repository?: string }> {
+  const made = await stat(path.join(task.worktree, ".git")).then(
+    () => true,
+    () => false,
+  );
+  if (made) return { cwd: task.worktree };
+  await mkdir(task.worktree, { recursive: true, mode: 0o700 });
+  const gitDir = path.join(task.repository, ".git");
+  const isDir = await stat(gitDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (isDir) await mkdir(path.join(gitDir, "worktrees"), { recursive: true });
+  return { cwd: task.worktree, repository: task.repository };
 }
 
 /** Until a task takes it, a spare has no session: anything it sends is dropped. */

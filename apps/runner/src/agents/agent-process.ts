@@ -1,10 +1,16 @@
 import { RequestError } from "@agentclientprotocol/sdk";
 import { setTimeout as sleep } from "node:timers/promises";
+import { bwrapExecFailure, commandProblem } from "../processes/command";
 import { spawnInGroup, type GroupChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { stdioStream, type StdioStream } from "./stdio-stream";
 import { TailBuffer } from "./tail-buffer";
 import { AgentError, type AgentErrorStage, type AgentExit, type AgentSpec, type Logger } from "./transport";
+
+/** The AgentError for a command that could not start, with the sandbox on or off. */
+export function spawnError(spec: AgentSpec, error: NodeJS.ErrnoException, stderrTail = ""): AgentError {
+  return new AgentError({ agentName: spec.name, stage: "spawn", what: commandProblem(spec.command, error.code, error.message), stderrTail, cause: error });
+}
 
 /**
  * One agent process: its stdio as an ACP stream, the tail of its stderr, and the ways it can
@@ -38,8 +44,9 @@ export class AgentProcess {
     cwd: string,
     env: Record<string, string>,
     private readonly log: Logger,
+    repository?: string,
   ) {
-    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network });
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository });
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));
@@ -131,17 +138,12 @@ export class AgentProcess {
     const agentName = this.spec.name;
     const stderrTail = this.stderr.text();
     switch (failure.kind) {
-      case "spawn": {
-        const cmd = this.spec.command;
-        const what =
-          failure.error.code === "ENOENT"
-            ? `could not be started: the command "${cmd}" was not found (install it, or fix the agent's command)`
-            : failure.error.code === "EACCES"
-              ? `could not be started: "${cmd}" is not executable (make it executable with chmod +x, or fix the agent's command)`
-              : `could not be started: ${failure.error.message}`;
-        return new AgentError({ agentName, stage: "spawn", what, stderrTail, cause: failure.error });
-      }
+      case "spawn":
+        return spawnError(this.spec, failure.error, stderrTail);
       case "exit": {
+        // bubblewrap could not run the command (it changed after the check in spawn.ts).
+        const bwrap = failure.exit.code === 1 ? bwrapExecFailure(failure.exit.stderrTail) : null;
+        if (bwrap) return new AgentError({ agentName, stage: "spawn", what: commandProblem(this.spec.command, bwrap.code, ""), stderrTail });
         const what = {
           spawn: "exited at once",
           initialize: "exited before answering initialize",

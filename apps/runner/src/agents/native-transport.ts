@@ -1,5 +1,5 @@
 import { configVars, nativeAgentBin } from "@wharf/native-agent";
-import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type StartOptions } from "./transport";
+import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type PrewarmTarget, type StartOptions } from "./transport";
 
 /**
  * `native`: Wharf's built-in agent (`@wharf/native-agent`), which thinks with an OpenAI-compatible
@@ -40,9 +40,9 @@ export function nativeTransport(acp: AgentTransport): AgentTransport {
       }
       return acp.start({ ...opts, agent: asAcpAgent(opts.agent), terminalEnv: withoutNativeConfig(opts.terminalEnv ?? opts.env) });
     },
-    prewarm(agent: AgentSpec, env: Record<string, string>): void {
+    prewarm(agent: AgentSpec, env: Record<string, string>, task?: PrewarmTarget): void {
       // A half-configured agent fails at start with the message above; nothing to start ahead.
-      if (missingConfig(env).length === 0) acp.prewarm?.(asAcpAgent(agent), env);
+      if (missingConfig(env).length === 0) acp.prewarm?.(asAcpAgent(agent), env, task);
     },
   };
 }

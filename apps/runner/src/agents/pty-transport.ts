@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { accessSync, constants as fsConstants, statSync } from "node:fs";
-import path from "node:path";
+import { statSync } from "node:fs";
+import { checkCommand } from "../processes/command";
 import { spawnPtyInGroup, type PtyChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { plainText, ptyInvocation } from "./pty-prompt";
@@ -120,29 +120,6 @@ class PtySession implements AgentSession {
   }
 }
 
-/** The absolute path `command` runs as, or null when there is no such executable. */
-export function findExecutable(command: string, envPath: string | undefined, cwd: string): string | null {
-  const isFile = (candidate: string) => {
-    try {
-      if (!statSync(candidate).isFile()) return false;
-      accessSync(candidate, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes("/")) {
-    const resolved = path.resolve(cwd, command);
-    return isFile(resolved) ? resolved : null;
-  }
-  for (const dir of (envPath ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    if (isFile(candidate)) return candidate;
-  }
-  return null;
-}
-
 async function start(opts: StartOptions): Promise<AgentSession> {
   const { agent, cwd } = opts;
   let cwdOk = false;
@@ -152,7 +129,7 @@ async function start(opts: StartOptions): Promise<AgentSession> {
     cwdOk = false;
   }
   if (!cwdOk) throw new AgentError({ agentName: agent.name, stage: "spawn", what: `cannot start: its working directory ${cwd} does not exist` });
-  if (!findExecutable(agent.command, opts.env.PATH, cwd)) {
+  if (!checkCommand(agent.command, opts.env.PATH, cwd).ok) {
     throw new AgentError({
       agentName: agent.name,
       stage: "spawn",

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TaskEventOf } from "@wharf/api/schemas";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { activeSandbox } from "../sandbox";
 import { runningMembers } from "../testing/processes";
 import { ConfinementError } from "./confine";
 import { RecordingHooks } from "./recording-hooks";
 import { hardOutputCap, OutputBuffer, TerminalError, TerminalManager } from "./terminals";
-import { sandboxOffForTest } from "../testing/sandbox";
 
 let root: string;
 let outside: string;
@@ -96,7 +96,6 @@ describe("TerminalManager", () => {
   });
 
   it("reports a command that does not exist", async () => {
-    sandboxOffForTest(); // in the sandbox the missing command is bwrap's exit 1 with its message
     const { m } = manager();
     await expect(m.create({ command: "wharf-no-such-command" })).rejects.toThrow(/Cannot run "wharf-no-such-command"/);
   });
@@ -127,7 +126,10 @@ describe("TerminalManager", () => {
     const id = await m.create({ command: "sh", args: ["-c", "sleep 300 & setsid sleep 301 & wait"] });
     const pid = (m as unknown as { terminals: Map<string, { child: { pid: number } }> }).terminals.get(id)!.child.pid;
     await m.kill(id);
-    expect(await m.waitForExit(id)).toMatchObject({ signal: "SIGTERM" });
+    // In the OS sandbox bwrap reports a command ended by SIGTERM as exit code 128 + 15; on a busy
+    // machine bwrap may still be exiting at the end of the grace period and get SIGKILL.
+    const exit = await m.waitForExit(id);
+    expect(activeSandbox().status.on ? ["SIGTERM", 143, "SIGKILL"] : ["SIGTERM"]).toContain(exit.signal ?? exit.exitCode);
     expect(await runningMembers(pid)).toEqual([]);
 
     const second = await m.create({ command: "sleep", args: ["300"] });

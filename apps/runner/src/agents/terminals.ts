@@ -4,6 +4,7 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { TaskEventOf } from "@wharf/api/schemas";
 import { mergeEnv } from "../agent-env";
+import { CommandNotRunnableError } from "../processes/command";
 import { spawnInGroup, type GroupChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { printablePath, resolveInside } from "./confine";
@@ -122,7 +123,13 @@ export class TerminalManager {
     // Agents sometimes send a whole command line as `command`: run that through the shell.
     const [cmd, argv] = args.length === 0 && /\s/.test(req.command.trim()) ? ["/bin/sh", ["-c", req.command]] : [req.command, args];
     const extra = Object.fromEntries((req.env ?? []).map((v) => [v.name, v.value]));
-    const child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, env: mergeEnv(this.opts.env, extra) });
+    let child: GroupChild;
+    try {
+      child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, env: mergeEnv(this.opts.env, extra) });
+    } catch (error) {
+      if (error instanceof CommandNotRunnableError) throw new TerminalError(undefined, `Cannot run "${req.command}": ${error.message}`);
+      throw error;
+    }
     await new Promise<void>((resolve, reject) => {
       let started = false;
       child.once("spawn", () => {

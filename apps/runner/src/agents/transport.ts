@@ -91,11 +91,17 @@ export interface SessionTerminal {
   resize(cols: number, rows: number): void;
 }
 
+export type PrewarmTarget = { worktree: string; repository: string };
+
 export interface AgentTransport {
   /** Rejects with AgentError. */
   start(opts: StartOptions): Promise<AgentSession>;
-  /** A start of this agent (with this scrubbed env) follows soon: a transport may begin it now. */
-  prewarm?(agent: AgentSpec, env: Record<string, string>): void;
+  /**
+   * A start of this agent (with this scrubbed env) follows soon: a transport may begin it now.
+   * `task`: where that start will run (the worktree, which may not exist yet, and its repository),
+   * for agents that must be started where they will work (in the OS sandbox).
+   */
+  prewarm?(agent: AgentSpec, env: Record<string, string>, task?: PrewarmTarget): void;
 }
 
 export type AgentErrorStage = "spawn" | "initialize" | "session" | "prompt" | "protocol";

@@ -2,7 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
-import { activeSandbox } from "../sandbox";
+import { activeSandbox, type Sandbox } from "../sandbox";
+import { checkCommand, CommandNotRunnableError } from "./command";
 import { processTagVar, readStartTime, startTimeOf } from "./proc-scan";
 
 /**
@@ -20,10 +21,31 @@ import { processTagVar, readStartTime, startTimeOf } from "./proc-scan";
  * process runs in the OS sandbox when it is on (`sandbox/`), confined to its root; `network: false`
  * leaves it loopback only.
  */
-export type SpawnOptions = { cwd: string; env: Record<string, string>; root?: string | undefined; network?: boolean | undefined };
+export type SpawnOptions = {
+  cwd: string;
+  env: Record<string, string>;
+  root?: string | undefined;
+  network?: boolean | undefined;
+  /** A root that will become a worktree of this repository once the process runs (see bwrap-args.ts). */
+  repository?: string | undefined;
+  /** The sandbox to run in; the runner's (`activeSandbox()`) when not given. */
+  sandbox?: Sandbox | undefined;
+};
 
+/**
+ * The command line to spawn. In the sandbox the command is resolved and checked first (it exists
+ * and is executable; `CommandNotRunnableError` otherwise), so a missing command is reported by its
+ * name as without the sandbox, and bwrap runs the path that was checked.
+ */
 function launchOf(cmd: string, args: readonly string[], opts: SpawnOptions) {
-  return activeSandbox().wrap(cmd, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network });
+  const sandbox = opts.sandbox ?? activeSandbox();
+  let command = cmd;
+  if (sandbox.status.on) {
+    const checked = checkCommand(cmd, opts.env.PATH, opts.cwd);
+    if (!checked.ok) throw new CommandNotRunnableError(cmd, checked.code);
+    command = checked.path;
+  }
+  return sandbox.wrap(command, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network, repository: opts.repository });
 }
 
 export type GroupChild = ChildProcessWithoutNullStreams;
@@ -51,7 +73,8 @@ export function tagOwner(tag: string): { pid: number; start: string | undefined 
   return { pid, start: ownerStart };
 }
 
-type Spawned = { tag: string; start: Promise<number | undefined> };
+/** `sandboxed`: the spawned process is bwrap, with the command two levels below it (see terminate.ts). */
+type Spawned = { tag: string; start: Promise<number | undefined>; sandboxed: boolean };
 const spawned = new WeakMap<GroupLeader, Spawned>();
 
 /**
@@ -66,6 +89,7 @@ function newTag(): string {
   return `${ownerPrefix}.${randomUUID()}`;
 }
 
+/** Throws `CommandNotRunnableError` when the sandbox is on and `cmd` cannot start (see launchOf). */
 export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOptions): GroupChild {
   const tag = newTag();
   const launch = launchOf(cmd, args, opts);
@@ -75,7 +99,7 @@ export function spawnInGroup(cmd: string, args: readonly string[], opts: SpawnOp
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });
-  spawned.set(child, { tag, start: child.pid === undefined ? Promise.resolve(undefined) : readStartTime(child.pid) });
+  spawned.set(child, { tag, start: child.pid === undefined ? Promise.resolve(undefined) : readStartTime(child.pid), sandboxed: launch.sandboxed });
   return child;
 }
 
@@ -125,6 +149,6 @@ export function spawnPtyInGroup(cmd: string, args: readonly string[], opts: Spaw
     env: { ...opts.env, [processTagVar]: tag },
   });
   const child = new PtyChild(pty);
-  spawned.set(child, { tag, start: readStartTime(pty.pid) });
+  spawned.set(child, { tag, start: readStartTime(pty.pid), sandboxed: launch.sandboxed });
   return child;
 }

@@ -31,14 +31,32 @@ function killPid(pid: number, signal: NodeJS.Signals): void {
 
 const running = (members: ProcStat[]) => members.filter((m) => m.state !== "Z");
 
-/** What terminateGroup works on: the leader's pid stays ours only until Node reaps it. */
-type Scope = { leader: number; tag: string | undefined; child: GroupLeader; leaderStart?: number };
+/**
+ * What terminateGroup works on: the leader's pid stays ours only until Node reaps it. `sandboxed`:
+ * the leader is bwrap, and its one child the init of the sandbox's PID namespace.
+ */
+type Scope = { leader: number; tag: string | undefined; child: GroupLeader; leaderStart?: number; sandboxed: boolean };
 
 const reaped = (child: GroupLeader) => child.exitCode !== null || child.signalCode !== null;
 const membersOf = (scope: Scope) => groupMembers(scope.leader, scope.tag, reaped(scope.child), scope.leaderStart);
 
+/**
+ * bwrap and the sandbox's init: SIGTERM to either ends everything inside at once (the init dies,
+ * and with it its PID namespace), so they get only SIGKILL, after the grace period.
+ */
+const isSandboxProcess = (scope: Scope, m: ProcStat) => scope.sandboxed && (m.pid === scope.leader || m.ppid === scope.leader);
+
 function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): void {
   const { leader } = scope;
+  if (scope.sandboxed && signal !== "SIGKILL") {
+    // One by one, around bwrap: the processes inside have host pids in the host's /proc.
+    for (const m of running(members)) {
+      if (isSandboxProcess(scope, m)) continue;
+      if (m.pgid !== leader && m.pgid === m.pid) killGroup(m.pgid, signal);
+      killPid(m.pid, signal);
+    }
+    return;
+  }
   // The group id cannot be reused while one of its members lives, so a member proves it is ours.
   if (!reaped(scope.child) || members.some((m) => m.pgid === leader)) killGroup(leader, signal);
   for (const m of running(members)) {
@@ -84,16 +102,21 @@ function exitOf(child: GroupLeader): Promise<void> {
  * SIGTERM to the group and every tracked descendant, SIGKILL to whatever is left after
  * `graceMs`, and resolve once none of them runs any more and the child itself has been reaped.
  * Throws ProcessGroupError if a process survives SIGKILL (uninterruptible sleep).
+ *
+ * A sandboxed process gets the same: SIGTERM to the processes inside the sandbox (not to bwrap,
+ * which would end them all at once), and SIGKILL to everything, bwrap included, after `graceMs`.
+ * When the command exits, bwrap exits with it.
  */
 export async function terminateGroup(child: GroupLeader, graceMs: number): Promise<void> {
   const leader = child.pid;
   if (leader === undefined) return; // never started
-  // The group first, at once (as the process list is read asynchronously): an agent told to stop
-  // should not get to run on meanwhile.
-  if (!reaped(child)) killGroup(leader, "SIGTERM");
   const record = spawnRecord(child);
+  const sandboxed = record?.sandboxed === true;
+  // The group first, at once (as the process list is read asynchronously): an agent told to stop
+  // should not get to run on meanwhile. (In the sandbox that would be SIGTERM to bwrap too.)
+  if (!reaped(child) && !sandboxed) killGroup(leader, "SIGTERM");
   const leaderStart = await record?.start;
-  const scope: Scope = { leader, tag: record?.tag, child, ...(leaderStart !== undefined && { leaderStart }) };
+  const scope: Scope = { leader, tag: record?.tag, child, sandboxed, ...(leaderStart !== undefined && { leaderStart }) };
   const members = running(await membersOf(scope));
   if (members.length > 0) {
     signalAll(scope, members, "SIGTERM");

@@ -13,6 +13,12 @@ export type SandboxPolicy = {
   hidden: readonly string[];
   /** False: loopback only (a new network namespace). */
   network: boolean;
+  /**
+   * The repository a root that is not a worktree yet will become one of (an agent started ahead of
+   * its task, in the empty folder its worktree will be added to): its git folders are bound now,
+   * with `.git/worktrees` writable as a whole, as the worktree's admin folder does not exist yet.
+   */
+  repository?: string | undefined;
 };
 
 /**
@@ -33,7 +39,7 @@ export function bwrapArgs(policy: SandboxPolicy): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"];
   for (const dir of uniqueOutermost(policy.hidden.flatMap(existingRealPath))) args.push("--tmpfs", dir);
   args.push("--bind", policy.root, policy.root);
-  const git = gitPaths(policy.root);
+  const git = gitPaths(policy.root, policy.repository);
   // The whole repository read-only first: it may lie under a masked folder (a repository in /tmp).
   if (git.common) args.push("--ro-bind-try", git.common, git.common);
   for (const dir of git.writable) args.push("--bind-try", dir, dir);
@@ -55,12 +61,15 @@ export function gitWritablePaths(root: string): string[] {
   return gitPaths(root).writable;
 }
 
-function gitPaths(root: string): { common?: string; writable: string[] } {
+function gitPaths(root: string, repository?: string): { common?: string; writable: string[] } {
   let gitFile: string;
   try {
     gitFile = readFileSync(path.join(root, ".git"), "utf8");
   } catch {
-    return { writable: [] }; // no .git file: a plain folder, or a .git folder inside the root
+    // No .git file: a plain folder, a .git folder inside the root, or a worktree still to be added.
+    if (!repository) return { writable: [] };
+    const common = path.join(repository, ".git");
+    return { common, writable: [path.join(common, "worktrees"), path.join(common, "objects"), path.join(common, "refs"), path.join(common, "logs")] };
   }
   const match = /^gitdir: (.+)$/m.exec(gitFile);
   if (!match?.[1]) return { writable: [] };

@@ -40,10 +40,14 @@ export class SandboxUnavailableError extends Error {
   }
 }
 
-/** One process to start: in the sandbox its command is bwrap and the original command follows `--`. */
-export type Launch = { command: string; args: string[] };
+/**
+ * One process to start: in the sandbox its command is bwrap and the original command follows `--`
+ * (`sandboxed`: bwrap, and its init process in the new PID namespace, stand between the spawned
+ * process and the command; terminate.ts signals around them).
+ */
+export type Launch = { command: string; args: string[]; sandboxed: boolean };
 
-export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined };
+export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined; repository?: string | undefined };
 
 export class Sandbox {
   constructor(
@@ -55,7 +59,7 @@ export class Sandbox {
   wrap(command: string, args: readonly string[], opts: ConfineOptions): Launch {
     if (!this.status.on) {
       if (this.status.mode === "require") throw new SandboxUnavailableError(this.status.reason);
-      return { command, args: [...args] };
+      return { command, args: [...args], sandboxed: false };
     }
     const policy = {
       root: opts.root,
@@ -63,8 +67,9 @@ export class Sandbox {
       stateDirs: agentStateDirs(opts.env.HOME),
       hidden: hiddenDirs(this.settings),
       network: opts.network ?? true,
+      repository: opts.repository,
     };
-    return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args] };
+    return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };
   }
 }
 

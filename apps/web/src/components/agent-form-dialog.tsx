@@ -51,6 +51,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
   const [idTouched, setIdTouched] = useState(mode === "edit");
   const [local, setLocal] = useState<Record<string, string>>({});
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const networkHint = useId();
 
   const done = async () => {
     await queryClient.invalidateQueries(trpc.agent.pathFilter());
@@ -264,6 +265,22 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
           + Add secret
         </Button>
       </Section>
+
+      <label className="flex items-start gap-2 text-sm" data-testid="agent-network">
+        <input
+          type="checkbox"
+          className="mt-0.5 size-4 shrink-0 accent-accent"
+          checked={state.sandboxNetwork}
+          onChange={(e) => set({ sandboxNetwork: e.target.checked })}
+          aria-describedby={networkHint}
+        />
+        <span className="grid gap-0.5">
+          <span className="font-medium">Network access</span>
+          <span id={networkHint} className="text-muted">
+            In the OS sandbox. Off: loopback only, so the agent and what it starts reach this machine (a local model) and nothing else.
+          </span>
+        </span>
+      </label>
 
       {save.error && !zodFailed && (
         <p role="alert" className="text-sm text-rose-600 dark:text-rose-400" data-testid="agent-form-error">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyForm, formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput, type AgentLike } from "./agent-form";
 
-const stored: AgentLike = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"] };
+const stored: AgentLike = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"], sandboxNetwork: true };
 
 describe("agent form", () => {
   it("takes one argument per line and drops blank lines", () => {
@@ -27,8 +27,17 @@ describe("agent form", () => {
       args: ["/opt/agent.js", "--fast"],
       env: { MODE: "x" },
       secretEnv: { API_KEY: "new-value", OLD_KEY: null, NEW_KEY: "fresh" },
+      sandboxNetwork: true,
       expect: "existing",
     });
+  });
+
+  it("keeps an agent's network switch and sends the one the form shows", () => {
+    expect(emptyForm().sandboxNetwork).toBe(true);
+    const loopbackOnly = formFromAgent({ ...stored, sandboxNetwork: false });
+    expect(loopbackOnly.sandboxNetwork).toBe(false);
+    expect(toUpsertInput(loopbackOnly, "edit").sandboxNetwork).toBe(false);
+    expect(toUpsertInput({ ...loopbackOnly, sandboxNetwork: true }, "edit").sandboxNetwork).toBe(true);
   });
 
   it("keeps the stored transport", () => {
@@ -58,6 +67,7 @@ describe("agent form", () => {
       args: [],
       env: { WHARF_NATIVE_MAX_ROUNDS: "9", WHARF_NATIVE_BASE_URL: "http://127.0.0.1:11434/v1", WHARF_NATIVE_MODEL: "a,c" },
       secretEnv: {},
+      sandboxNetwork: true,
       expect: "existing",
     });
     expect(toUpsertInput({ ...state, apiKey: { stored: true, action: "replace", value: "sk-new" } }, "edit").secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk-new" });

@@ -26,19 +26,21 @@ export type AgentFormState = {
   baseUrl: string;
   model: string;
   apiKey: ApiKeyState;
+  /** In the OS sandbox: network access for the agent and what it starts; off is loopback only. */
+  sandboxNetwork: boolean;
 };
 
 /** The variables a native agent is set up with (README "A native agent on a local model"). */
 const nativeFieldNames: ReadonlySet<string> = new Set(Object.values(nativeVars));
 
 /** What the form needs of a stored agent, as `agent.get` returns it. */
-export type AgentLike = Pick<RouterOutputs["agent"]["get"], "id" | "name" | "transport" | "command" | "args" | "env" | "secretEnvKeys">;
+export type AgentLike = Pick<RouterOutputs["agent"]["get"], "id" | "name" | "transport" | "command" | "args" | "env" | "secretEnvKeys" | "sandboxNetwork">;
 
 let nextKey = 1;
 export const rowKey = () => nextKey++;
 
 export function emptyForm(): AgentFormState {
-  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [], baseUrl: "", model: "", apiKey: { value: "", stored: false, action: "keep" } };
+  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [], baseUrl: "", model: "", apiKey: { value: "", stored: false, action: "keep" }, sandboxNetwork: true };
 }
 
 export function formFromAgent(agent: AgentLike): AgentFormState {
@@ -57,6 +59,7 @@ export function formFromAgent(agent: AgentLike): AgentFormState {
     baseUrl: agent.env[nativeVars.baseUrl] ?? "",
     model: agent.env[nativeVars.model] ?? "",
     apiKey: { value: "", stored: agent.secretEnvKeys.includes(nativeVars.apiKey), action: "keep" },
+    sandboxNetwork: agent.sandboxNetwork,
   };
 }
 
@@ -122,6 +125,7 @@ export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", trans
     args: native ? [] : parseArgs(state.argsText),
     env,
     secretEnv,
+    sandboxNetwork: state.sandboxNetwork,
     expect: mode === "add" ? "new" : "existing",
   };
 }
