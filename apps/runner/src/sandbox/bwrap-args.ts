@@ -14,6 +14,12 @@ export type SandboxPolicy = {
   /** False: loopback only (a new network namespace). */
   network: boolean;
   /**
+   * Folders that must stay readable though they lie in the private /tmp or /var/tmp: Wharf's own
+   * installation and the agent's program (a checkout or an agent kept in /tmp would otherwise
+   * vanish from the sandbox and the agent could not start).
+   */
+  readable?: readonly string[] | undefined;
+  /**
    * The repository a root that is not a worktree yet will become one of (an agent started ahead of
    * its task, in the empty folder its worktree will be added to): its git folders are bound now,
    * with `.git/worktrees` writable as a whole, as the worktree's admin folder does not exist yet.
@@ -37,6 +43,7 @@ export type SandboxPolicy = {
  */
 export function bwrapArgs(policy: SandboxPolicy): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"];
+  for (const dir of uniqueOutermost((policy.readable ?? []).flatMap(existingRealPath).filter(inPrivateTmp))) args.push("--ro-bind", dir, dir);
   for (const dir of uniqueOutermost(policy.hidden.flatMap(existingRealPath))) args.push("--tmpfs", dir);
   args.push("--bind", policy.root, policy.root);
   const git = gitPaths(policy.root, policy.repository);
@@ -90,6 +97,11 @@ function existingRealPath(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Inside one of the folders the sandbox replaces with an empty tmpfs of its own. */
+function inPrivateTmp(dir: string): boolean {
+  return ["/tmp", "/var/tmp"].some((tmp) => dir === tmp || dir.startsWith(tmp + path.sep));
 }
 
 /** Drops folders inside another listed one (the outer tmpfs already hides them). */

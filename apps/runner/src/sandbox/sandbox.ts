@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { agentStateDirs, bwrapArgs } from "./bwrap-args";
 
 /**
@@ -68,10 +69,22 @@ export class Sandbox {
       hidden: hiddenDirs(this.settings),
       network: opts.network ?? true,
       repository: opts.repository,
+      readable: [wharfRoot, path.dirname(process.execPath), ...(path.isAbsolute(command) ? [path.dirname(command)] : [])],
     };
     return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };
   }
 }
+
+/** Wharf's checkout: the folder above this module that holds the workspace file (source or built runner). */
+const wharfRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "pnpm-workspace.yaml"))) {
+    const up = path.dirname(dir);
+    if (up === dir) return path.dirname(fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+})();
 
 function hiddenDirs(settings: SandboxSettings): string[] {
   const dirs = [settings.home, "/run/postgresql", "/var/run/postgresql"];
