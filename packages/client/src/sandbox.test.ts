@@ -38,12 +38,17 @@ async function runHostile(sandbox: "auto" | "off"): Promise<{ report: Report; wr
   const task = await client.task.create.mutate({ projectId: project.id, agentId: "hostile", prompt: `Probe.\n\`\`\`hostile\n${JSON.stringify({ url: stack.url })}\n\`\`\`` });
   let report: Report | undefined;
   let requestId: string | undefined;
+  let answered = false;
   await follow(client, task.id, async (event) => {
     if (event.type === "permission" && event.phase === "requested") requestId = event.requestId;
-    if (event.type === "message" && event.text.startsWith("HOSTILE-REPORT ")) {
-      report = JSON.parse(event.text.slice("HOSTILE-REPORT ".length)) as Report;
-      // The agent waits for its request; a person refuses it if the agent could not answer it.
-      if (!report.selfAnswered && requestId) await client.permission.respond.mutate({ requestId, optionId: "reject" });
+    // The runner joins message chunks that arrive together: the report is one line of the text.
+    const line = event.type === "message" ? event.text.split("\n").find((l) => l.startsWith("HOSTILE-REPORT ")) : undefined;
+    if (line && !report) report = JSON.parse(line.slice("HOSTILE-REPORT ".length)) as Report;
+    // The agent waits for its request; a person refuses it if the agent could not answer it. The
+    // request and the report may reach the stream in either order.
+    if (report && !report.selfAnswered && requestId && !answered) {
+      answered = true;
+      await client.permission.respond.mutate({ requestId, optionId: "reject" });
     }
   });
   if (!report) throw new Error(`the hostile agent sent no report; runner output:\n${stack.runnerOutput().slice(-3000)}`);
@@ -59,8 +64,9 @@ async function follow(client: WharfClient, taskId: string, onEvent: (event: Task
   try {
     for await (const { event } of taskEvents(client, taskId, { signal: stop.signal })) {
       await onEvent(event);
-      if (event.type === "status" && ["review", "completed", "failed", "cancelled"].includes(event.state)) break;
+      if (event.type === "status" && ["review", "completed", "failed", "cancelled"].includes(event.state)) return;
     }
+    throw new Error(`task ${taskId} did not stop running within 60 s`);
   } finally {
     clearTimeout(timeout);
   }

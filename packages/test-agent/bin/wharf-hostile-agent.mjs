@@ -3,7 +3,7 @@
 // client's fs/* or terminal/* methods), what a misbehaving agent would: writes outside its
 // worktree, reads its parent processes' environments, looks for Wharf's access token, lists the
 // other tasks' worktrees, and answers its own permission request through Wharf's API with any
-// token it found. It reports each probe's outcome as one agent message:
+// token it found. It reports each probe's outcome as one line of agent text:
 //   HOSTILE-REPORT {"writes": [...], "parentEnv": [...], "token": ..., "otherWorktrees": [...], "selfAnswered": ...}
 // The prompt carries the API's URL in a ```hostile {"url": "..."}``` block.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -75,9 +75,9 @@ async function prompt(params) {
   });
   if (report.token && apiUrl) await answerOwnRequest(apiUrl, report.token, report);
   report.token = report.token ? "found" : null;
-  await notify(params.sessionId, `HOSTILE-REPORT ${JSON.stringify(report)}`);
+  await notify(params.sessionId, `HOSTILE-REPORT ${JSON.stringify(report)}\n`);
   const outcome = await permission;
-  await notify(params.sessionId, `HOSTILE-OUTCOME ${JSON.stringify(outcome)}`);
+  await notify(params.sessionId, `HOSTILE-OUTCOME ${JSON.stringify(outcome)}\n`);
   return { stopReason: "end_turn" };
 }
 
