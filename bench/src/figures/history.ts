@@ -8,72 +8,89 @@ import { round, summarize } from "../stats";
 import { startWeb, webBuilt } from "../web";
 
 const EVENTS = 100_000;
+const SMALL = 20;
 
-/** A task with 100,000 events: from navigation until its timeline shows the last one, in Chromium. */
+/**
+ * A task page opened in Chromium, fresh tab, after the route's first visit: a small task (20
+ * events) and one with 100,000, each from navigation until its timeline shows its last event.
+ */
 export const history: Figure = {
   id: "history",
-  title: "long history",
+  title: "task page",
   async run(ctx) {
     const chromiumPath = ctx.stack.env.WHARF_CHROMIUM;
-    const skip = (why: string) => [{ figure: "8 long history", metric: "100,000 events: task page usable", value: `skipped: ${why}`, target: "≤ 1 s, web RSS +≤ 50 MB", met: null }];
+    const skip = (why: string) => [{ figure: "8 task page", metric: "task page usable", value: `skipped: ${why}`, target: "≤ 400 ms; 100,000 events ≤ 1.25×", met: null }];
     if (!webBuilt("tasks")) return skip("the web app has no production build with the task page (pnpm --filter @wharf/web build)");
     if (!existsSync(chromiumPath)) return skip(`no Chromium at ${chromiumPath} (WHARF_CHROMIUM)`);
     const { services } = ctx.stack;
     await ctx.runner(); // registers the built-in agents
     const projectId = await ctx.stack.project();
-    const { rows } = await services.pool.query<{ id: string }>(
-      `insert into task (id, project_id, agent_id, prompt, state, updated_at, started_at, finished_at)
-       values (gen_random_uuid(), $1, 'scripted', 'A long history', 'completed', now(), now(), now()) returning id`,
-      [projectId],
-    );
-    const taskId = rows[0]!.id;
-    for (let from = 0; from < EVENTS; from += 5000) {
-      const batch = Array.from({ length: 5000 }, (_, i) => {
-        const n = from + i + 1;
-        return n % 2 ? { type: "message", role: "agent", text: `event ${n}: some output of the agent` } : { type: "message", role: "thought", text: `thinking ${n}` };
-      });
-      await appendEvents(services.pool, taskId, batch);
-    }
-    // Usable: the timeline shows events from the end of the history (the last 500).
+    const createTask = async (prompt: string, events: number) => {
+      const { rows } = await services.pool.query<{ id: string }>(
+        `insert into task (id, project_id, agent_id, prompt, state, updated_at, started_at, finished_at)
+         values (gen_random_uuid(), $1, 'scripted', $2, 'completed', now(), now(), now()) returning id`,
+        [projectId, prompt],
+      );
+      const taskId = rows[0]!.id;
+      for (let from = 0; from < events; from += 5000) {
+        const batch = Array.from({ length: Math.min(5000, events - from) }, (_, i) => {
+          const n = from + i + 1;
+          return n % 2 ? { type: "message", role: "agent", text: `event ${n}: some output of the agent` } : { type: "message", role: "thought", text: `thinking ${n}` };
+        });
+        await appendEvents(services.pool, taskId, batch);
+      }
+      return taskId;
+    };
+    const small = await createTask("A short task", SMALL);
+    const large = await createTask("A long history", EVENTS);
     const web = await startWeb(ctx.stack);
     const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
     try {
+      // One browser profile, a new tab per visit: its cache warm from the route's first visit, as a person's browser is.
+      const context = await browser.newContext();
+      // Signed in the way a browser is: the session cookie.
+      await context.addCookies([{ name: "wharf_session", value: encodeURIComponent(ctx.stack.token), url: web.url, httpOnly: true, sameSite: "Strict" }]);
       const idle = treeRss(web.pid);
       let before = idle;
-      const times: number[] = [];
-      const loads = ctx.quick ? 2 : 4;
       let peak = before;
-      for (let i = -1; i < loads; i++) {
-        // Signed in the way a browser is: the session cookie.
-        const page = await browser.newPage();
-        await page.context().addCookies([{ name: "wharf_session", value: encodeURIComponent(ctx.stack.token), url: web.url, httpOnly: true, sameSite: "Strict" }]);
+      const loads = ctx.quick ? 3 : 7;
+      /** Opens the task page in a fresh tab; resolves with the time until its last event (odd, an agent message) shows. */
+      const open = async (taskId: string, last: number, first: boolean) => {
+        const page = await context.newPage();
         const t = performance.now();
         await page.goto(`${web.url}/tasks/${taskId}`);
         try {
-          await page.getByTestId("timeline").getByText(/event 99[5-9]\d\d:/).first().waitFor({ state: "visible", timeout: i < 0 ? 90_000 : 30_000 });
+          await page.getByTestId("timeline").getByText(`event ${last}: `).first().waitFor({ state: "visible", timeout: first ? 90_000 : 30_000 });
         } catch (error) {
           const shot = path.join(ctx.stack.dir, "..", `wharf-bench-history-${Date.now()}.png`);
           await page.screenshot({ path: shot });
           throw new Error(`the task page did not show the last event (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
-        if (i >= 0) times.push(performance.now() - t);
-        // The first load also loads the route's server code: growth is counted from after it.
-        if (i < 0) before = peak = treeRss(web.pid);
-        else peak = Math.max(peak, treeRss(web.pid));
+        const elapsed = performance.now() - t;
         await page.close();
+        return elapsed;
+      };
+      // The route's first visit also loads its server code: not counted.
+      await open(small, SMALL - 1, true);
+      await open(large, EVENTS - 1, true);
+      before = peak = treeRss(web.pid);
+      const smallTimes: number[] = [];
+      const largeTimes: number[] = [];
+      // Interleaved, so a busy moment of the machine falls on both.
+      for (let i = 0; i < loads; i++) {
+        smallTimes.push(await open(small, SMALL - 1, false));
+        largeTimes.push(await open(large, EVENTS - 1, false));
+        peak = Math.max(peak, treeRss(web.pid));
       }
-      const s = summarize(times);
+      const s = summarize(smallTimes);
+      const l = summarize(largeTimes);
+      const ratio = l.median / s.median;
       const growth = peak - before;
       return [
-        {
-          figure: "8 long history",
-          metric: `${EVENTS.toLocaleString("en")} events: navigation → events of the last 500 visible (Chromium)`,
-          summary: s,
-          target: "≤ 1 s",
-          met: s.median <= 1000,
-          note: "first load not counted",
-        },
-        { figure: "8 long history", metric: "web RSS growth while serving it", value: `${round(growth, 0)} MiB (idle ${round(idle, 0)}, after the first load ${round(before, 0)})`, target: "≤ 50 MB", met: growth <= 50 },
+        { figure: "8 task page", metric: `${SMALL} events: navigation → last event visible (Chromium, fresh tab)`, summary: s, target: "≤ 400 ms", met: s.median <= 400, note: "first visit not counted" },
+        { figure: "8 task page", metric: `${EVENTS.toLocaleString("en")} events: navigation → last event visible`, summary: l, target: "≤ 1.25× the small page", met: ratio <= 1.25 },
+        { figure: "8 task page", metric: "100,000 events / 20 events (medians)", value: `${round(ratio, 2)}×`, target: "≤ 1.25×", met: ratio <= 1.25 },
+        { figure: "8 task page", metric: "web RSS growth while serving them", value: `${round(growth, 0)} MiB (idle ${round(idle, 0)}, after the first visits ${round(before, 0)})`, target: "≤ 50 MB", met: growth <= 50 },
       ];
     } finally {
       await browser.close();
