@@ -67,8 +67,10 @@ export const history: Figure = {
           throw new Error(`the task page did not show the last event (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
         const elapsed = performance.now() - t;
+        // When the browser first painted text: with the tail rendered by the server, the last event is in that paint.
+        const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN);
         await page.close();
-        return elapsed;
+        return { elapsed, fcp };
       };
       // The route's first visit also loads its server code: not counted.
       await open(small, SMALL - 1, true);
@@ -76,18 +78,23 @@ export const history: Figure = {
       before = peak = treeRss(web.pid);
       const smallTimes: number[] = [];
       const largeTimes: number[] = [];
+      const smallPaints: number[] = [];
       // Interleaved, so a busy moment of the machine falls on both.
       for (let i = 0; i < loads; i++) {
-        smallTimes.push(await open(small, SMALL - 1, false));
-        largeTimes.push(await open(large, EVENTS - 1, false));
+        const visit = await open(small, SMALL - 1, false);
+        smallTimes.push(visit.elapsed);
+        if (Number.isFinite(visit.fcp)) smallPaints.push(visit.fcp);
+        largeTimes.push((await open(large, EVENTS - 1, false)).elapsed);
         peak = Math.max(peak, treeRss(web.pid));
       }
       const s = summarize(smallTimes);
+      const paint = smallPaints.length ? summarize(smallPaints) : undefined;
       const l = summarize(largeTimes);
       const ratio = l.median / s.median;
       const growth = peak - before;
       return [
-        { figure: "8 task page", metric: `${SMALL} events: navigation → last event visible (Chromium, fresh tab)`, summary: s, target: "≤ 400 ms", met: s.median <= 400, note: "first visit not counted" },
+        { figure: "8 task page", metric: `${SMALL} events: navigation → last event visible (Chromium, fresh tab)`, summary: s, target: "≤ 400 ms", met: s.median <= 400, note: "first visit not counted; seen by a check that runs in the page, so after its scripts" },
+        ...(paint ? [{ figure: "8 task page", metric: `${SMALL} events: navigation → first contentful paint (the server-rendered tail is in it)`, summary: paint, note: "what the eye sees first" }] : []),
         { figure: "8 task page", metric: `${EVENTS.toLocaleString("en")} events: navigation → last event visible`, summary: l, target: "≤ 1.25× the small page", met: ratio <= 1.25 },
         { figure: "8 task page", metric: "100,000 events / 20 events (medians)", value: `${round(ratio, 2)}×`, target: "≤ 1.25×", met: ratio <= 1.25 },
         { figure: "8 task page", metric: "web RSS growth while serving them", value: `${round(growth, 0)} MiB (idle ${round(idle, 0)}, after the first visits ${round(before, 0)})`, target: "≤ 50 MB", met: growth <= 50 },

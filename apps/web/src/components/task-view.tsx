@@ -9,8 +9,9 @@ import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
-import { useTaskTimeline } from "~/lib/use-task-timeline";
+import { useTaskTimeline, type InitialEvents } from "~/lib/use-task-timeline";
 import { useTRPC } from "~/trpc/react";
+import type { RouterOutputs } from "~/trpc/types";
 import { PermissionModal } from "./permission-modal";
 import { PromptInput } from "./prompt-input";
 import { ReviewPanel } from "./review-panel";
@@ -29,14 +30,17 @@ const PTY_TERMINAL_ID = "pty";
 
 type Tab = "terminal" | "timeline" | "review";
 
-export function TaskView({ taskId }: { taskId: string }) {
+/** What the server rendered the page with: the task and the tail of its events. */
+export type InitialTask = InitialEvents & { task: RouterOutputs["task"]["get"] };
+
+export function TaskView({ taskId, initial }: { taskId: string; initial?: InitialTask | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
+  const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false, initialData: initial?.task }));
   // The event stream starts with the task row, not after it: on a long history the tail, not
   // the row, is what the page waits for. Only a task that could never be loaded stops it (a
   // failed refetch while the database is away keeps the stream, which resumes by itself).
-  const live = useTaskTimeline(taskId, task.data !== undefined || !task.isError);
+  const live = useTaskTimeline(taskId, task.data !== undefined || !task.isError, initial);
   const { databaseDown } = useLiveBoard();
   const { timeline } = live;
   // null: the default for the agent (its terminal for PTY agents, else the timeline).
@@ -259,7 +263,8 @@ export function TaskView({ taskId }: { taskId: string }) {
           </section>
           <section className="rounded-lg border border-line bg-panel p-3 text-xs text-muted">
             <div>Events: {timeline.lastSeq}</div>
-            <div>Created {new Date(t.createdAt).toLocaleString()}</div>
+            {/* In the browser's locale and time zone: the server's rendering of it may differ. */}
+            <div suppressHydrationWarning>Created {new Date(t.createdAt).toLocaleString()}</div>
             {t.worktreePath && <div className="mt-1 font-mono break-all">{t.worktreePath}</div>}
           </section>
         </aside>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
 import type { Timeline } from "~/lib/timeline";
 import { TimelineItemView } from "./timeline-item";
 
@@ -16,8 +16,15 @@ type Props = {
   root?: string | null;
 };
 
+const noSubscription = () => () => undefined;
+
+/** Items the server renders (and the browser shows until its scripts run): the newest ones. */
+const STATIC_ITEMS = 30;
+
 /**
- * The virtualised timeline. Sticks to the bottom while the user is there (so streaming never
+ * The virtualised timeline. Before the page's scripts run it is a plain list of the newest items,
+ * scrolled to its end by the layout alone (a reversed column), so the server-rendered page shows
+ * the latest events at once; the virtualiser takes over when the page is live. Sticks to the bottom while the user is there (so streaming never
  * moves what they read), loads older history when they scroll to the top and keeps their place.
  */
 export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loadOlder, root }: Props) {
@@ -27,6 +34,9 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   const atBottom = useRef(true);
   const [showJump, setShowJump] = useState(false);
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  // False on the server and in the render that hydrates its HTML (both draw the same plain list);
+  // true from then on, and at once when the page was not server-rendered.
+  const live = useSyncExternalStore(noSubscription, () => true, () => false);
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -107,7 +117,16 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
         onKeyDown={onUserScroll}
         onPointerDown={onUserScroll}
         tabIndex={0}
-        className="absolute inset-0 overflow-y-auto overscroll-contain px-1" data-testid="timeline" style={{ overflowAnchor: "none" }}>
+        className={`absolute inset-0 overflow-y-auto overscroll-contain px-1 ${live ? "" : "flex flex-col-reverse"}`} data-testid="timeline" style={{ overflowAnchor: "none" }}>
+        {!live && (
+          <div>
+            {items.slice(-STATIC_ITEMS).map((item) => (
+              <div key={item.key} className="py-1.5">
+                <TimelineItemView item={item} expanded={item.kind === "tool" && item.status === "awaiting_permission"} onToggle={() => undefined} terminals={timeline.terminals} root={root} />
+              </div>
+            ))}
+          </div>
+        )}
         {(hasOlder || olderError) && (
           <div className="py-2 text-center text-xs text-muted">
             {olderError ? (
@@ -124,8 +143,8 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
           </div>
         )}
         {items.length === 0 && <div className="py-16 text-center text-sm text-muted">Waiting for the first events…</div>}
-        <div ref={innerRef} style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-          {virtualizer.getVirtualItems().map((row) => {
+        <div ref={innerRef} style={{ height: live ? virtualizer.getTotalSize() : 0, position: "relative" }}>
+          {(live ? virtualizer.getVirtualItems() : []).map((row) => {
             const item = items[row.index]!;
             return (
               <div

@@ -4,31 +4,42 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPC } from "~/trpc/react";
-import { buildTimeline, emptyTimeline, foldEvents, mergeEvents, type Timeline, type TimelineEvent } from "./timeline";
+import { buildTimeline, emptyTimeline, foldEvents, mergeEvents, TIMELINE_TAIL, type Timeline, type TimelineEvent } from "./timeline";
 
-/** Events the page starts with; older ones load on scroll to the top. */
-const TAIL = 400;
 const PAGE = 1000;
 
+/** The tail of a task's events the server rendered the page with, and the seq the stream goes on after. */
+export type InitialEvents = { events: TimelineEvent[]; lastSeq: number };
+
 /**
- * The live timeline of one task: the last `TAIL` events and every new one from `task.events`
- * (folded once per animation frame, however fast they come), plus `loadOlder()` for history.
+ * The live timeline of one task: the last `TIMELINE_TAIL` events (or the `initial` ones the
+ * server rendered) and every new one from `task.events` (folded once per animation frame,
+ * however fast they come), plus `loadOlder()` for history.
  */
-export function useTaskTimeline(taskId: string, enabled = true) {
+export function useTaskTimeline(taskId: string, enabled = true, initial?: InitialEvents | null) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [timeline, setTimeline] = useState<Timeline>(emptyTimeline);
+  const [timeline, setTimeline] = useState<Timeline>(() => (initial ? buildTimeline(initial.events) : emptyTimeline));
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<string | null>(null);
-  const events = useRef<TimelineEvent[]>([]);
+  const events = useRef<TimelineEvent[]>(initial?.events ?? []);
   const buffer = useRef<TimelineEvent[]>([]);
   const frame = useRef<number | null>(null);
   const listeners = useRef(new Set<(batch: readonly TimelineEvent[]) => void>());
+  const shownTask = useRef(taskId);
+  const [initialTask] = useState(taskId);
+  // Where the stream starts: after the server-rendered tail, or the last TIMELINE_TAIL events. On a
+  // reconnect the stream itself resumes after the last event it sent.
+  const start = initial && initialTask === taskId ? { lastEventId: String(initial.lastSeq) } : { tail: TIMELINE_TAIL };
 
   useEffect(() => {
-    events.current = [];
-    buffer.current = [];
-    setTimeline(emptyTimeline);
+    // Another task in the same view: start over (the first task's initial events are its own).
+    if (shownTask.current !== taskId) {
+      shownTask.current = taskId;
+      events.current = [];
+      buffer.current = [];
+      setTimeline(emptyTimeline);
+    }
     return () => {
       if (frame.current !== null) cancelAnimationFrame(frame.current);
       frame.current = null;
@@ -55,7 +66,7 @@ export function useTaskTimeline(taskId: string, enabled = true) {
 
   const subscription = useSubscription(
     trpc.task.events.subscriptionOptions(
-      { taskId, tail: TAIL },
+      { taskId, ...start },
       {
         enabled,
         onData: (message) => {
