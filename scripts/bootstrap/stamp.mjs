@@ -5,14 +5,14 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import path from "node:path";
 
 // Build output, for work trees without git (with git, .gitignore decides).
-const SKIPPED_DIRS = new Set(["node_modules", ".next", "dist", "coverage", "test-results", "playwright-report", "screenshots", ".turbo", ".git", "generated"]);
+const SKIPPED_DIRS = new Set(["node_modules", ".next", "dist", "coverage", "test-results", "playwright-report", "screenshots", ".turbo", ".git"]);
 
 // Tests do not change what gets built.
 const SKIPPED_FILES = /(\.tsbuildinfo|\.test\.tsx?)$/;
 
 /**
  * The files under `entries` that git would track: tracked or untracked, minus .gitignore'd ones
- * (build output, generated code, node_modules). Null when `root` is not a git work tree.
+ * (build output, node_modules). Null when `root` is not a git work tree.
  * @param {string} root
  * @param {string[]} entries
  * @returns {string[] | null}

@@ -13,7 +13,6 @@ const ignores = [
   "**/dist/**",
   "**/.next/**",
   "**/next-env.d.ts",
-  "packages/db/src/generated/**",
   "**/test-results/**",
   "**/playwright-report/**",
   "bench/results/**",

@@ -1,6 +1,5 @@
 import type { PgBoss } from "pg-boss";
 import pg from "pg";
-import { createPrisma, type PrismaClient } from "@wharf/db/prisma";
 import { LiveHub, type Live } from "./live";
 import { createBoss } from "./task-queue";
 
@@ -8,7 +7,6 @@ export { createBoss, taskQueueOptions } from "./task-queue";
 
 /** Long-lived resources of one process that serves the API (web tier, tests, scripts). */
 export type Services = {
-  prisma: PrismaClient;
   pool: pg.Pool;
   boss: PgBoss;
   /** Live task events and board changes: one LISTEN connection, fanned out in memory. */
@@ -19,18 +17,15 @@ export type Services = {
 export async function createServices(opts: { databaseUrl: string; poolSize?: number }): Promise<Services> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
   pool.on("error", (error) => console.error("[pg pool] idle client error", error));
-  const prisma = createPrisma(opts.databaseUrl);
   const boss = await createBoss(opts.databaseUrl, "api");
   const live = new LiveHub({ databaseUrl: opts.databaseUrl, pool });
   return {
-    prisma,
     pool,
     boss,
     live,
     async close() {
       await live.close();
       await boss.stop({ graceful: false, close: true });
-      await prisma.$disconnect();
       await pool.end();
     },
   };

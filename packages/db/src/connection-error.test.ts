@@ -66,7 +66,6 @@ describe("isConnectionError", () => {
       "terminating connection due to administrator command",
       "the database system is starting up",
       "the database system is shutting down",
-      "Can't reach database server at 127.0.0.1:5432",
       "connect ECONNREFUSED 127.0.0.1:5432",
     ]) {
       expect(isConnectionError(new Error(message)), message).toBe(true);

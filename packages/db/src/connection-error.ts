@@ -4,10 +4,10 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT
 const SERVER_CODES = new Set(["57P01", "57P02", "57P03"]);
 /**
  * The same failures by message, for errors that lost their code on the way (node-postgres wraps
- * some, Prisma words its own: "Can't reach database server", which goes with the Prisma client).
+ * some).
  */
 const MESSAGES =
-  /ECONNREFUSED|Can't reach database server|Connection terminated|connection is closed|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)/i;
+  /ECONNREFUSED|Connection terminated|connection is closed|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)/i;
 
 /**
  * True when `error` means the database server went away or does not accept connections yet (a

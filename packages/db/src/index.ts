@@ -1,5 +1,4 @@
-// Nothing here loads the Prisma client: the schema file is only the reference the migrations are
-// checked against (schema-drift.test.ts). Everything a pg-only process needs is also in ./pg.
+// Everything a pg-only process needs is also in ./pg; this adds the embedded server and migrations.
 export * from "./pg";
 export {
   EMBEDDED_DEFAULT_PORT,
@@ -11,5 +10,3 @@ export {
 export { migrate, MIGRATIONS_DIR, MigrationChecksumError, MigrationFailedError, MigrationUnknownError } from "./migrate";
 export { EmbeddedPostgresInUseError } from "./postmaster";
 export { resolveDatabase, type ResolvedDatabase } from "./resolve-database";
-// Type only (erased at run time): for the routers that still read through Services.prisma.
-export type { PrismaClient } from "./prisma";

@@ -1,6 +1,6 @@
 /**
- * What a process that talks to PostgreSQL through `pg` alone needs (the runner): no Prisma client
- * is loaded from here, which saves its memory and start-up time.
+ * What a process that talks to PostgreSQL through `pg` alone needs (the runner, the web): no
+ * embedded server and no migrations are loaded from here, which saves memory and start-up time.
  */
 export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "./channels";
 export { isConnectionError } from "./connection-error";

@@ -1,7 +1,6 @@
 /**
  * What the launcher needs to bring a database up (the embedded PostgreSQL or DATABASE_URL, and
- * migrations) without the Prisma client: `scripts/launcher` is built into one small module from
- * this entry.
+ * migrations) and nothing else: `scripts/launcher` is built into one small module from this entry.
  */
 export { migrate } from "./migrate";
 export { resolveDatabase, type ResolvedDatabase } from "./resolve-database";

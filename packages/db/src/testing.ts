@@ -87,5 +87,3 @@ async function admin(url: string, run: (client: pg.Client) => Promise<unknown>):
     await client.end();
   }
 }
-
-export { isPrismaModule, modulesLoadedBy } from "./prisma-boundary";

@@ -69,7 +69,7 @@ export function formatTokens(n: number | undefined): string {
 export function errorMessage(error: unknown): string {
   const code = error && typeof error === "object" && "data" in error ? (error.data as { code?: unknown } | null)?.code : undefined;
   if (code === "UNAUTHORIZED") return "Wharf refused this page's access token (it may have been rotated). Reload the page.";
-  if (error && typeof error === "object" && "message" in error && typeof error.message === "string" && code === "INTERNAL_SERVER_ERROR" && /ECONNREFUSED|database|connect|Can't reach/i.test(error.message)) {
+  if (error && typeof error === "object" && "message" in error && typeof error.message === "string" && code === "INTERNAL_SERVER_ERROR" && /ECONNREFUSED|database|connect/i.test(error.message)) {
     return "Wharf cannot reach its database. Check that it is running (./wharf start starts it) and try again.";
   }
   if (error && typeof error === "object" && "message" in error && typeof error.message === "string") {

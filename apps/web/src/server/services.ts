@@ -1,7 +1,7 @@
 import { createServices, type Services } from "@wharf/api";
 import { env } from "~/env";
 
-// One set of services (Prisma, pg pool, pg-boss sender) per process; kept on globalThis so that
+// One set of services (pg pool, pg-boss sender, live hub) per process; kept on globalThis so that
 // module reloads in development reuse it instead of opening new pools.
 const holder = globalThis as typeof globalThis & { wharfServices?: Promise<Services> };
 
