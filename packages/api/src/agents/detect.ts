@@ -76,7 +76,6 @@ export function findCommand(command: string, searchPath: string): string | null 
 
 /** Pulls "1.2.3" (or "v1.2.3-beta.1" → "1.2.3-beta.1") out of a version command's output. */
 export function parseVersion(output: string): string | null {
-  // eslint-disable-next-line no-control-regex
   const text = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
   const match = /(?:^|[^\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?)/.exec(text);
   return match ? match[1]!.slice(0, maxVersion) : null;

@@ -63,7 +63,7 @@ function filterParams(filter: BoardFilter): FilterParams {
 }
 
 /** The lowest and highest UUID that start with `prefix` (hex digits, dashes where a UUID has them), or null. */
-export function idPrefixRange(prefix: string): [string, string] | null {
+function idPrefixRange(prefix: string): [string, string] | null {
   const hex = prefix.toLowerCase();
   if (hex.length > 36 || !/^[0-9a-f-]+$/.test(hex)) return null;
   const template = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
