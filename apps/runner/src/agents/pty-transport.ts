@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
-import { checkCommand } from "../processes/command";
+import { checkCommand } from "@wharf/common";
 import { spawnPtyInGroup, type PtyChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { plainText, ptyInvocation } from "./pty-prompt";
