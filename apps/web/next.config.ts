@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Workspace packages export TypeScript sources.
-  transpilePackages: ["@wharf/api", "@wharf/db", "@wharf/git"],
+  transpilePackages: ["@wharf/api", "@wharf/common", "@wharf/db", "@wharf/git"],
   // Node-only and native packages are loaded at run time, not bundled.
   serverExternalPackages: [
     "pg",

@@ -53,7 +53,7 @@ const gitRedirectNames = new Set([
 ]);
 
 /** Names that are not valid, redirect git, or are reserved for Wharf's process tracking. */
-export function isRejectedEnvName(name: string): boolean {
+function isRejectedEnvName(name: string): boolean {
   const upper = name.toUpperCase();
   return (
     name === "" ||

@@ -12,7 +12,7 @@ function exampleAgentPath(): string {
 const scriptedAgentPath = fileURLToPath(new URL("../../../packages/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 
 /** Built-in agents: the known ACP agents (see @wharf/api/agents), plus two that ship with Wharf. */
-export function builtinPresets(): BuiltinAgent[] {
+function builtinPresets(): BuiltinAgent[] {
   return [
     ...knownAgentPresets,
     { id: "acp-example", name: "ACP SDK example agent", transport: "acp", launch: [{ command: process.execPath, args: [exampleAgentPath()] }] },

@@ -116,10 +116,10 @@ export class PermissionBroker {
     if (!waiter) return;
     try {
       const { rows } = await this.pool.query(`select state, chosen_option from permission_request where id = $1`, [requestId]);
-      const row = answerRow.safeParse(rows[0]);
-      if (!row.success) return;
-      if (row.data.state === "answered" && row.data.chosen_option) waiter.resolve({ outcome: "selected", optionId: row.data.chosen_option });
-      else if (row.data.state !== "pending") waiter.resolve({ outcome: "cancelled" });
+      if (rows.length === 0) return;
+      const row = answerRow.parse(rows[0]);
+      if (row.state === "answered" && row.chosen_option) waiter.resolve({ outcome: "selected", optionId: row.chosen_option });
+      else if (row.state !== "pending") waiter.resolve({ outcome: "cancelled" });
     } catch (error) {
       this.log.error("reading a permission answer failed", { requestId, error });
     }

@@ -5,6 +5,7 @@ import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { PgListener } from "@wharf/db/pg";
+import { z } from "zod";
 import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
 import { CapabilityStore } from "./agent-capabilities";
@@ -158,12 +159,14 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   };
 }
 
+const idRow = z.object({ id: z.string() });
+
 /** A cancel may have been sent while the control connection was down. */
 async function cancelRequestedWhileAway(pool: pg.Pool, active: Map<string, ActiveRun>, log: Logger) {
   if (active.size === 0) return;
   try {
-    const { rows } = await pool.query<{ id: string }>(`select id from task where id = any($1::uuid[]) and cancel_requested`, [[...active.keys()]]);
-    for (const row of rows) active.get(row.id)?.cancel("cancelled by request");
+    const { rows } = await pool.query(`select id from task where id = any($1::uuid[]) and cancel_requested`, [[...active.keys()]]);
+    for (const row of z.array(idRow).parse(rows)) active.get(row.id)?.cancel("cancelled by request");
   } catch (error) {
     log.error("checking for cancelled tasks failed", { error });
   }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
-import type { TaskEvent } from "@wharf/api/schemas";
+import { keepsWorktree, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
 import { capabilitiesFromCommands, capabilitiesFromInfo, type CapabilityStore } from "./agent-capabilities";
 import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger } from "./agents/transport";
@@ -173,10 +173,10 @@ function promptOfTurn(task: TaskRow, turn: number): string {
 }
 
 /** A follow-up turn keeps the worktree it has; otherwise a new one is made (an old one removed first). */
-const keepsWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
+const reusesWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
 
 async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
-  if (keepsWorktree(task, job)) return task;
+  if (reusesWorktree(task, job)) return task;
   if (task.worktree_path && task.branch) {
     await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
   }
@@ -216,7 +216,7 @@ function agentSpec(task: TaskRow): AgentSpec {
  */
 function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): void {
   const agent = agentSpec(task);
-  const worktree = keepsWorktree(task, job) ? task.worktree_path : task.worktree_path === null ? path.join(deps.worktreesDir, task.id) : null;
+  const worktree = reusesWorktree(task, job) ? task.worktree_path : task.worktree_path === null ? path.join(deps.worktreesDir, task.id) : null;
   const target = worktree === null ? undefined : { worktree, repository: task.repo_path };
   deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env), target);
 }
@@ -271,8 +271,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   }
   const hasChange = !!change && change.files.length > 0;
   const state: "review" | "completed" | "failed" | "cancelled" = outcome.kind === "finished" ? (hasChange ? "review" : "completed") : outcome.kind;
-  const keepWorktree = state === "review" || state === "completed";
-  if (!keepWorktree) {
+  if (!keepsWorktree(state)) {
     deps.broker.forgetTask(task.id);
     // Failed or cancelled: the work stays on the task branch (recorded as a discarded change);
     // the worktree goes before the final state is visible, so no one sees an ended task with one.
@@ -298,5 +297,5 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
     await endTurn(client, task.id, end);
   });
 
-  if (keepWorktree && session) deps.sessions.park(task.id, session);
+  if (keepsWorktree(state) && session) deps.sessions.park(task.id, session);
 }

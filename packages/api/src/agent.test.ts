@@ -1,7 +1,7 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
+import { testAgentBin as scriptedAgent } from "@wharf/test-agent";
 import { syncBuiltinAgents } from "./agents/sync";
 import { appRouter } from "./root";
 import { createServices, type Services } from "./services";
@@ -10,7 +10,6 @@ import { createCallerFactory, createTRPCContext } from "./trpc";
 const TOKEN = "wharf_agent_test_token_0123456789abcdefghij";
 const SECRET = "sk-very-secret-value-4f1c9e";
 const SECRET_2 = "second-secret-value-77aa21";
-const scriptedAgent = fileURLToPath(new URL("../../test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 
 let db: TestDatabase;
 let services: Services;

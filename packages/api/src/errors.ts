@@ -8,7 +8,7 @@ export const notFound = (what: string, id: string) =>
 const lifecycleCodes = { conflict: "CONFLICT", not_found: "NOT_FOUND", bad_request: "BAD_REQUEST" } as const;
 
 /** A refused or impossible lifecycle transition, as the API answers it; other errors pass through. */
-export function lifecycleToTRPCError(error: unknown): unknown {
+function lifecycleToTRPCError(error: unknown): unknown {
   if (error instanceof LifecycleError) return new TRPCError({ code: lifecycleCodes[error.kind], message: error.message, cause: error });
   return error;
 }
@@ -26,7 +26,7 @@ export async function atEdge<T>(work: () => Promise<T>): Promise<T> {
  * SERVICE_UNAVAILABLE: a code tRPC's SSE client treats as retryable, so a subscription that ends
  * with it reconnects by itself (with Last-Event-ID) instead of failing for good.
  */
-export const unavailable = (error: DatabaseUnavailableError) => new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
+const unavailable = (error: DatabaseUnavailableError) => new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
 
 /** Runs a subscription's stream, turning a lost database into a retryable SERVICE_UNAVAILABLE. */
 export async function* retryableWhenUnavailable<T>(stream: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {

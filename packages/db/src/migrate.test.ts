@@ -75,9 +75,9 @@ describe("createTestDatabase", () => {
 
   it("gives each caller its own migrated database", async () => {
     const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-    created.push(a!, b!);
-    expect(a!.url).not.toBe(b!.url);
-    expect(await tables(a!.url)).toContain("task_event");
-    expect((await migrate(a!.url)).applied).toEqual([]);
+    created.push(a, b);
+    expect(a.url).not.toBe(b.url);
+    expect(await tables(a.url)).toContain("task_event");
+    expect((await migrate(a.url)).applied).toEqual([]);
   });
 });

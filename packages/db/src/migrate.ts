@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { z } from "zod";
 import { quietLogger, type Logger } from "./logger";
 
 /** The migrations shipped with this package, applied in file-name order. */
@@ -48,6 +49,7 @@ export class MigrationFailedError extends Error {
 }
 
 type MigrationFile = { name: string; sql: string; checksum: string };
+const appliedMigrationRow = z.object({ name: z.string(), checksum: z.string() });
 
 async function readMigrations(dir: string): Promise<MigrationFile[]> {
   const names = (await readdir(dir)).filter((name) => FILE_PATTERN.test(name)).sort();
@@ -89,9 +91,8 @@ async function applyPending(client: pg.Client, files: MigrationFile[], log: Logg
        applied_at timestamptz NOT NULL DEFAULT now()
      )`,
   );
-  const { rows } = await client.query<{ name: string; checksum: string }>(
-    "SELECT name, checksum FROM wharf_migrations ORDER BY name",
-  );
+  const { rows: raw } = await client.query("SELECT name, checksum FROM wharf_migrations ORDER BY name");
+  const rows = z.array(appliedMigrationRow).parse(raw);
   const byName = new Map(files.map((file) => [file.name, file]));
   for (const row of rows) {
     const file = byName.get(row.name);

@@ -41,7 +41,7 @@ const contentBlockSchema = z.looseObject({
 type ContentBlock = z.infer<typeof contentBlockSchema>;
 
 /** Text of a content block; non-text content becomes a short placeholder. */
-export function blockText(block: ContentBlock): string {
+function blockText(block: ContentBlock): string {
   switch (block.type) {
     case "text":
       return block.text ?? "";

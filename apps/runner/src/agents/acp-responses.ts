@@ -36,7 +36,7 @@ const configOptionSchema = z.looseObject({
   currentValue: z.unknown().optional(),
   options: lenient(z.array(selectEntrySchema)),
 });
-export type ConfigOption = z.infer<typeof configOptionSchema>;
+type ConfigOption = z.infer<typeof configOptionSchema>;
 
 export const sessionStateSchema = z.looseObject({
   modes: lenient(z.looseObject({ currentModeId: z.string(), availableModes: z.array(modeSchema) })),
@@ -65,7 +65,7 @@ export const promptResponseSchema = z.looseObject({
 });
 
 /** Config options that parse; the others are skipped. */
-export function configOptions(state: SessionState): ConfigOption[] {
+function configOptions(state: SessionState): ConfigOption[] {
   return (state.configOptions ?? []).flatMap((raw) => {
     const parsed = configOptionSchema.safeParse(raw);
     return parsed.success ? [parsed.data] : [];
@@ -73,7 +73,7 @@ export function configOptions(state: SessionState): ConfigOption[] {
 }
 
 /** The values a select option offers, groups flattened. */
-export function selectValues(option: ConfigOption): { id: string; name: string }[] {
+function selectValues(option: ConfigOption): { id: string; name: string }[] {
   return (option.options ?? []).flatMap((o) => {
     if (o.value !== undefined) return [{ id: o.value, name: o.name ?? o.value }];
     return (o.options ?? []).map((x) => ({ id: x.value, name: x.name }));

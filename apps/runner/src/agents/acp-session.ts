@@ -11,7 +11,7 @@ import { terminateGroup } from "../processes/terminate";
 import { mapSessionUpdate, permissionToolCall } from "./acp-map";
 import { promptResponseSchema } from "./acp-responses";
 import type { AgentProcess } from "./agent-process";
-import { TerminalManager } from "./terminals";
+import { TerminalManager, type TerminalPlace } from "./terminals";
 import {
   AgentError,
   type AgentExit,
@@ -41,28 +41,19 @@ export class AcpSession implements AgentSession {
   private turnCancelled = false;
   private closing: Promise<AgentExit> | undefined;
 
+  /** Where its terminals run and log; the same object the TerminalManager reads, changed by bind(). */
+  private readonly terminalPlace: TerminalPlace;
+
   constructor(
     private readonly proc: AgentProcess,
     private hooks: SessionHooks,
     /** The folder fs and terminal requests are confined to: the task's worktree once bound. */
-    private confinedTo: string,
+    confinedTo: string,
     /** The environment of the terminals it opens: the task's once bound. */
-    private terminalEnv: Record<string, string>,
+    terminalEnv: Record<string, string>,
   ) {
-    const session = this;
-    this.terminals = new TerminalManager({
-      get root() {
-        return session.confinedTo;
-      },
-      get env() {
-        return session.terminalEnv;
-      },
-      network: proc.spec.network,
-      onEvent: (e) => this.emit(e),
-      get log() {
-        return session.hooks.log;
-      },
-    });
+    this.terminalPlace = { root: confinedTo, env: terminalEnv, network: proc.spec.network, onEvent: (e) => this.emit(e), log: hooks.log };
+    this.terminals = new TerminalManager(this.terminalPlace);
     proc.interceptor = (message) => this.intercept(message);
     proc.onFailure((failure) => {
       if (failure.kind === "closed") return; // close() cleans up itself
@@ -72,7 +63,7 @@ export class AcpSession implements AgentSession {
   }
 
   get root(): string {
-    return this.confinedTo;
+    return this.terminalPlace.root;
   }
 
   /**
@@ -83,8 +74,7 @@ export class AcpSession implements AgentSession {
   bind(hooks: SessionHooks, root: string, terminalEnv: Record<string, string>): void {
     if (this.sessionId) throw new Error("an agent session is already bound to a task");
     this.hooks = hooks;
-    this.confinedTo = root;
-    this.terminalEnv = terminalEnv;
+    Object.assign(this.terminalPlace, { root, env: terminalEnv, log: hooks.log });
   }
 
   get exited(): Promise<AgentExit> {

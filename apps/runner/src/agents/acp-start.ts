@@ -27,7 +27,7 @@ import {
  * requested mode and model (`openSession`). `acp-transport.ts` decides when each step runs.
  */
 
-export const clientInfo = { name: "wharf", title: "Wharf", version: "0.1.0" };
+const clientInfo = { name: "wharf", title: "Wharf", version: "0.1.0" };
 const defaultInitializeMs = 15_000;
 /** session/new can be slow (agents load their tools); still bounded. */
 const defaultSessionMs = 120_000;

@@ -7,7 +7,7 @@ import { isPnpmStoreFile } from "./pnpm-store";
 
 /** ACP `fs/read_text_file` and `fs/write_text_file`, confined to the worktree. */
 
-export const maxTextFileBytes = 32 * 1024 * 1024;
+const maxTextFileBytes = 32 * 1024 * 1024;
 
 export type FileAccessReason = "not_a_file" | "hard_link" | "too_large";
 

@@ -13,7 +13,7 @@ import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, typ
 const configNames = new Set<string>(Object.values(configVars));
 
 /** The environment for the agent's terminals: everything but its own configuration (the API key above all). */
-export function withoutNativeConfig(env: Record<string, string>): Record<string, string> {
+function withoutNativeConfig(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !configNames.has(name)));
 }
 

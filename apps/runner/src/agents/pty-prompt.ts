@@ -7,8 +7,8 @@
  *   prompt arrives as a line of input);
  * - neither: the prompt is appended as the last argument.
  */
-export const promptPlaceholder = "{prompt}";
-export const typedPromptArg = "{prompt:stdin}";
+const promptPlaceholder = "{prompt}";
+const typedPromptArg = "{prompt:stdin}";
 
 export type PtyInvocation = { args: string[]; typed: string | null };
 
@@ -32,7 +32,6 @@ export function plainText(terminal: string): string {
       .replace(/\x1b[@-Z\\-_]/g, "")
       .replace(/\r\n/g, "\n")
       .replace(/\r/g, "\n")
-      // eslint-disable-next-line no-control-regex
       .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "")
   );
 }

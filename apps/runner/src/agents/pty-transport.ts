@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
-import { checkCommand } from "../processes/command";
+import { checkCommand } from "@wharf/common";
 import { spawnPtyInGroup, type PtyChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { plainText, ptyInvocation } from "./pty-prompt";
@@ -25,7 +25,7 @@ import {
  */
 
 export const ptyTerminalId = "pty";
-export const defaultSize = { cols: 120, rows: 32 };
+const defaultSize = { cols: 120, rows: 32 };
 /** How long a cancelled run gets between SIGTERM and SIGKILL. */
 const cancelGraceMs = 2000;
 /** After the program exits, what is left of its process group gets this long. */
@@ -122,7 +122,7 @@ class PtySession implements AgentSession {
 
 async function start(opts: StartOptions): Promise<AgentSession> {
   const { agent, cwd } = opts;
-  let cwdOk = false;
+  let cwdOk: boolean;
   try {
     cwdOk = statSync(cwd).isDirectory();
   } catch {

@@ -8,7 +8,7 @@ import type { Logger, PermissionAnswer, PermissionAsk, SessionHooks } from "./tr
 export type RecordedAsk = { ask: PermissionAsk; signal: AbortSignal };
 export type PermissionPolicy = (ask: PermissionAsk, signal: AbortSignal) => Promise<PermissionAnswer>;
 
-export const allowFirst: PermissionPolicy = async (ask) => {
+const allowFirst: PermissionPolicy = async (ask) => {
   const option = ask.options.find((o) => o.kind.startsWith("allow")) ?? ask.options[0];
   return option ? { outcome: "selected", optionId: option.optionId } : { outcome: "cancelled" };
 };

@@ -14,7 +14,7 @@ export type AgentTransports = {
   close(): Promise<void>;
 };
 
-export class UnsupportedTransportError extends Error {
+class UnsupportedTransportError extends Error {
   constructor(
     readonly transport: string,
     supported: string[],

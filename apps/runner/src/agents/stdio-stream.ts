@@ -23,7 +23,7 @@ export type StdioStream = {
   end(): void;
 };
 
-export const maxLineBytes = 32 * 1024 * 1024;
+const maxLineBytes = 32 * 1024 * 1024;
 
 function isMessage(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

@@ -20,7 +20,7 @@ import type { Logger } from "./transport";
 
 export const hardOutputCap = 1024 * 1024;
 /** Streamed to the timeline per terminal; after that only the exit is reported. */
-export const streamCap = 4 * 1024 * 1024;
+const streamCap = 4 * 1024 * 1024;
 const flushMs = 50;
 const flushBytes = 64 * 1024;
 const maxTerminals = 64;
@@ -87,20 +87,22 @@ type Terminal = {
   exited: Promise<TerminalExit>;
 };
 
+/** Where a session's terminals run, what they get, and where their output and problems go. */
+export type TerminalPlace = {
+  root: string;
+  env: Record<string, string>;
+  /** The agent's sandbox network setting: its terminals get the same. */
+  network?: boolean | undefined;
+  onEvent: (event: TaskEventOf<"terminal_output">) => void;
+  log: Logger;
+};
+
 export class TerminalManager {
   private terminals = new Map<string, Terminal>();
   private closed = false;
 
-  constructor(
-    private readonly opts: {
-      root: string;
-      env: Record<string, string>;
-      /** The agent's sandbox network setting: its terminals get the same. */
-      network?: boolean | undefined;
-      onEvent: (event: TaskEventOf<"terminal_output">) => void;
-      log: Logger;
-    },
-  ) {}
+  /** `opts` is read at every request, so its owner may change it (a warm agent bound to its task). */
+  constructor(private readonly opts: TerminalPlace) {}
 
   async create(req: CreateTerminal): Promise<string> {
     if (this.closed) throw new TerminalError(undefined, "The session is closing; no new terminals");

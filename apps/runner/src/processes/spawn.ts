@@ -2,8 +2,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
+import { checkCommand } from "@wharf/common";
 import { activeSandbox, type Sandbox } from "../sandbox";
-import { checkCommand, CommandNotRunnableError } from "./command";
+import { CommandNotRunnableError } from "./command";
 import { processTagVar, readStartTime, startTimeOf } from "./proc-scan";
 
 /**

@@ -9,7 +9,7 @@ import { spawnRecord, tagOwner, type GroupLeader } from "./spawn";
  */
 
 /** Sends `signal` to every process of the group led by `pgid`. False when the group is gone. */
-export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -65,7 +65,7 @@ function signalAll(scope: Scope, members: ProcStat[], signal: NodeJS.Signals): v
   }
 }
 
-export class ProcessGroupError extends Error {
+class ProcessGroupError extends Error {
   constructor(
     readonly pgid: number,
     readonly survivors: number[],

@@ -13,7 +13,7 @@ import { agentStateDirs, bwrapArgs } from "./bwrap-args";
  * - `require`: as auto, but where it cannot work, starting an agent fails with `SandboxUnavailableError`.
  * - `off`: agents run with the runner's rights, as before the sandbox existed.
  */
-export type SandboxMode = "auto" | "require" | "off";
+type SandboxMode = "auto" | "require" | "off";
 
 export type SandboxStatus =
   | { on: true; mode: SandboxMode; bwrap: string; reason: string }

@@ -17,8 +17,8 @@ export function spawnRunner(env: Record<string, string | undefined>): { child: C
       if (output.length > 200_000) output = output.slice(-100_000);
       if (output.includes("runner started")) resolve();
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.once("exit", (code) => reject(new Error(`runner exited (${code}) before it started:\n${output.slice(-4000)}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -9,7 +9,7 @@ import { readEnv } from "../env";
 import { createLogger } from "../logger";
 import { startRunner, type RunnerHandle } from "../runner";
 
-export const TEST_TOKEN = "wharf_test_token_0123456789abcdefghijklmnop";
+const TEST_TOKEN = "wharf_test_token_0123456789abcdefghijklmnop";
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, readFileSync, realpathSync, statSync } from "node:fs";
+import { accessSync, constants, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { checkCommand } from "@wharf/common";
 
 /** How an agent is started: a command and its arguments. */
 export type Launch = { command: string; args: string[] };
@@ -59,24 +60,8 @@ export function detectionEnv(base: NodeJS.ProcessEnv, agentEnv: Record<string, s
   return out;
 }
 
-/** Finds a command the way a shell would: paths as given, bare names on PATH. Null when absent. */
-export function findCommand(command: string, searchPath: string): string | null {
-  if (!command) return null;
-  const candidates = command.includes("/") ? [command] : searchPath.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return null;
-}
-
 /** Pulls "1.2.3" (or "v1.2.3-beta.1" → "1.2.3-beta.1") out of a version command's output. */
 export function parseVersion(output: string): string | null {
-  // eslint-disable-next-line no-control-regex
   const text = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
   const match = /(?:^|[^\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?)/.exec(text);
   return match ? match[1]!.slice(0, maxVersion) : null;
@@ -123,8 +108,8 @@ const isNode = (resolved: string) => resolved === process.execPath || /^node(?:\
 export async function detectAgent(input: DetectInput, opts: DetectOptions = {}): Promise<Detection> {
   try {
     const env = detectionEnv(opts.baseEnv ?? process.env, input.env);
-    const resolved = findCommand(input.command, env.PATH ?? "");
-    if (!resolved) {
+    const found = checkCommand(input.command, env.PATH, process.cwd());
+    if (!found.ok) {
       return {
         available: false,
         version: null,
@@ -132,6 +117,7 @@ export async function detectAgent(input: DetectInput, opts: DetectOptions = {}):
       };
     }
 
+    const resolved = found.path;
     const launcher = path.basename(resolved);
     if (packageRunners.has(launcher)) {
       return { available: true, version: null, error: `Started through ${launcher}, which picks the agent's version when it starts.` };

@@ -1,3 +1,3 @@
-export { detectAgent, detectionEnv, detectNativeEndpoint, findCommand, packageVersion, parseVersion, type DetectInput, type Detection, type DetectOptions, type Launch } from "./detect";
+export { detectAgent, detectionEnv, detectNativeEndpoint, packageVersion, parseVersion, type DetectInput, type Detection, type DetectOptions, type Launch } from "./detect";
 export { knownAgentPresets, type AgentPreset } from "./presets";
 export { detectPreset, redetectAgents, syncBuiltinAgents, type BuiltinAgent } from "./sync";

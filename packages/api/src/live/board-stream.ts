@@ -31,7 +31,8 @@ export async function* streamBoardChanges(opts: BoardStreamOptions): AsyncGenera
     }
     if (pending.size > 0) wake();
   });
-  let down: DatabaseUnavailableError | null = null;
+  // Set by the callback below; no initializer, so TypeScript does not narrow it to "never set".
+  let down: DatabaseUnavailableError | undefined;
   const offUnavailable = live.onUnavailable((error) => {
     down = error;
     wake();

@@ -30,7 +30,8 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
 
   let last = 0;
   let dirty = true;
-  let down: DatabaseUnavailableError | null = null;
+  // Set by the callback below; no initializer, so TypeScript does not narrow it to "never set".
+  let down: DatabaseUnavailableError | undefined;
   let resume: (() => void) | null = null;
   const wake = () => {
     dirty = true;
@@ -73,7 +74,7 @@ export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator
 }
 
 /** A query that failed because the database is gone becomes DatabaseUnavailableError. */
-export async function unavailableOnConnectionError<T>(query: Promise<T>): Promise<T> {
+async function unavailableOnConnectionError<T>(query: Promise<T>): Promise<T> {
   try {
     return await query;
   } catch (error) {

@@ -63,7 +63,7 @@ function filterParams(filter: BoardFilter): FilterParams {
 }
 
 /** The lowest and highest UUID that start with `prefix` (hex digits, dashes where a UUID has them), or null. */
-export function idPrefixRange(prefix: string): [string, string] | null {
+function idPrefixRange(prefix: string): [string, string] | null {
   const hex = prefix.toLowerCase();
   if (hex.length > 36 || !/^[0-9a-f-]+$/.test(hex)) return null;
   const template = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -93,7 +93,9 @@ export async function listLiveCards(db: Queryable, filter: BoardFilter, limit: n
   return parseCards(rows);
 }
 
-const pageCountSchema = z.object({ total: z.coerce.number().int() });
+const pageTotal = z.coerce.number().int();
+/** A row of a finished page: a card with the count of every match, or only the count when the page is empty. */
+const finishedPageRowSchema = z.union([z.object({ total: pageTotal, id: z.null() }), cardRowSchema.extend({ total: pageTotal })]);
 
 /**
  * One page of tasks in the given final `states`, most recently updated first, after `cursor`;
@@ -103,7 +105,7 @@ export async function listFinishedCards(
   db: Queryable,
   opts: { states: readonly TaskState[]; filter: BoardFilter; archived: boolean; cursor?: BoardCursor; limit: number },
 ): Promise<{ items: BoardCard[]; total: number }> {
-  const { rows } = await db.query<{ total: unknown; id: string | null }>(
+  const { rows } = await db.query(
     `with matching as (
        select t.id, t.updated_at from task t
        where t.state = any($6::"TaskState"[]) and (t.archived_at is not null) = $7 and ${filterSql}
@@ -122,8 +124,13 @@ export async function listFinishedCards(
      order by cards."updatedAt" desc nulls last, cards."id"::uuid desc`,
     [...filterParams(opts.filter), opts.states, opts.archived, opts.cursor?.updatedAt ?? null, opts.cursor?.id ?? null, opts.limit],
   );
-  const { total } = pageCountSchema.parse(rows[0] ?? { total: 0 });
-  return { items: parseCards(rows.filter((row) => row.id !== null).map(({ total: _total, ...card }) => card)), total };
+  const page = z.array(finishedPageRowSchema).parse(rows);
+  const items = page.flatMap((row) => {
+    if (row.id === null) return [];
+    const { total: _total, ...card } = row;
+    return [card];
+  });
+  return { items, total: page[0]?.total ?? 0 };
 }
 
 const archiveRowSchema = z.object({ state: taskStateSchema, archivedAt: z.date().nullable() });

@@ -32,8 +32,3 @@ export async function readTerminalOutput(db: Queryable, taskId: string, terminal
   );
   return z.array(outputRow).parse(rows);
 }
-
-/** Sends one notification on `channel`; it is delivered when the caller's transaction commits. */
-export async function notify(db: Queryable, channel: string, payload: unknown): Promise<void> {
-  await db.query(`select pg_notify($1, $2)`, [channel, JSON.stringify(payload)]);
-}

@@ -12,7 +12,7 @@ export const reviewCommentSchema = z
     body: z.string().trim().min(1),
   })
   .refine((comment) => comment.endLine >= comment.startLine, { message: "endLine must not be before startLine" });
-export type ReviewComment = z.infer<typeof reviewCommentSchema>;
+type ReviewComment = z.infer<typeof reviewCommentSchema>;
 
 export interface CommentPromptInput {
   comments: readonly ReviewComment[];

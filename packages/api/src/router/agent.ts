@@ -30,8 +30,6 @@ function toAgentView(row: AgentRow) {
     taskCount: row.taskCount,
   };
 }
-export type AgentView = ReturnType<typeof toAgentView>;
-
 
 function checkNativeAgent(input: { env: Record<string, string> }, ctx: z.RefinementCtx): void {
   const baseUrl = input.env[nativeVars.baseUrl]?.trim() ?? "";
@@ -81,7 +79,7 @@ const reservedName = (name: string, transport: string) =>
 const envMap = z.record(envName, z.string().max(10_000)).refine((m) => Object.keys(m).length <= 100, "At most 100 variables.");
 const agentId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "Agent ids are lower-case letters, digits and dashes (up to 63), starting with a letter or digit.");
 
-export const agentUpsertInput = z
+const agentUpsertInput = z
   .object({
     id: agentId,
     name: z.string().trim().min(1, "Give the agent a name.").max(200),

@@ -9,7 +9,7 @@ import { protectedProcedure } from "../trpc";
  */
 
 /** More live tasks than this at once is not a board a person reads; the newest are shown. */
-export const LIVE_CARDS_MAX = 2000;
+const LIVE_CARDS_MAX = 2000;
 
 const filter = {
   projectId: z.string().uuid("Project ids are UUIDs.").optional(),
@@ -17,9 +17,9 @@ const filter = {
   search: z.string().max(200, "Search for at most 200 characters.").optional(),
 };
 
-export const boardLiveInput = z.object(filter).default({});
+const boardLiveInput = z.object(filter).default({});
 
-export const boardFinishedInput = z.object({
+const boardFinishedInput = z.object({
   ...filter,
   states: z
     .array(z.enum(finishedTaskStates, { message: `Finished columns hold the states ${finishedTaskStates.join(", ")}.` }))

@@ -4,7 +4,7 @@ import { streamBoardChanges } from "../live";
 import { protectedProcedure } from "../trpc";
 import { boardTasks } from "./board-tasks";
 
-export const boardChangesInput = z
+const boardChangesInput = z
   .object({ projectId: z.string().uuid("Project ids are UUIDs.").optional() })
   .default({});
 

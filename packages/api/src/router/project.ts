@@ -6,7 +6,7 @@ import { notFound } from "../errors";
 import { findProject, findProjectByRepoPath, insertProject, listProjects } from "../queries/project";
 import { protectedProcedure } from "../trpc";
 
-export const projectCreateInput = z.object({
+const projectCreateInput = z.object({
   path: z
     .string()
     .trim()

@@ -6,7 +6,7 @@ import { getTaskLastSeq } from "../queries/task";
 import { taskEventSchema, type TaskEvent } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
-export const taskEventsInput = z.object({
+const taskEventsInput = z.object({
   taskId: z.string().uuid("Task ids are UUIDs."),
   /** The last seq the client has (as tRPC's SSE `lastEventId`); the stream resumes after it. */
   lastEventId: z

@@ -12,7 +12,7 @@ import { taskArchive } from "./task-archive";
 import { taskEvents } from "./task-events";
 import { taskTerminal } from "./task-terminal";
 
-export const PROMPT_MAX = 100_000;
+const PROMPT_MAX = 100_000;
 
 const prompt = z
   .string()
@@ -20,7 +20,7 @@ const prompt = z
   .refine((p) => p.trim().length > 0, "Write a prompt: it is empty.");
 const taskId = z.string().uuid("Task ids are UUIDs.");
 
-export const taskCreateInput = z.object({
+const taskCreateInput = z.object({
   projectId: z.string().uuid("Project ids are UUIDs."),
   agentId: z.string().min(1).max(100),
   prompt,

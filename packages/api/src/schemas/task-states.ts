@@ -37,7 +37,7 @@ export const restingTaskStates = [...followUpTaskStates, ...finalTaskStates] as 
  */
 export const finishedTaskStates = ["completed", ...finalTaskStates] as const satisfies readonly TaskState[];
 /** States `task.cancel` acts on (queued in place; running or waiting through its runner). */
-export const cancellableTaskStates = liveTaskStates;
+export const cancellableTaskStates = [...liveTaskStates] as const satisfies readonly TaskState[];
 /** The only state whose change can be applied or discarded. */
 export const reviewTaskStates = ["review"] as const satisfies readonly TaskState[];
 /** The outcomes a script treats as "the task did not do its job". */
