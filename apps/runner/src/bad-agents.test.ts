@@ -57,8 +57,14 @@ describe.concurrent("bad agent definitions fail the task with a plain message", 
 
   it("an agent that never answers initialize (reads stdin, says nothing)", async () => {
     const marker = newMarker();
-    const script = `process.stderr.write(process.argv[1] + " started\\n"); process.stdin.resume();`;
-    const { task, ms } = await runWith({ id: "silent", name: "Silent agent", command: process.execPath, args: ["-e", script, marker] });
+    // The shell says it started at once (Node may take longer than the 1.5 s to start on a busy
+    // machine), then becomes Node, which reads stdin and says nothing; the marker stays in its arguments.
+    const { task, ms } = await runWith({
+      id: "silent",
+      name: "Silent agent",
+      command: "sh",
+      args: ["-c", 'echo "$0 started" >&2; exec "$1" -e "process.stdin.resume()" "$0"', marker, process.execPath],
+    });
     expect(task.state).toBe("failed");
     expect(task.error).toMatch(/^Agent "Silent agent" did not answer initialize within 1.5 s; check that ".*" starts an ACP agent/);
     expect(ms).toBeLessThan(20_000);
