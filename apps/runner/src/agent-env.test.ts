@@ -29,7 +29,8 @@ const runnerEnv: NodeJS.ProcessEnv = {
 describe("agentEnv", () => {
   it("keeps the allow-list and nothing else from the runner", () => {
     expect(agentEnv(runnerEnv, {})).toEqual({
-      PATH: "/usr/bin:/bin",
+      // Wharf's agent folder first: agents installed from the Agents page.
+      PATH: "/home/dev/.local/share/wharf/agents/node_modules/.bin:/usr/bin:/bin",
       HOME: "/home/dev",
       USER: "dev",
       LANG: "C.UTF-8",
@@ -45,7 +46,7 @@ describe("agentEnv", () => {
   it("adds the agent's own variables, which win over the runner's", () => {
     const env = agentEnv(runnerEnv, { ANTHROPIC_API_KEY: "sk-1", PATH: "/opt/agent/bin:/usr/bin" });
     expect(env.ANTHROPIC_API_KEY).toBe("sk-1");
-    expect(env.PATH).toBe("/opt/agent/bin:/usr/bin");
+    expect(env.PATH).toBe("/home/dev/.local/share/wharf/agents/node_modules/.bin:/opt/agent/bin:/usr/bin");
   });
 
   it("passes the agent's configured variables as given, except git redirection", () => {
