@@ -111,10 +111,10 @@ export class AgentInstaller {
     return { job: { ...job }, joined: false };
   }
 
-  /** The registry's latest version of a package, asked at most every few minutes. */
-  latestVersion(pkg: string): Promise<string> {
+  /** The registry's latest version of a package, asked at most every few minutes unless `fresh`. */
+  latestVersion(pkg: string, opts: { fresh?: boolean } = {}): Promise<string> {
     const cached = this.latest.get(pkg);
-    if (cached && Date.now() - cached.at < latestTtlMs) return cached.value;
+    if (cached && !opts.fresh && Date.now() - cached.at < latestTtlMs) return cached.value;
     const value = this.registry(pkg).then((registry) => latestVersion(registry, pkg));
     this.latest.set(pkg, { at: Date.now(), value });
     value.catch(() => this.latest.delete(pkg)); // a failed lookup is asked again next time

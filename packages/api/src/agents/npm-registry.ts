@@ -27,7 +27,7 @@ function npmConfig(npm: () => NpmCommand, env: Record<string, string>): Promise<
     return Promise.resolve({});
   }
   return new Promise((resolve) => {
-    execFile(command.command, [...command.args, "config", "list", "--json"], { env: env as NodeJS.ProcessEnv, timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
+    execFile(command.command, [...command.args, "config", "list", "--json"], { env, timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
       if (error) return resolve({});
       try {
         const parsed = configSchema.safeParse(JSON.parse(stdout));

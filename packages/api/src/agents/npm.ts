@@ -92,7 +92,7 @@ export type NpmRun = { code: number | null; signal: NodeJS.Signals | null; lines
 export function runNpm(npm: NpmCommand, args: string[], opts: { cwd: string; env: Record<string, string>; onLine: (line: string) => void; signal?: AbortSignal }): Promise<NpmRun> {
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
-    const child = spawn(npm.command, [...npm.args, ...args], { cwd: opts.cwd, env: opts.env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(npm.command, [...npm.args, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const stop = () => {
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
@@ -115,7 +115,6 @@ export function runNpm(npm: NpmCommand, args: string[], opts: { cwd: string; env
       });
     }
     function take(line: string) {
-      // eslint-disable-next-line no-control-regex
       const clean = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trimEnd().slice(0, 500);
       if (!clean) return;
       lines.push(clean);

@@ -29,9 +29,9 @@ export const agentInstall = {
   /**
    * What Wharf can install: each built-in agent that is an npm package, the version Install
    * installs, the version installed in Wharf's agent folder, and (for those installed) the
-   * registry's latest, which Update goes to.
+   * registry's latest, which Update goes to (kept a few minutes; `fresh` asks again).
    */
-  installable: protectedProcedure.query(async ({ ctx }) => {
+  installable: protectedProcedure.input(z.object({ fresh: z.boolean().optional() }).optional()).query(async ({ ctx, input }) => {
     const { installs, home } = ctx.services;
     return Promise.all(
       knownAgentPresets.flatMap((preset) => {
@@ -39,7 +39,7 @@ export const agentInstall = {
         const { package: pkg, version: pinned, bin } = preset.npm;
         const installed = installedVersion(home, pkg);
         const latest = installed
-          ? installs.latestVersion(pkg).then(
+          ? installs.latestVersion(pkg, { fresh: input?.fresh === true }).then(
               (version) => ({ latest: version, latestError: null }),
               (error: unknown) => ({ latest: null, latestError: (error as Error).message }),
             )
