@@ -20,6 +20,9 @@ export type NpmRegistryStandIn = {
   /** Answers requests for packuments or tarballs with this status until `allow()`. */
   refuse(status: number, what: "packument" | "tarball"): void;
   allow(): void;
+  /** Keeps tarball requests waiting (an install stays in progress) until `release()`. */
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 };
 
@@ -38,6 +41,7 @@ export async function startNpmRegistry(packages: AgentPackage[]): Promise<NpmReg
   const published = new Map<string, Published[]>();
   const requests: string[] = [];
   let refusal: { status: number; what: "packument" | "tarball" } | null = null;
+  let held: (() => void)[] | null = null;
 
   const publish = (pkg: AgentPackage) => {
     const list = published.get(pkg.name) ?? [];
@@ -46,9 +50,7 @@ export async function startNpmRegistry(packages: AgentPackage[]): Promise<NpmReg
   };
   for (const pkg of packages) publish(pkg);
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://registry.invalid");
-    requests.push(`${req.method} ${url.pathname}`);
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
@@ -66,8 +68,13 @@ export async function startNpmRegistry(packages: AgentPackage[]): Promise<NpmReg
     }
     const versions = published.get(route);
     if (!versions) return send(404, { error: "Not found" });
-    const base = `http://${req.headers.host}/`;
-    send(200, packument(route, versions, base));
+    send(200, packument(route, versions, `http://${req.headers.host}/`));
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://registry.invalid");
+    requests.push(`${req.method} ${url.pathname}`);
+    if (held && url.pathname.endsWith(".tgz")) held.push(() => answer(req, res, url));
+    else answer(req, res, url);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -81,6 +88,14 @@ export async function startNpmRegistry(packages: AgentPackage[]): Promise<NpmReg
     },
     allow: () => {
       refusal = null;
+    },
+    hold: () => {
+      held ??= [];
+    },
+    release: () => {
+      const waiting = held ?? [];
+      held = null;
+      for (const go of waiting) go();
     },
     close: async () => {
       server.closeAllConnections();

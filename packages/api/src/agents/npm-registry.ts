@@ -26,8 +26,10 @@ function npmConfig(npm: () => NpmCommand, env: Record<string, string>): Promise<
   } catch {
     return Promise.resolve({});
   }
+  // A plain map on purpose: nothing else of this process (Next types NODE_ENV as required).
+  const childEnv = env as NodeJS.ProcessEnv;
   return new Promise((resolve) => {
-    execFile(command.command, [...command.args, "config", "list", "--json"], { env, timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
+    execFile(command.command, [...command.args, "config", "list", "--json"], { env: childEnv, timeout: 10_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
       if (error) return resolve({});
       try {
         const parsed = configSchema.safeParse(JSON.parse(stdout));

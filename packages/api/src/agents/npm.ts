@@ -92,7 +92,9 @@ export type NpmRun = { code: number | null; signal: NodeJS.Signals | null; lines
 export function runNpm(npm: NpmCommand, args: string[], opts: { cwd: string; env: Record<string, string>; onLine: (line: string) => void; signal?: AbortSignal }): Promise<NpmRun> {
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
-    const child = spawn(npm.command, [...npm.args, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // A plain map on purpose: nothing else of this process (Next types NODE_ENV as required).
+    const env = opts.env as NodeJS.ProcessEnv;
+    const child = spawn(npm.command, [...npm.args, ...args], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const stop = () => {
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
