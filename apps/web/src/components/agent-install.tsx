@@ -92,7 +92,10 @@ export function InstallAction({ name, available, info, job, onInstall, onUpdate 
   }
   if (available) return null;
   return (
-    <Button tone="primary" className="px-2 py-1 text-xs" onClick={onInstall} aria-label={`Install ${name}`} title={`npm install ${info.package}@${info.pinned} into Wharf's own agent folder (not global)`}>
+    <Button tone="secondary" className="px-2 py-1 text-xs" onClick={onInstall} aria-label={`Install ${name}`} title={`npm install ${info.package}@${info.pinned} into Wharf's own agent folder (not global)`}>
+      <svg viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+        <path d="M8 2.5v7.5M4.5 6.5 8 10l3.5-3.5M3 13h10" />
+      </svg>
       {job?.state === "failed" ? "Try again" : "Install"}
     </Button>
   );
@@ -108,7 +111,7 @@ export function InstallStatus({ info, job, callError }: { info: Installable; job
           {job!.state === "queued" ? "Waiting for another install…" : `${job!.action === "update" ? "Updating to" : "Installing"} ${job!.package}@${job!.version}`}
         </span>
         {job!.progress && <span className="min-w-0 truncate font-mono text-muted" title={job!.progress}>{job!.progress}</span>}
-        {job!.requests > 0 && <span className="ml-auto shrink-0 text-muted tabular-nums">{job!.requests} downloaded</span>}
+        {job!.requests > 0 && <span className="ml-auto shrink-0 text-muted tabular-nums">{job!.requests} fetched</span>}
       </div>
     );
   }

@@ -6,7 +6,7 @@ import { describeNpmFailure, locateNpm, npmEnv, npmErrorCode, npmInstallArgs, ru
 import { latestVersion, registryFor } from "./npm-registry";
 import type { NpmSource } from "./presets";
 
-export type InstallState = "queued" | "running" | "installed" | "failed";
+type InstallState = "queued" | "running" | "installed" | "failed";
 
 /** One install (or update) of one agent, as the Agents page shows it. */
 export type InstallJob = {

@@ -48,7 +48,7 @@ function withSlash(url: string): string {
 /** The part of a packument (the registry's document about a package) that says what is newest. */
 const packumentSchema = z.object({ "dist-tags": z.object({ latest: z.string().min(1).max(100) }) });
 
-export class RegistryLookupError extends Error {
+class RegistryLookupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "RegistryLookupError";

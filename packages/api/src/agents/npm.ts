@@ -10,7 +10,7 @@ import { findCommand } from "./detect";
  */
 export type NpmCommand = { command: string; args: string[] };
 
-export class NpmNotFoundError extends Error {
+class NpmNotFoundError extends Error {
   constructor() {
     super("npm was not found: Wharf installs agents with npm. Install Node.js with npm (or put npm on the PATH Wharf starts with) and try again.");
     this.name = "NpmNotFoundError";
