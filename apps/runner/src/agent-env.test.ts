@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentEnv, mergeEnv } from "./agent-env";
+import { checkCommand } from "./processes/command";
 
 const runnerEnv: NodeJS.ProcessEnv = {
   PATH: "/usr/bin:/bin",
@@ -29,7 +33,8 @@ const runnerEnv: NodeJS.ProcessEnv = {
 describe("agentEnv", () => {
   it("keeps the allow-list and nothing else from the runner", () => {
     expect(agentEnv(runnerEnv, {})).toEqual({
-      PATH: "/usr/bin:/bin",
+      // Wharf's agent folder first: agents installed from the Agents page.
+      PATH: "/home/dev/.local/share/wharf/agents/node_modules/.bin:/usr/bin:/bin",
       HOME: "/home/dev",
       USER: "dev",
       LANG: "C.UTF-8",
@@ -45,7 +50,7 @@ describe("agentEnv", () => {
   it("adds the agent's own variables, which win over the runner's", () => {
     const env = agentEnv(runnerEnv, { ANTHROPIC_API_KEY: "sk-1", PATH: "/opt/agent/bin:/usr/bin" });
     expect(env.ANTHROPIC_API_KEY).toBe("sk-1");
-    expect(env.PATH).toBe("/opt/agent/bin:/usr/bin");
+    expect(env.PATH).toBe("/home/dev/.local/share/wharf/agents/node_modules/.bin:/opt/agent/bin:/usr/bin");
   });
 
   it("passes the agent's configured variables as given, except git redirection", () => {
@@ -81,5 +86,22 @@ describe("agentEnv", () => {
   it("mergeEnv drops git redirection from variables an agent asks for in a terminal", () => {
     const env = mergeEnv({ PATH: "/bin" }, { FOO: "1", GIT_DIR: "/x", GIT_WORK_TREE: "/x", WHARF_PROCESS_TAG: "x" });
     expect(env).toEqual({ PATH: "/bin", FOO: "1" });
+  });
+
+  it("finds an agent installed in Wharf's agent folder before one on the runner's PATH", () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), "wharf-agent-env-"));
+    try {
+      const installed = path.join(home, "agents", "node_modules", ".bin");
+      const elsewhere = path.join(home, "elsewhere");
+      for (const dir of [installed, elsewhere]) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, "some-agent-acp"), "#!/bin/sh\n", { mode: 0o755 });
+      }
+      const env = agentEnv({ PATH: `${elsewhere}:/usr/bin:/bin`, WHARF_HOME: home }, {});
+      expect(checkCommand("some-agent-acp", env.PATH, "/")).toEqual({ ok: true, path: path.join(installed, "some-agent-acp") });
+      expect(env.WHARF_HOME).toBeUndefined();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

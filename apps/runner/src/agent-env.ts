@@ -1,3 +1,5 @@
+import { withInstalledAgents } from "@wharf/api/agents";
+import { wharfHome } from "@wharf/db/pg";
 import { processTagVar } from "./processes/proc-scan";
 
 /**
@@ -7,6 +9,8 @@ import { processTagVar } from "./processes/proc-scan";
  * token or other secrets — plus the variables configured for the agent (its API keys, say: the
  * user's explicit choice, passed as given). Variables that would point git at another repository
  * or index are dropped from both, so the agent's git always works on the task's worktree.
+ * Its PATH starts with Wharf's agent folder (`<WHARF_HOME>/agents/node_modules/.bin`), where
+ * agents installed from the Agents page are, the same rule detection looks them up by.
  */
 
 const allowedNames = new Set([
@@ -92,5 +96,7 @@ export function agentEnv(base: NodeJS.ProcessEnv, agentVars: Record<string, stri
     if (value === undefined || !isAllowedBaseName(name) || isRunnerSecret(name) || isRejectedEnvName(name)) continue;
     out[name] = value;
   }
-  return mergeEnv(out, agentVars);
+  const env = mergeEnv(out, agentVars);
+  env.PATH = withInstalledAgents(env.PATH, wharfHome(base));
+  return env;
 }

@@ -11,6 +11,11 @@ export type SandboxPolicy = {
   stateDirs: readonly string[];
   /** Folders that must not be visible at all (Wharf's home, the database's socket folder). */
   hidden: readonly string[];
+  /**
+   * Folders inside the hidden ones that stay readable: Wharf's agent folder (`<WHARF_HOME>/agents`,
+   * agents installed from the Agents page), bound read-only on top of the mask.
+   */
+  exposed?: readonly string[] | undefined;
   /** False: loopback only (a new network namespace). */
   network: boolean;
   /**
@@ -33,7 +38,7 @@ export type SandboxPolicy = {
  * - the whole filesystem read-only (`--ro-bind / /`), a fresh /dev, a /proc of the sandbox's own
  *   PID namespace (so no /proc/<runner pid>/environ), a private /tmp and /var/tmp;
  * - Wharf's home and the database's socket folder replaced by empty tmpfs (token, database files,
- *   other worktrees, warm-agent folders are gone);
+ *   other worktrees, warm-agent folders are gone), except Wharf's agent folder, read-only;
  * - then, on top, the root writable, the git folders a commit in the root writes (see
  *   `gitWritablePaths`), and the agent's state folders writable;
  * - the process dies with the runner (`--die-with-parent`); network off means `--unshare-net`.
@@ -45,6 +50,7 @@ export function bwrapArgs(policy: SandboxPolicy): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"];
   for (const dir of uniqueOutermost((policy.readable ?? []).flatMap(existingRealPath).filter(inPrivateTmp))) args.push("--ro-bind", dir, dir);
   for (const dir of uniqueOutermost(policy.hidden.flatMap(existingRealPath))) args.push("--tmpfs", dir);
+  for (const dir of uniqueOutermost((policy.exposed ?? []).flatMap(existingRealPath))) args.push("--ro-bind", dir, dir);
   args.push("--bind", policy.root, policy.root);
   const git = gitPaths(policy.root, policy.repository);
   // The whole repository read-only first: it may lie under a masked folder (a repository in /tmp).

@@ -82,6 +82,19 @@ describe("the OS sandbox", () => {
     rmSync(path.join(tmpdir(), "wharf-sandbox-host-file"));
   });
 
+  it("runs an agent installed in Wharf's agent folder, which it can read but not change", async () => {
+    const bin = path.join(home, "agents", "node_modules", ".bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "installed-agent"), "#!/bin/sh\necho installed-agent-ran\n", { mode: 0o755 });
+    const { out } = await sandboxed(
+      [`${bin}/installed-agent`, `echo planted > ${bin}/installed-agent 2>/dev/null || echo agents:read-only`, `cat ${home}/token 2>/dev/null || echo token:hidden`].join("; "),
+    );
+    expect(out).toContain("installed-agent-ran");
+    expect(out).toContain("agents:read-only");
+    expect(out).toContain("token:hidden");
+    expect(readFileSync(path.join(bin, "installed-agent"), "utf8")).toContain("installed-agent-ran");
+  });
+
   it("shows only its own processes in /proc", async () => {
     const { out } = await sandboxed(`ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; echo; cat /proc/${process.pid}/environ 2>/dev/null || echo runner:hidden`);
     const pids = out.split("\n")[0]!.trim().split(" ").map(Number);

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { agentsDir } from "@wharf/api/agents";
 import { agentStateDirs, bwrapArgs } from "./bwrap-args";
 
 /**
@@ -67,6 +68,8 @@ export class Sandbox {
       cwd: opts.cwd,
       stateDirs: agentStateDirs(opts.env.HOME),
       hidden: hiddenDirs(this.settings),
+      // Agents installed from the Agents page: readable and runnable, not writable.
+      exposed: [agentsDir(this.settings.home)],
       network: opts.network ?? true,
       repository: opts.repository,
       readable: [wharfRoot, path.dirname(process.execPath), ...(path.isAbsolute(command) ? [path.dirname(command)] : [])],

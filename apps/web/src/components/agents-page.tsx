@@ -8,6 +8,7 @@ import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
 import { AgentFormDialog } from "./agent-form-dialog";
+import { InstallAction, InstallStatus, useAgentInstalls, type AgentInstalls } from "./agent-install";
 import { SandboxBadge } from "./sandbox-badge";
 import { Button, Notice } from "./ui";
 
@@ -17,12 +18,13 @@ export function AgentsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const agents = useQuery(trpc.agent.list.queryOptions());
+  const installs = useAgentInstalls();
   const [editing, setEditing] = useState<Agent | null>(null);
   const [formOpen, setFormOpen] = useState(false);
   const detect = useMutation(
     trpc.agent.detect.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries(trpc.agent.pathFilter());
+      onSuccess: async (_data, input) => {
+        await Promise.all([queryClient.invalidateQueries(trpc.agent.pathFilter()), input.all ? installs.refresh() : null]);
       },
     }),
   );
@@ -62,6 +64,7 @@ export function AgentsPage() {
 
       <AgentList
         title="Custom"
+        installs={installs}
         agents={custom}
         checking={checking}
         onCheck={(id) => detect.mutate({ id })}
@@ -74,6 +77,7 @@ export function AgentsPage() {
       />
       <AgentList
         title="Built in"
+        installs={installs}
         agents={builtins}
         checking={checking}
         onCheck={(id) => detect.mutate({ id })}
@@ -86,7 +90,7 @@ export function AgentsPage() {
   );
 }
 
-function AgentList(props: { title: string; agents: Agent[]; checking: string | null; onCheck: (id: string) => void; onEdit: (a: Agent) => void; empty: ReactNode }) {
+function AgentList(props: { title: string; agents: Agent[]; installs: AgentInstalls; checking: string | null; onCheck: (id: string) => void; onEdit: (a: Agent) => void; empty: ReactNode }) {
   const available = props.agents.filter((a) => a.available).length;
   return (
     <section className="grid min-w-0 grid-cols-1 gap-2" aria-label={`${props.title} agents`}>
@@ -103,7 +107,7 @@ function AgentList(props: { title: string; agents: Agent[]; checking: string | n
       ) : (
         <ul className="grid grid-cols-1 gap-2">
           {props.agents.map((a) => (
-            <AgentRow key={a.id} agent={a} checking={props.checking === a.id || props.checking === "all"} onCheck={() => props.onCheck(a.id)} onEdit={() => props.onEdit(a)} />
+            <AgentRow key={a.id} agent={a} installs={props.installs} checking={props.checking === a.id || props.checking === "all"} onCheck={() => props.onCheck(a.id)} onEdit={() => props.onEdit(a)} />
           ))}
         </ul>
       )}
@@ -111,8 +115,11 @@ function AgentList(props: { title: string; agents: Agent[]; checking: string | n
   );
 }
 
-function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; checking: boolean; onCheck: () => void; onEdit: () => void }) {
+function AgentRow({ agent: a, installs, checking, onCheck, onEdit }: { agent: Agent; installs: AgentInstalls; checking: boolean; onCheck: () => void; onEdit: () => void }) {
   const native = a.transport === "native";
+  // Built-in agents that are npm packages can be installed into Wharf's own agent folder.
+  const npm = a.builtin ? installs.info(a.id) : undefined;
+  const job = npm ? installs.job(a.id) : undefined;
   // A native agent's endpoint and model are its launch line; their variables need no chips.
   const envNames = Object.keys(a.env).filter((n) => !native || (n !== nativeVars.baseUrl && n !== nativeVars.model));
   const report = agentReport(a.capabilities);
@@ -124,6 +131,7 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
         <span className="rounded-full bg-raised px-2 py-0.5 text-[11px] font-medium tracking-wide uppercase">{a.transport}</span>
         <Status agent={a} />
         <div className="ml-auto flex items-center gap-1">
+          {npm && <InstallAction name={a.name} available={a.available} info={npm} job={job} onInstall={() => installs.install(a.id)} onUpdate={() => installs.update(a.id)} />}
           <Button tone="ghost" className="px-2 py-1 text-xs" onClick={onCheck} disabled={checking} aria-label={`Check ${a.name} again`}>
             {checking ? "Checking…" : "Check"}
           </Button>
@@ -141,6 +149,7 @@ function AgentRow({ agent: a, checking, onCheck, onEdit }: { agent: Agent; check
           <span className="text-fg/80">{a.command}</span> {a.args.join(" ")}
         </div>
       )}
+      {npm && <InstallStatus info={npm} job={job} callError={installs.callError(a.id)} />}
       {a.detectError && (
         <div data-testid="agent-detect-error" className={`mt-1 text-xs ${a.available === false && !a.builtin ? "text-rose-600 dark:text-rose-400" : "text-muted"}`}>
           {a.detectError}

@@ -6,7 +6,7 @@ import { env } from "~/env";
 const holder = globalThis as typeof globalThis & { wharfServices?: Promise<Services> };
 
 export function getServices(): Promise<Services> {
-  holder.wharfServices ??= createServices({ databaseUrl: env().databaseUrl }).catch((error: unknown) => {
+  holder.wharfServices ??= createServices({ databaseUrl: env().databaseUrl, home: env().home, npmRegistry: env().npmRegistry }).catch((error: unknown) => {
     // Let the next request try again instead of caching the failure.
     holder.wharfServices = undefined;
     throw error;

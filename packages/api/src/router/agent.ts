@@ -5,6 +5,7 @@ import type { Queryable } from "@wharf/db/pg";
 import { redetectAgents } from "../agents/sync";
 import { deleteUnusedAgent, findAgent, findAgentSettings, listAgents, upsertAgent, type AgentRow } from "../queries/agent";
 import { protectedProcedure } from "../trpc";
+import { agentInstall } from "./agent-install";
 
 const stringMap = z.record(z.string(), z.string()).catch({});
 
@@ -126,6 +127,9 @@ async function loadAgent(ctx: { services: { pool: Queryable } }, id: string) {
 }
 
 export const agentRouter = {
+  /** installable, install, update, installs: agents installed from npm, see agent-install.ts. */
+  ...agentInstall,
+
   list: protectedProcedure.query(async ({ ctx }) => {
     const rows = await listAgents(ctx.services.pool);
     return rows.map(toAgentView);
@@ -181,7 +185,7 @@ export const agentRouter = {
     // so is a native agent's endpoint when its settings change.
     const nativeMoved = fields.transport === "native" && stringMap.parse(existing?.env ?? {})[nativeVars.baseUrl] !== fields.env[nativeVars.baseUrl];
     if (!existing || replaced || nativeMoved) {
-      await redetectAgents(pool, { id: input.id });
+      await redetectAgents(pool, { id: input.id, home: ctx.services.home });
     }
     return toAgentView(await loadAgent(ctx, input.id));
   }),
@@ -217,7 +221,7 @@ export const agentRouter = {
     )
     .mutation(async ({ ctx, input }) => {
       if (input.id) await loadAgent(ctx, input.id);
-      const ids = await redetectAgents(ctx.services.pool, input.id ? { id: input.id } : {});
+      const ids = await redetectAgents(ctx.services.pool, { ...(input.id ? { id: input.id } : {}), home: ctx.services.home });
       const rows = await listAgents(ctx.services.pool, ids);
       return rows.map(toAgentView);
     }),
