@@ -86,3 +86,22 @@ export async function updateProject(db: Queryable, id: string, patch: WorkspaceP
   );
   return z.array(projectRow).parse(rows)[0] ?? null;
 }
+
+const taskWorkspaceRow = z.object({
+  state: z.string(),
+  worktreePath: z.string().nullable(),
+  hasTeardown: z.boolean(),
+  services: z.array(serviceSchema),
+});
+export type TaskWorkspaceRow = z.infer<typeof taskWorkspaceRow>;
+
+/** A task's state and worktree with its project's workspace settings; null when there is no such task. */
+export async function findTaskWorkspace(db: Queryable, taskId: string): Promise<TaskWorkspaceRow | null> {
+  const { rows } = await db.query(
+    `select t.state::text as state, t.worktree_path as "worktreePath",
+            coalesce(btrim(p.teardown_script), '') <> '' as "hasTeardown", p.services
+     from task t join project p on p.id = t.project_id where t.id = $1`,
+    [taskId],
+  );
+  return z.array(taskWorkspaceRow).parse(rows)[0] ?? null;
+}

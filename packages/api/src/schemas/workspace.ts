@@ -78,3 +78,20 @@ export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
 export function portVarName(serviceName: string): string {
   return `PORT_${serviceName.toUpperCase().replace(/-/g, "_")}`;
 }
+
+/** Tool call ids of the workspace steps Wharf itself adds to a task's timeline. */
+export const setupToolCallPrefix = "wharf-setup-";
+export const serviceToolCallPrefix = "wharf-service-";
+
+/**
+ * What a service's `tool_call` carries in `rawInput`: the service, the ports it was given and
+ * their loopback URLs. The task page's Services panel reads its services from these events (the
+ * call's status: in_progress while it runs) and their logs from the call's terminal.
+ */
+export const serviceCallInputSchema = z.object({
+  service: serviceNameSchema,
+  command: z.string(),
+  ports: z.array(z.number().int().min(1).max(65535)).max(SERVICE_PORTS_MAX),
+  urls: z.array(z.string()).max(SERVICE_PORTS_MAX),
+});
+export type ServiceCallInput = z.infer<typeof serviceCallInputSchema>;
