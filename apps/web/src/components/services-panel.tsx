@@ -49,7 +49,7 @@ export function ServicesPanel({ taskId, projectId, state, timeline }: { taskId: 
   const error = start.error ?? stop.error ?? runSetup.error;
 
   return (
-    <section aria-label="Services" data-testid="services-panel" className="grid gap-2 rounded-lg border border-line bg-panel px-3 py-2 text-sm">
+    <section aria-label="Services" data-testid="services-panel" className="grid min-w-0 gap-2 rounded-lg border border-line bg-panel px-3 py-2 text-sm">
       <div className="flex flex-wrap items-center gap-2">
         <h2 className="font-medium">Workspace</h2>
         {hasSetup && (
@@ -67,13 +67,10 @@ export function ServicesPanel({ taskId, projectId, state, timeline }: { taskId: 
         const run = runs.get(service.name);
         const running = run?.tool.status === "in_progress";
         return (
-          <div key={service.name} data-testid="service" data-service={service.name} data-running={running ? "true" : "false"} className="grid gap-1.5">
+          <div key={service.name} data-testid="service" data-service={service.name} data-running={running ? "true" : "false"} className="grid min-w-0 gap-1">
             <div className="flex flex-wrap items-center gap-2">
               <span className={`size-2 rounded-full ${running ? "bg-emerald-500" : "bg-slate-400"}`} aria-hidden />
               <span className="font-mono font-medium">{service.name}</span>
-              <span className="min-w-0 truncate font-mono text-xs text-muted" title={service.command}>
-                {service.command}
-              </span>
               {running &&
                 run.input.urls.map((url) => (
                   <a key={url} href={url} target="_blank" rel="noreferrer" data-testid="service-link" className="font-mono text-xs text-accent underline-offset-2 hover:underline">
@@ -98,8 +95,11 @@ export function ServicesPanel({ taskId, projectId, state, timeline }: { taskId: 
                 )}
               </span>
             </div>
+            <div className="truncate pl-4 font-mono text-xs text-muted" title={service.command}>
+              {service.command}
+            </div>
             {openLog === service.name && run?.terminalId && (
-              <pre data-testid="service-log" className="max-h-60 overflow-auto rounded-md bg-slate-950 p-2 font-mono text-xs text-slate-100">
+              <pre data-testid="service-log" className="max-h-60 min-w-0 overflow-auto rounded-md bg-slate-950 p-2 font-mono text-xs whitespace-pre-wrap text-slate-100">
                 {logTail(timeline.terminals[run.terminalId]) || "(no output yet)"}
               </pre>
             )}
