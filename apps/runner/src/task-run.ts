@@ -10,6 +10,7 @@ import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, typ
 import { EventWriter } from "./event-writer";
 import type { LiveSessions } from "./live-sessions";
 import type { PermissionBroker } from "./permission-broker";
+import type { ScriptStepResult } from "./workspace/script-step";
 import { projectWorkspace, type Workspaces } from "./workspace/workspace";
 import type { ServiceManager } from "./workspace/services";
 
@@ -118,15 +119,22 @@ export async function runTaskTurn(
   job.signal.addEventListener("abort", onJobAbort, { once: true });
 
   let outcome: Outcome;
+  // The setup script under way, stopped on cancel or when starting the agent fails.
+  let settingUp: Promise<ScriptStepResult | null> | null = null;
+  const setupStop = new AbortController();
+  cancelController.signal.addEventListener("abort", () => setupStop.abort(), { once: true });
   try {
     // The agent starts while the worktree is made (they meet at session/new).
     if (!deps.sessions.has(task.id)) prewarm(deps, task, job);
     const fresh = !keepsWorktree(task, job);
     task = await ensureWorktree(deps, writer, task, job);
-    // A new worktree is set up (copied files, setup script) before the agent's session begins.
-    if (fresh) await setUp(deps, writer, task, cancelController.signal);
+    // A new worktree is set up before the agent gets its prompt: files copied before its session
+    // starts, the setup script while it starts.
+    if (fresh) settingUp = (await beginSetUp(deps, writer, task, setupStop.signal)).script;
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
+    await endSetUp(settingUp);
+    settingUp = null;
     if (early.size) session.terminal?.resize(early.size.cols, early.size.rows);
     if (cancelReason) throw new CancelledError();
     const text = promptOfTurn(task, job.turn);
@@ -135,6 +143,10 @@ export async function runTaskTurn(
     await deps.capabilities.idle();
     outcome = cancelReason || result.stopReason === "cancelled" ? { kind: "cancelled", reason: cancelReason ?? "the agent cancelled the turn" } : { kind: "finished" };
   } catch (error) {
+    if (settingUp) {
+      setupStop.abort();
+      await settingUp;
+    }
     await writer.flush().catch((flushError: unknown) => log.error("flushing events failed", { flushError }));
     if (cancelReason || error instanceof CancelledError) outcome = { kind: "cancelled", reason: cancelReason ?? "cancelled" };
     else if (error instanceof SetupFailedError) outcome = { kind: "failed", message: error.message, detail: error.tail };
@@ -167,8 +179,13 @@ class SetupFailedError extends Error {
 }
 
 
-async function setUp(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, signal: AbortSignal): Promise<void> {
-  const result = await deps.workspaces.setup(projectWorkspace(task), task.worktree_path!, { onEvent: (event) => writer.push(event), signal });
+/** Copies the project's files, then starts its setup script; resolves with the script's run. */
+function beginSetUp(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, signal: AbortSignal): Promise<{ script: Promise<ScriptStepResult | null> }> {
+  return deps.workspaces.beginSetup(projectWorkspace(task), task.worktree_path!, { onEvent: (event) => writer.push(event), signal });
+}
+
+async function endSetUp(running: Promise<ScriptStepResult | null> | null): Promise<void> {
+  const result = await running;
   if (!result || result.ok) return;
   if (result.reason === "cancelled") throw new CancelledError();
   throw new SetupFailedError(result.message, result.tail);

@@ -80,8 +80,18 @@ export class Workspaces {
    * step of the task's timeline. Null when the project has neither.
    */
   async setup(project: ProjectWorkspace, worktree: string, run: { onEvent(event: TaskEvent): void; signal?: AbortSignal }): Promise<ScriptStepResult | null> {
+    return (await this.beginSetup(project, worktree, run)).script;
+  }
+
+  /**
+   * The same in two parts: resolves once the files are copied (an agent reads settings such as
+   * `.claude/settings.local.json` when its session starts), with the script's run still under
+   * way, so a task starts its agent's session while the script runs and prompts after it ends.
+   * The script's promise never rejects: a failure to start is a result.
+   */
+  async beginSetup(project: ProjectWorkspace, worktree: string, run: { onEvent(event: TaskEvent): void; signal?: AbortSignal }): Promise<{ script: Promise<ScriptStepResult | null> }> {
     const script = project.setupScript?.trim() ? project.setupScript : null;
-    if (!script && project.copyFiles.length === 0) return null;
+    if (!script && project.copyFiles.length === 0) return { script: Promise.resolve(null) };
     const started = performance.now();
     let notes: string[];
     try {
@@ -89,28 +99,35 @@ export class Workspaces {
       notes = [...copied.copied.map((p) => `Copied ${p}`), ...copied.skipped.map((s) => `Not copied: ${s.path} ${s.reason}`)];
     } catch (error) {
       const message = `Copying the project's files failed: ${error instanceof Error ? error.message : String(error)}`;
-      run.onEvent({ type: "tool_call", toolCallId: "wharf-copy-files", title: message, kind: "execute", status: "failed" });
-      return { ok: false, reason: "start", message, tail: "", durationMs: Math.round(performance.now() - started) };
+      run.onEvent({ type: "tool_call", toolCallId: "wharf-setup-copy", title: message, kind: "execute", status: "failed" });
+      return { script: Promise.resolve({ ok: false, reason: "start", message, tail: "", durationMs: Math.round(performance.now() - started) }) };
     }
     if (!script) {
-      run.onEvent({ type: "tool_call", toolCallId: "wharf-copy-files", title: "Copied the project's files", kind: "execute", status: "completed", content: [{ type: "text", text: notes.join("\n") }] });
-      return { ok: true, durationMs: Math.round(performance.now() - started) };
+      run.onEvent({ type: "tool_call", toolCallId: "wharf-setup-copy", title: "Copied the project's files", kind: "execute", status: "completed", content: [{ type: "text", text: notes.join("\n") }] });
+      return { script: Promise.resolve({ ok: true, durationMs: Math.round(performance.now() - started) }) };
     }
-    const { env, writable } = await this.scriptEnv(project.projectId);
-    return runScriptStep({
-      kind: "setup",
-      script,
-      worktree,
-      env,
-      writable,
-      network: project.network,
-      timeoutMs: project.setupTimeoutSeconds * 1000,
-      graceMs: this.opts.graceMs,
-      signal: run.signal,
-      notes,
-      onEvent: run.onEvent,
-      log: this.opts.log,
-    });
+    const running = this.scriptEnv(project.projectId).then(({ env, writable }) =>
+      runScriptStep({
+        kind: "setup",
+        script,
+        worktree,
+        env,
+        writable,
+        network: project.network,
+        timeoutMs: project.setupTimeoutSeconds * 1000,
+        graceMs: this.opts.graceMs,
+        signal: run.signal,
+        notes,
+        onEvent: run.onEvent,
+        log: this.opts.log,
+      }),
+    );
+    return {
+      script: running.catch((error: unknown): ScriptStepResult => {
+        const message = `The setup script could not run: ${error instanceof Error ? error.message : String(error)}`;
+        return { ok: false, reason: "start", message, tail: "", durationMs: Math.round(performance.now() - started) };
+      }),
+    };
   }
 
   /** Runs the teardown script before a worktree is removed; its failure is shown, never thrown. */
