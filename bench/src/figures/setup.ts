@@ -24,7 +24,6 @@ else
   tmp="$cached.tmp.$$"
   cp -a node_modules "$tmp" && { mv -T "$tmp" "$cached" 2>/dev/null || rm -rf "$tmp"; }
 fi
-node -e "require('zod'); require('lodash'); require('yaml'); require('semver'); require('ms')"
 `;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
