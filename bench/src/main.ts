@@ -13,6 +13,7 @@ import { concurrency } from "./figures/concurrency";
 import { dispatch } from "./figures/dispatch";
 import { firstText } from "./figures/first-text";
 import { sandboxCost } from "./figures/sandbox-cost";
+import { setup } from "./figures/setup";
 import { flood } from "./figures/flood";
 import { history } from "./figures/history";
 import { memory } from "./figures/memory";
@@ -23,7 +24,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, memory];
+const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory];
 
 function parseArgs(argv: string[]) {
   let quick = false;

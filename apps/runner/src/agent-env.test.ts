@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentEnv, mergeEnv } from "./agent-env";
-import { checkCommand } from "./processes/command";
+import { checkCommand } from "@wharf/common";
 
 const runnerEnv: NodeJS.ProcessEnv = {
   PATH: "/usr/bin:/bin",

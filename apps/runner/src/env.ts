@@ -25,7 +25,7 @@ const schema = z.object({
   ...sandboxSchema.shape,
 });
 
-export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; runnerId: string };
+export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; cacheDir: string; runnerId: string };
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
   const parsed = schema.safeParse(source);
@@ -40,6 +40,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     worktreesDir: path.join(home, "worktrees"),
     /** The (empty) working directory of agents started before a task takes them. */
     warmAgentsDir: path.join(home, "warm-agents"),
+    /** Per-project caches shared by a project's worktrees (WHARF_CACHE_DIR of setup scripts). */
+    cacheDir: path.join(home, "cache"),
     runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
   };
 }

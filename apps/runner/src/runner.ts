@@ -16,6 +16,9 @@ import { LiveSessions } from "./live-sessions";
 import { PermissionBroker } from "./permission-broker";
 import { reconcile } from "./reconcile";
 import { runTaskTurn, type ActiveRun, type TaskRunDeps } from "./task-run";
+import { WorkspaceControl } from "./workspace/control";
+import { ServiceManager } from "./workspace/services";
+import { Workspaces } from "./workspace/workspace";
 
 export type RunnerHandle = { id: string; stop(): Promise<void> };
 
@@ -67,6 +70,9 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
   });
   // The probe stops each agent right after asking it: it keeps no warm agents.
   const probeAgents = createTransports();
+  const workspaces = new Workspaces({ cacheDir: env.cacheDir, graceMs: env.WHARF_CANCEL_GRACE_MS, log });
+  const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
+  const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });
   const deps: TaskRunDeps = {
     pool,
     runnerId: env.runnerId,
@@ -78,6 +84,8 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
     active,
     capabilities,
     initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
+    workspaces,
+    services,
     log,
   };
 
@@ -105,6 +113,12 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
         break;
       case "terminal_resize":
         active.get(data.taskId)?.terminalResize(data.cols, data.rows);
+        break;
+      case "run_setup":
+      case "start_service":
+      case "stop_service":
+      case "release_worktree":
+        workspaceControl.handle(data);
         break;
     }
   });
@@ -148,7 +162,8 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
         for (const run of active.values()) run.cancel("the runner is stopping");
         probeStop.abort();
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
-        await Promise.all([sessions.closeAll(), agents.close()]);
+        await Promise.all([sessions.closeAll(), agents.close(), services.stopAll()]);
+        await workspaceControl.idle();
         await probing;
         await capabilities.idle();
         await listener.close();

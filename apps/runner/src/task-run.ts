@@ -10,6 +10,9 @@ import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, typ
 import { EventWriter } from "./event-writer";
 import type { LiveSessions } from "./live-sessions";
 import type { PermissionBroker } from "./permission-broker";
+import type { ScriptStepResult } from "./workspace/script-step";
+import { projectWorkspace, type Workspaces } from "./workspace/workspace";
+import type { ServiceManager } from "./workspace/services";
 
 export type TaskRunDeps = {
   pool: pg.Pool;
@@ -24,6 +27,10 @@ export type TaskRunDeps = {
   /** Where what agents report about themselves (modes, models, commands) is cached. */
   capabilities: CapabilityStore;
   initializeMs: number;
+  /** Setup and teardown of worktrees (the project's scripts, copied files, cache). */
+  workspaces: Workspaces;
+  /** Services started for tasks; a task that ends here (failed, cancelled) stops its own. */
+  services: ServiceManager;
   log: Logger;
 };
 
@@ -49,6 +56,11 @@ const taskRow = z.object({
   session_id: z.string().nullable(),
   repo_path: z.string(),
   base_branch: z.string(),
+  project_id: z.string(),
+  setup_script: z.string().nullable(),
+  teardown_script: z.string().nullable(),
+  copy_files: z.array(z.string()).nullable(),
+  setup_timeout_seconds: z.number().int().positive(),
   agent_id: z.string(),
   agent_name: z.string(),
   transport: z.enum(["acp", "pty", "native"]),
@@ -107,12 +119,22 @@ export async function runTaskTurn(
   job.signal.addEventListener("abort", onJobAbort, { once: true });
 
   let outcome: Outcome;
+  // The setup script under way, stopped on cancel or when starting the agent fails.
+  let settingUp: Promise<ScriptStepResult | null> | null = null;
+  const setupStop = new AbortController();
+  cancelController.signal.addEventListener("abort", () => setupStop.abort(), { once: true });
   try {
     // The agent starts while the worktree is made (they meet at session/new).
     if (!deps.sessions.has(task.id)) prewarm(deps, task, job);
+    const fresh = !reusesWorktree(task, job);
     task = await ensureWorktree(deps, writer, task, job);
+    // A new worktree is set up before the agent gets its prompt: files copied before its session
+    // starts, the setup script while it starts.
+    if (fresh) settingUp = (await beginSetUp(deps, writer, task, setupStop.signal)).script;
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
+    await endSetUp(settingUp);
+    settingUp = null;
     if (early.size) session.terminal?.resize(early.size.cols, early.size.rows);
     if (cancelReason) throw new CancelledError();
     const text = promptOfTurn(task, job.turn);
@@ -121,8 +143,13 @@ export async function runTaskTurn(
     await deps.capabilities.idle();
     outcome = cancelReason || result.stopReason === "cancelled" ? { kind: "cancelled", reason: cancelReason ?? "the agent cancelled the turn" } : { kind: "finished" };
   } catch (error) {
+    if (settingUp) {
+      setupStop.abort();
+      await settingUp;
+    }
     await writer.flush().catch((flushError: unknown) => log.error("flushing events failed", { flushError }));
     if (cancelReason || error instanceof CancelledError) outcome = { kind: "cancelled", reason: cancelReason ?? "cancelled" };
+    else if (error instanceof SetupFailedError) outcome = { kind: "failed", message: error.message, detail: error.tail };
     else if (error instanceof AgentError) outcome = { kind: "failed", message: error.message, detail: error.stderrTail };
     else {
       log.error("task turn failed", { taskId: task.id, error });
@@ -141,6 +168,29 @@ export async function runTaskTurn(
 
 class CancelledError extends Error {}
 
+class SetupFailedError extends Error {
+  constructor(
+    message: string,
+    readonly tail: string,
+  ) {
+    super(message);
+    this.name = "SetupFailedError";
+  }
+}
+
+
+/** Copies the project's files, then starts its setup script; resolves with the script's run. */
+function beginSetUp(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, signal: AbortSignal): Promise<{ script: Promise<ScriptStepResult | null> }> {
+  return deps.workspaces.beginSetup(projectWorkspace(task), task.worktree_path!, { onEvent: (event) => writer.push(event), signal });
+}
+
+async function endSetUp(running: Promise<ScriptStepResult | null> | null): Promise<void> {
+  const result = await running;
+  if (!result || result.ok) return;
+  if (result.reason === "cancelled") throw new CancelledError();
+  throw new SetupFailedError(result.message, result.tail);
+}
+
 async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: string; turn: number; retry: boolean }): Promise<TaskRow | null> {
   let row: TaskRow | null = null;
   try {
@@ -148,7 +198,7 @@ async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: stri
       await claimTask(client, { taskId: job.taskId, runnerId: deps.runnerId, turn: job.turn, retry: job.retry });
       const loaded = await client.query(
         `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.turn, t.pending_prompt, t.worktree_path, t.branch, t.base_commit, t.session_id,
-                p.repo_path, p.base_branch, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
+                p.repo_path, p.base_branch, p.id as project_id, p.setup_script, p.teardown_script, p.copy_files, p.setup_timeout_seconds, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
                 a.command, a.args, a.env, a.secret_env, a.sandbox_network
          from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
         [job.taskId],
@@ -178,6 +228,7 @@ const reusesWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 &&
 async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
   if (reusesWorktree(task, job)) return task;
   if (task.worktree_path && task.branch) {
+    await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
     await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
   }
   const worktree = await createWorktree({
@@ -273,9 +324,11 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   const state: "review" | "completed" | "failed" | "cancelled" = outcome.kind === "finished" ? (hasChange ? "review" : "completed") : outcome.kind;
   if (!keepsWorktree(state)) {
     deps.broker.forgetTask(task.id);
+    await deps.services.stopTask(task.id);
     // Failed or cancelled: the work stays on the task branch (recorded as a discarded change);
     // the worktree goes before the final state is visible, so no one sees an ended task with one.
     if (task.worktree_path && task.branch) {
+      await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
       await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
         log.error("removing the worktree failed", { taskId: task.id, error }),
       );

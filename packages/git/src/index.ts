@@ -59,3 +59,4 @@ export {
   type PushFailure,
   type PushRejection,
 } from "./push";
+export { ignoredPaths } from "./ignored-paths";

@@ -93,6 +93,10 @@ export type TerminalPlace = {
   env: Record<string, string>;
   /** The agent's sandbox network setting: its terminals get the same. */
   network?: boolean | undefined;
+  /** More folders its commands may write in (setup scripts: the project's cache). */
+  writable?: readonly string[] | undefined;
+  /** Between SIGTERM and SIGKILL when a command is killed (default 2 s). */
+  killGraceMs?: number | undefined;
   onEvent: (event: TaskEventOf<"terminal_output">) => void;
   log: Logger;
 };
@@ -127,7 +131,7 @@ export class TerminalManager {
     const extra = Object.fromEntries((req.env ?? []).map((v) => [v.name, v.value]));
     let child: GroupChild;
     try {
-      child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, env: mergeEnv(this.opts.env, extra) });
+      child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, writable: this.opts.writable, env: mergeEnv(this.opts.env, extra) });
     } catch (error) {
       if (error instanceof CommandNotRunnableError) throw new TerminalError(undefined, `Cannot run "${req.command}": ${error.message}`);
       throw error;
@@ -200,7 +204,7 @@ export class TerminalManager {
 
   async kill(id: string): Promise<void> {
     const t = this.get(id);
-    if (!t.exit) await terminateGroup(t.child, killGraceMs);
+    if (!t.exit) await terminateGroup(t.child, this.opts.killGraceMs ?? killGraceMs);
   }
 
   async release(id: string): Promise<void> {

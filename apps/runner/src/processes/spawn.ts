@@ -29,6 +29,8 @@ export type SpawnOptions = {
   network?: boolean | undefined;
   /** A root that will become a worktree of this repository once the process runs (see bwrap-args.ts). */
   repository?: string | undefined;
+  /** More folders the process may write in, besides its root (they must exist). */
+  writable?: readonly string[] | undefined;
   /** The sandbox to run in; the runner's (`activeSandbox()`) when not given. */
   sandbox?: Sandbox | undefined;
 };
@@ -46,7 +48,7 @@ function launchOf(cmd: string, args: readonly string[], opts: SpawnOptions) {
     if (!checked.ok) throw new CommandNotRunnableError(cmd, checked.code);
     command = checked.path;
   }
-  return sandbox.wrap(command, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network, repository: opts.repository });
+  return sandbox.wrap(command, args, { root: opts.root ?? opts.cwd, cwd: opts.cwd, env: opts.env, network: opts.network, repository: opts.repository, writable: opts.writable });
 }
 
 export type GroupChild = ChildProcessWithoutNullStreams;

@@ -30,6 +30,8 @@ export type SandboxPolicy = {
    * with `.git/worktrees` writable as a whole, as the worktree's admin folder does not exist yet.
    */
   repository?: string | undefined;
+  /** More folders bound writable on top of the masks (a project's shared cache under Wharf's home). */
+  writable?: readonly string[] | undefined;
 };
 
 /**
@@ -57,6 +59,7 @@ export function bwrapArgs(policy: SandboxPolicy): string[] {
   if (git.common) args.push("--ro-bind-try", git.common, git.common);
   for (const dir of git.writable) args.push("--bind-try", dir, dir);
   for (const dir of policy.stateDirs) args.push("--bind-try", dir, dir);
+  for (const dir of policy.writable ?? []) args.push("--bind", dir, dir);
   args.push("--unshare-pid", "--unshare-ipc", "--die-with-parent");
   if (!policy.network) args.push("--unshare-net");
   args.push("--chdir", policy.cwd, "--");

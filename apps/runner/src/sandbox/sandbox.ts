@@ -49,7 +49,15 @@ export class SandboxUnavailableError extends Error {
  */
 export type Launch = { command: string; args: string[]; sandboxed: boolean };
 
-export type ConfineOptions = { root: string; cwd: string; env: Record<string, string>; network?: boolean | undefined; repository?: string | undefined };
+export type ConfineOptions = {
+  root: string;
+  cwd: string;
+  env: Record<string, string>;
+  network?: boolean | undefined;
+  repository?: string | undefined;
+  /** More folders the process may write in (a project's shared cache for setup scripts and services). */
+  writable?: readonly string[] | undefined;
+};
 
 export class Sandbox {
   constructor(
@@ -72,6 +80,7 @@ export class Sandbox {
       exposed: [agentsDir(this.settings.home)],
       network: opts.network ?? true,
       repository: opts.repository,
+      writable: opts.writable,
       readable: [wharfRoot, path.dirname(process.execPath), ...(path.isAbsolute(command) ? [path.dirname(command)] : [])],
     };
     return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { Button, Notice, inputClass } from "./ui";
+import { WorkspaceSettingsForm } from "./workspace-settings-form";
 
 export function ProjectsPage() {
   const trpc = useTRPC();
@@ -12,6 +13,7 @@ export function ProjectsPage() {
   const projects = useQuery(trpc.project.list.queryOptions());
   const [path, setPath] = useState("");
   const [name, setName] = useState("");
+  const [editing, setEditing] = useState<string | null>(null);
   const create = useMutation(
     trpc.project.create.mutationOptions({
       onSuccess: async () => {
@@ -59,13 +61,25 @@ export function ProjectsPage() {
       {projects.data?.length === 0 && <Notice title="No projects yet">Add the absolute path of a git work tree above.</Notice>}
       <ul className="grid gap-2">
         {projects.data?.map((p) => (
-          <li key={p.id} data-testid="project-row" className="flex flex-wrap items-center gap-x-4 gap-y-1 rounded-lg border border-line bg-panel px-4 py-3">
-            <span className="font-medium">{p.name}</span>
-            <span className="min-w-0 flex-1 truncate font-mono text-xs text-muted">{p.repoPath}</span>
-            <span className="rounded-full bg-raised px-2 py-0.5 font-mono text-xs">{p.baseBranch}</span>
+          <li key={p.id} data-testid="project-row" className="grid gap-3 rounded-lg border border-line bg-panel px-4 py-3">
+            <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+              <span className="font-medium">{p.name}</span>
+              <span className="min-w-0 flex-1 truncate font-mono text-xs text-muted">{p.repoPath}</span>
+              <span className="rounded-full bg-raised px-2 py-0.5 font-mono text-xs">{p.baseBranch}</span>
+              <span className="text-xs text-muted">{workspaceSummary(p)}</span>
+              <Button tone="ghost" aria-expanded={editing === p.id} onClick={() => setEditing(editing === p.id ? null : p.id)}>
+                Workspace
+              </Button>
+            </div>
+            {editing === p.id && <WorkspaceSettingsForm project={p} onDone={() => setEditing(null)} />}
           </li>
         ))}
       </ul>
     </div>
   );
+}
+
+function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[] }): string {
+  const parts = [p.setupScript ? "setup" : null, p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null, p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null];
+  return parts.filter(Boolean).join(" · ");
 }

@@ -17,6 +17,7 @@ import { PromptInput } from "./prompt-input";
 import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { SandboxBadge } from "./sandbox-badge";
+import { ServicesPanel } from "./services-panel";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
 /** xterm.js needs the DOM: loaded in the browser only, and only for agents in a terminal. */
@@ -160,6 +161,8 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
           </Button>
         </div>
       )}
+
+      <ServicesPanel taskId={taskId} projectId={t.project.id} state={state} timeline={timeline} />
 
       <div className="flex items-center gap-1 border-b border-line text-sm" role="tablist">
         {tabs.map((id) => (

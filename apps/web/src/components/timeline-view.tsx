@@ -2,7 +2,8 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
-import type { Timeline } from "~/lib/timeline";
+import { setupToolCallPrefix } from "@wharf/api/schemas";
+import type { Timeline, ToolItem } from "~/lib/timeline";
 import { TimelineItemView } from "./timeline-item";
 
 type Props = {
@@ -154,7 +155,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
                 className="absolute inset-x-0 py-1.5"
                 style={{ transform: `translateY(${row.start}px)` }}
               >
-                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && item.status === "awaiting_permission")} onToggle={() => toggle(item.key)} terminals={timeline.terminals} root={root} />
+                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && (item.status === "awaiting_permission" || isRunningSetup(item)))} onToggle={() => toggle(item.key)} terminals={timeline.terminals} root={root} />
               </div>
             );
           })}
@@ -171,4 +172,9 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
       )}
     </div>
   );
+}
+
+/** A setup step is open while it runs, so its output streams in view. */
+function isRunningSetup(item: ToolItem): boolean {
+  return item.toolCallId.startsWith(setupToolCallPrefix) && item.status === "in_progress";
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
+import { serviceSchema, type workspaceSettingsPatchSchema } from "../schemas/workspace";
 
 /** A project as the API returns it: these fields and no others. */
 const projectRow = z.object({
@@ -8,11 +9,16 @@ const projectRow = z.object({
   repoPath: z.string(),
   baseBranch: z.string(),
   setupScript: z.string().nullable(),
+  teardownScript: z.string().nullable(),
+  copyFiles: z.array(z.string()).nullable().transform((v) => v ?? []),
+  services: z.array(serviceSchema),
+  setupTimeoutSeconds: z.number().int(),
   createdAt: z.date(),
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
-const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript", p.created_at as "createdAt"`;
+const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript",
+  p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt"`;
 
 export async function findProject(db: Queryable, id: string): Promise<ProjectRow | null> {
   const { rows } = await db.query(`select ${projectColumns} from project p where p.id = $1`, [id]);
@@ -40,4 +46,62 @@ export async function insertProject(db: Queryable, project: { name: string; repo
   );
   const [row] = z.array(projectRow).length(1).parse(rows);
   return row!;
+}
+
+export type WorkspacePatch = z.output<typeof workspaceSettingsPatchSchema> & { name?: string | undefined };
+
+/** A blank script is no script. */
+const script = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === "" ? null : value);
+
+/**
+ * Updates the fields given (absent ones stay); null if there is no such project. One statement:
+ * each column is set to its new value when the parameter says it was given.
+ */
+export async function updateProject(db: Queryable, id: string, patch: WorkspacePatch): Promise<ProjectRow | null> {
+  const setup = script(patch.setupScript);
+  const teardown = script(patch.teardownScript);
+  const { rows } = await db.query(
+    `update project as p set
+       name = case when $2::boolean then $3 else p.name end,
+       setup_script = case when $4::boolean then $5 else p.setup_script end,
+       teardown_script = case when $6::boolean then $7 else p.teardown_script end,
+       copy_files = coalesce($8::text[], p.copy_files),
+       services = coalesce($9::jsonb, p.services),
+       setup_timeout_seconds = coalesce($10::integer, p.setup_timeout_seconds),
+       updated_at = now()
+     where p.id = $1
+     returning ${projectColumns}`,
+    [
+      id,
+      patch.name !== undefined,
+      patch.name ?? null,
+      setup !== undefined,
+      setup ?? null,
+      teardown !== undefined,
+      teardown ?? null,
+      patch.copyFiles ?? null,
+      patch.services === undefined ? null : JSON.stringify(patch.services),
+      patch.setupTimeoutSeconds ?? null,
+    ],
+  );
+  return z.array(projectRow).parse(rows)[0] ?? null;
+}
+
+const taskWorkspaceRow = z.object({
+  state: z.string(),
+  worktreePath: z.string().nullable(),
+  hasTeardown: z.boolean(),
+  services: z.array(serviceSchema),
+});
+export type TaskWorkspaceRow = z.infer<typeof taskWorkspaceRow>;
+
+/** A task's state and worktree with its project's workspace settings; null when there is no such task. */
+export async function findTaskWorkspace(db: Queryable, taskId: string): Promise<TaskWorkspaceRow | null> {
+  const { rows } = await db.query(
+    `select t.state::text as state, t.worktree_path as "worktreePath",
+            coalesce(btrim(p.teardown_script), '') <> '' as "hasTeardown", p.services
+     from task t join project p on p.id = t.project_id where t.id = $1`,
+    [taskId],
+  );
+  return z.array(taskWorkspaceRow).parse(rows)[0] ?? null;
 }

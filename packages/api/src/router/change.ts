@@ -2,7 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { applyChange, removeWorktree as removeTaskWorktree } from "@wharf/git";
 import { z } from "zod";
 import { atEdge } from "../errors";
-import { applyTaskChange, discardTaskChange, inTransaction, type ReviewTarget } from "../lifecycle";
+import type { Queryable } from "@wharf/db/pg";
+import { applyTaskChange, discardTaskChange, inTransaction, notifyControl, type ReviewTarget } from "../lifecycle";
+import { findTaskWorkspace } from "../queries/project";
 import { getChangeByTask } from "../queries/change";
 import { protectedProcedure } from "../trpc";
 import { parseFiles } from "./task";
@@ -38,20 +40,35 @@ export const changeRouter = {
       ),
     );
     if (!outcome.ok) throw new TRPCError({ code: "CONFLICT", message: outcome.message });
-    await removeWorktree(target);
+    await removeWorktree(ctx.services.pool, target);
     return { taskId: target.id, state: "applied" as const, commit: outcome.commit };
   }),
 
   discard: protectedProcedure.input(byTask).mutation(async ({ ctx, input }) => {
     const target = await atEdge(() => inTransaction(ctx.services.pool, (client) => discardTaskChange(client, input.taskId)));
-    await removeWorktree(target);
+    await removeWorktree(ctx.services.pool, target);
     return { taskId: target.id, state: "discarded" as const };
   }),
 };
 
-/** After apply or discard committed: the worktree and the task branch go. */
-async function removeWorktree(task: ReviewTarget) {
+/**
+ * After apply or discard committed: the task's services stop and the worktree and the task branch
+ * go. With a teardown script, the runner that owns the worktree runs it and removes the worktree
+ * (the script runs in the runner's sandbox); if no runner takes the message, the next runner's
+ * start-up reconcile removes it.
+ */
+async function removeWorktree(db: Queryable, task: ReviewTarget) {
   if (!task.worktreePath || !task.branch) return;
+  let byRunner: boolean;
+  try {
+    const hasTeardown = (await findTaskWorkspace(db, task.id))?.hasTeardown ?? false;
+    await notifyControl(db, { action: "release_worktree", taskId: task.id, remove: hasTeardown });
+    byRunner = hasTeardown;
+  } catch (error) {
+    byRunner = false;
+    console.error(`[change] could not tell the runner of task ${task.id} to release its worktree`, error);
+  }
+  if (byRunner) return;
   try {
     await removeTaskWorktree({ repoPath: task.repoPath, path: task.worktreePath, branch: task.branch, deleteBranch: true });
   } catch (error) {

@@ -3,7 +3,8 @@ import { TRPCError } from "@trpc/server";
 import { GitError, inspectRepo } from "@wharf/git";
 import { z } from "zod";
 import { notFound } from "../errors";
-import { findProject, findProjectByRepoPath, insertProject, listProjects } from "../queries/project";
+import { findProject, findProjectByRepoPath, insertProject, listProjects, updateProject } from "../queries/project";
+import { workspaceSettingsPatchSchema } from "../schemas/workspace";
 import { protectedProcedure } from "../trpc";
 
 const projectCreateInput = z.object({
@@ -16,6 +17,13 @@ const projectCreateInput = z.object({
     .refine((p) => path.isAbsolute(p), "Give an absolute path (it is resolved on the Wharf host)."),
   name: z.string().trim().min(1).max(200).optional(),
   baseBranch: z.string().trim().min(1).max(255).optional(),
+});
+
+/** Every field but `id` is optional: absent means unchanged. */
+const projectUpdateInput = z.object({
+  id: z.string().uuid(),
+  name: z.string().trim().min(1, "A project name may not be empty.").max(200, "A project name is at most 200 characters.").optional(),
+  ...workspaceSettingsPatchSchema.shape,
 });
 
 export const projectRouter = {
@@ -41,6 +49,13 @@ export const projectRouter = {
   get: protectedProcedure.input(z.object({ id: z.string().uuid() })).query(async ({ ctx, input }) => {
     const project = await findProject(ctx.services.pool, input.id);
     if (!project) throw notFound("Project", input.id);
+    return project;
+  }),
+
+  update: protectedProcedure.input(projectUpdateInput).mutation(async ({ ctx, input }) => {
+    const { id, ...patch } = input;
+    const project = await updateProject(ctx.services.pool, id, patch);
+    if (!project) throw notFound("Project", id);
     return project;
   }),
 };

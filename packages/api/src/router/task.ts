@@ -11,6 +11,7 @@ import { protectedProcedure } from "../trpc";
 import { taskArchive } from "./task-archive";
 import { taskEvents } from "./task-events";
 import { taskTerminal } from "./task-terminal";
+import { taskWorkspace } from "./task-workspace";
 
 const PROMPT_MAX = 100_000;
 
@@ -102,6 +103,7 @@ export const taskRouter = {
 
   /** terminalInput, terminalResize, terminalOutput: see task-terminal.ts. */
   ...taskTerminal,
+  ...taskWorkspace,
 
   /** archive, unarchive, archiveFinished: see task-archive.ts. */
   ...taskArchive,

@@ -3,3 +3,4 @@ export * from "./jobs";
 export * from "./capabilities";
 export * from "./limits";
 export * from "./native-agent";
+export * from "./workspace";

@@ -49,5 +49,14 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("terminal_input"), taskId: z.string().uuid(), data: z.string().min(1).max(TERMINAL_INPUT_MAX) }),
   z.object({ action: z.literal("terminal_resize"), taskId: z.string().uuid(), ...terminalSizeSchema.shape }),
+  /** Workspace actions, for the runner that owns the task's worktree (task.runner_id). */
+  z.object({ action: z.literal("run_setup"), taskId: z.string().uuid() }),
+  z.object({ action: z.literal("start_service"), taskId: z.string().uuid(), name: z.string().min(1).max(40) }),
+  z.object({ action: z.literal("stop_service"), taskId: z.string().uuid(), name: z.string().min(1).max(40) }),
+  /**
+   * The task was applied or discarded: stop its services, and when `remove` (the project has a
+   * teardown script), run it and remove the worktree and branch.
+   */
+  z.object({ action: z.literal("release_worktree"), taskId: z.string().uuid(), remove: z.boolean() }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;
