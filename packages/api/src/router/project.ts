@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { GitError, inspectRepo } from "@wharf/git";
 import { z } from "zod";
 import { notFound } from "../errors";
-import { findProject, findProjectByRepoPath, insertProject, listProjects } from "../queries/project";
+import { findProject, findProjectByRepoPath, insertProject, listProjects, updateProject } from "../queries/project";
 import { protectedProcedure } from "../trpc";
 
 export const projectCreateInput = z.object({
@@ -16,6 +16,37 @@ export const projectCreateInput = z.object({
     .refine((p) => path.isAbsolute(p), "Give an absolute path (it is resolved on the Wharf host)."),
   name: z.string().trim().min(1).max(200).optional(),
   baseBranch: z.string().trim().min(1).max(255).optional(),
+});
+
+/** Settings `project.update` changes: a key left out stays as it is, null clears it. */
+export const projectUpdateInput = z.object({
+  id: z.string().uuid("Project ids are UUIDs."),
+  /** The remote task branches are pushed to; null: detect (`origin`, else the only remote). */
+  remote: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "A remote's name, as `git remote` lists it (e.g. origin).")
+    .nullable()
+    .optional(),
+  /** null: guessed from the remote's URL (github.com, gitlab.com, hosts named gitlab…). */
+  forgeKind: z.enum(["github", "gitlab"]).nullable().optional(),
+  /** The forge's REST API root, e.g. https://github.example.com/api/v3 or https://gitlab.example.com/api/v4; null: the usual one for the remote's host. */
+  forgeApiUrl: z
+    .url({ protocol: /^https?$/, error: "An http(s) URL, e.g. https://gitlab.example.com/api/v4." })
+    .max(2000)
+    .transform((url) => url.replace(/\/+$/, ""))
+    .nullable()
+    .optional(),
+  /** `owner/repo` (GitLab `group/…/repo`); null: read from the remote's URL. */
+  forgeProject: z
+    .string()
+    .trim()
+    .regex(/^[^/\s]+(\/[^/\s]+)+$/, "owner/repo (GitLab: group/…/repo).")
+    .max(500)
+    .nullable()
+    .optional(),
+  /** Write-only: a value sets the token, null removes it; it never comes back (see `hasForgeToken`). */
+  forgeToken: z.string().trim().min(1, "The token is empty; send null to remove it.").max(2000).nullable().optional(),
 });
 
 export const projectRouter = {
@@ -41,6 +72,14 @@ export const projectRouter = {
   get: protectedProcedure.input(z.object({ id: z.string().uuid() })).query(async ({ ctx, input }) => {
     const project = await findProject(ctx.services.pool, input.id);
     if (!project) throw notFound("Project", input.id);
+    return project;
+  }),
+
+  /** Changes a project's push and forge settings (see projectUpdateInput). */
+  update: protectedProcedure.input(projectUpdateInput).mutation(async ({ ctx, input }) => {
+    const { id, ...settings } = input;
+    const project = await updateProject(ctx.services.pool, id, settings);
+    if (!project) throw notFound("Project", id);
     return project;
   }),
 };

@@ -49,5 +49,7 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
   }),
   z.object({ action: z.literal("terminal_input"), taskId: z.string().uuid(), data: z.string().min(1).max(TERMINAL_INPUT_MAX) }),
   z.object({ action: z.literal("terminal_resize"), taskId: z.string().uuid(), ...terminalSizeSchema.shape }),
+  /** The task's worktree is going away (applied or discarded): a parked agent session is stopped. */
+  z.object({ action: z.literal("release"), taskId: z.string().uuid() }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;
