@@ -109,8 +109,8 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
       case "release":
         // Applied or discarded: the worktree goes, so its parked agent must not outlive it.
         if (sessions.has(data.taskId)) {
-          log.info("stopping the parked agent of a task that left review", { taskId: data.taskId });
-          void sessions.close(data.taskId);
+          const taskId = data.taskId;
+          void sessions.close(taskId).then(() => log.info("stopped the parked agent of a task that left review", { taskId }));
         }
         break;
     }
