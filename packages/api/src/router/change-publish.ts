@@ -23,13 +23,13 @@ const branchName = z
     "Not a valid branch name (no spaces, '..', '~^:?*[\\', and no leading '-' or trailing '/' or '.lock').",
   );
 
-export const changePushInput = z.object({
+const changePushInput = z.object({
   taskId,
   /** The branch name on the remote; default: the task branch's own name (`wharf/<task>`). */
   branch: branchName.optional(),
 });
 
-export const changeOpenPullRequestInput = z.object({
+const changeOpenPullRequestInput = z.object({
   taskId,
   /** Default: the task's first prompt line. */
   title: z.string().trim().min(1).max(255).optional(),

@@ -20,7 +20,7 @@ export const changePath = z
   .refine((p) => !p.includes("\0"), "A path contains a NUL byte.")
   .refine((p) => !p.startsWith("/"), "Paths are relative to the repository, as the change lists them.");
 
-export const changeApplyInput = z.object({
+const changeApplyInput = z.object({
   taskId,
   /** Apply only these files of the change; the rest stays on the task branch, in review. */
   paths: z.array(changePath).min(1, "Choose at least one file, or leave paths out to apply everything.").max(10_000).optional(),
@@ -28,7 +28,7 @@ export const changeApplyInput = z.object({
   message: z.string().trim().min(1, "The commit message is empty.").max(20_000).optional(),
 });
 
-export const changeRebaseInput = z.object({
+const changeRebaseInput = z.object({
   taskId,
   /** On a conflict, send it to the agent as a follow-up (the conflicted files listed) in the same step. */
   handToAgent: z.boolean().default(false),

@@ -20,7 +20,7 @@ const body = z
   .refine((text) => text.trim().length > 0, "Write a comment: it is empty.");
 const line = z.number().int().positive("Lines count from 1.").max(10_000_000);
 
-export const commentAddInput = z
+const commentAddInput = z
   .object({
     taskId,
     /** The file as the change lists it (for a rename, its new path). */
@@ -44,7 +44,6 @@ function commentView(comment: CommentRow & { place: CommentPlace }) {
     current: place.outdated ? null : { startLine: place.startLine, endLine: place.endLine },
   };
 }
-export type CommentView = ReturnType<typeof commentView>;
 
 async function reviewContext(pool: Parameters<typeof getReviewContext>[0], id: string): Promise<ReviewContext & { change: NonNullable<ReviewContext["change"]> }> {
   const context = await getReviewContext(pool, id);

@@ -19,7 +19,7 @@ export const projectCreateInput = z.object({
 });
 
 /** Settings `project.update` changes: a key left out stays as it is, null clears it. */
-export const projectUpdateInput = z.object({
+const projectUpdateInput = z.object({
   id: z.string().uuid("Project ids are UUIDs."),
   /** The remote task branches are pushed to; null: detect (`origin`, else the only remote). */
   remote: z
