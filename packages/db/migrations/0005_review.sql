@@ -49,7 +49,9 @@ ALTER TABLE "project" ADD COLUMN "forge_api_url" TEXT;
 ALTER TABLE "project" ADD COLUMN "forge_project" TEXT;
 ALTER TABLE "project" ADD COLUMN "forge_token" TEXT;
 
--- The remote branch a task was last pushed to, and its pull / merge request.
+-- The remote branch a task was last pushed to and the commit pushed (the lease of the next push
+-- after a rebase), and its pull / merge request.
 ALTER TABLE "task" ADD COLUMN "pushed_branch" TEXT;
+ALTER TABLE "task" ADD COLUMN "pushed_commit" TEXT;
 ALTER TABLE "task" ADD COLUMN "pr_url" TEXT;
 ALTER TABLE "task" ADD COLUMN "pr_number" INTEGER;

@@ -22,6 +22,8 @@ const reviewTargetSchema = z.object({
   branch: z.string().nullable(),
   /** The remote branch the task was last pushed to. */
   pushedBranch: z.string().nullable(),
+  /** The commit last pushed there. */
+  pushedCommit: z.string().nullable(),
   projectId: z.string(),
   repoPath: z.string(),
   baseBranch: z.string(),
@@ -37,7 +39,7 @@ const stateRule = (taskId: string) => (state: string) => `Task ${taskId} is ${st
 async function lockForReview(client: pg.PoolClient, taskId: string, transition: string): Promise<ReviewTarget> {
   const task = await lockTask(client, taskId);
   const { rows } = await client.query(
-    `select t.id, t.prompt, t.summary, t.worktree_path as "worktreePath", t.branch, t.pushed_branch as "pushedBranch", p.id as "projectId", p.repo_path as "repoPath",
+    `select t.id, t.prompt, t.summary, t.worktree_path as "worktreePath", t.branch, t.pushed_branch as "pushedBranch", t.pushed_commit as "pushedCommit", p.id as "projectId", p.repo_path as "repoPath",
             p.base_branch as "baseBranch",
             case when c.id is null then null
                  else json_build_object('id', c.id, 'branch', c.branch, 'baseCommit', c.base_commit, 'headCommit', c.head_commit) end as change
@@ -133,7 +135,7 @@ export async function rebaseTaskChange(
   return { target, outcome };
 }
 
-export type PublishOutcome = { pushedBranch: string; pullRequest?: { url: string; number: number } | undefined };
+export type PublishOutcome = { pushedBranch: string; pushedCommit: string; pullRequest?: { url: string; number: number } | undefined };
 
 /**
  * Push (and open a pull request for) a task in review. `publish` talks to the remote and the
@@ -149,8 +151,9 @@ export async function publishTaskChange<T extends PublishOutcome>(
   const target = await lockForReview(client, taskId, transition);
   const outcome = await publish(target);
   await client.query(
-    `update task set pushed_branch = $2, pr_url = coalesce($3, pr_url), pr_number = coalesce($4, pr_number), updated_at = now() where id = $1`,
-    [taskId, outcome.pushedBranch, outcome.pullRequest?.url ?? null, outcome.pullRequest?.number ?? null],
+    `update task set pushed_branch = $2, pushed_commit = $3, pr_url = coalesce($4, pr_url), pr_number = coalesce($5, pr_number), updated_at = now()
+     where id = $1`,
+    [taskId, outcome.pushedBranch, outcome.pushedCommit, outcome.pullRequest?.url ?? null, outcome.pullRequest?.number ?? null],
   );
   await appendTaskEvents(client, taskId, [{ type: "review", subject: "pull_request" }]);
   return { target, outcome };

@@ -92,16 +92,15 @@ async function settingsOf(task: ReviewTarget, pool: Parameters<typeof findPublis
   return settings;
 }
 
-/** Pushes the task branch; a branch Wharf pushed before under the same name is replaced (it may have been rebased). */
+/**
+ * Pushes the task branch. A branch Wharf pushed before under the same name is replaced (the task
+ * may have been rebased) while it still points at what Wharf pushed; commits someone else pushed
+ * there are never overwritten.
+ */
 async function push(task: ReviewTarget, remote: Remote, branch: string | undefined) {
   const remoteBranch = branch ?? task.change.branch;
-  return pushBranch({
-    repoPath: task.repoPath,
-    remote: remote.name,
-    branch: task.change.branch,
-    remoteBranch,
-    force: task.pushedBranch === remoteBranch,
-  });
+  const lease = task.pushedBranch === remoteBranch && task.pushedCommit ? { lease: task.pushedCommit } : {};
+  return pushBranch({ repoPath: task.repoPath, remote: remote.name, branch: task.change.branch, remoteBranch, ...lease });
 }
 
 export const changePublish = {
@@ -114,7 +113,7 @@ export const changePublish = {
           publishTaskChange(client, input.taskId, "push", async (task) => {
             const remote = await pushRemote(task, await settingsOf(task, client));
             const pushed = await push(task, remote, input.branch);
-            return { pushedBranch: pushed.remoteBranch, ...pushed };
+            return { pushedBranch: pushed.remoteBranch, pushedCommit: pushed.commit, ...pushed };
           }),
         ),
       );
@@ -150,7 +149,13 @@ export const changePublish = {
               body,
               draft: input.draft,
             });
-            return { pushedBranch: pushed.remoteBranch, pullRequest: { url: pr.url, number: pr.number }, created: pr.created, remote: remote.name };
+            return {
+              pushedBranch: pushed.remoteBranch,
+              pushedCommit: pushed.commit,
+              pullRequest: { url: pr.url, number: pr.number },
+              created: pr.created,
+              remote: remote.name,
+            };
           }),
         ),
       );

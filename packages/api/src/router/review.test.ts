@@ -239,6 +239,23 @@ describe("push and pull requests", () => {
     const again = await api((a) => a.change.push({ taskId: task.id, branch: task.branch }));
     expect(again.commit).toBe(await p.repo.git("rev-parse", task.branch));
     expect(await gitOutput(p.bare, "rev-parse", `refs/heads/${task.branch}`)).toBe(again.commit);
+
+    // Someone else pushes to that branch: the next push is refused and their commit stays.
+    const other = await createTempDir("wharf-other-clone-");
+    cleanup.push(() => import("node:fs/promises").then((fs) => fs.rm(other, { recursive: true, force: true })));
+    await gitOutput(other, "clone", "--quiet", "--branch", task.branch, p.bare, "clone");
+    const clone = path.join(other, "clone");
+    await writeFile(path.join(clone, "theirs.txt"), "theirs\n");
+    await gitOutput(clone, "add", "theirs.txt");
+    await gitOutput(clone, "commit", "--quiet", "-m", "theirs");
+    await gitOutput(clone, "push", "--quiet", "origin", task.branch);
+    const theirs = await gitOutput(clone, "rev-parse", "HEAD");
+    await writeFile(path.join(p.repo.path, "src/c.txt"), "c moved again\n");
+    await p.repo.git("commit", "--quiet", "-m", "c again", "--", "src/c.txt");
+    await api((a) => a.change.rebase({ taskId: task.id }));
+    const refused = await api((a) => a.change.push({ taskId: task.id })).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("rejected the push") });
+    expect(await gitOutput(p.bare, "rev-parse", `refs/heads/${task.branch}`)).toBe(theirs);
     await expectPersonsWorkIntact(p.repo);
   });
 
