@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWharfClient, readToken, waitForTask } from "./index.ts";
 import { scenarioPrompt, startTestWharf, type TestWharf } from "./testing/server.ts";
@@ -68,5 +70,39 @@ describe("review comments sent to the agent", () => {
     // The agent is parked for the next follow-up; discarding the task stops it.
     await wharfClient.change.discard.mutate({ taskId: task.id });
     await runnerSays(new RegExp(`stopped the parked agent of a task that left review .*${task.id}`));
+  });
+
+  it("hands a rebase conflict to the agent; after it merges the base branch the change is diffed from there and applies", { timeout: 90_000 }, async () => {
+    const wharfClient = client();
+    const repo = wharf.makeRepo();
+    const project = await wharfClient.project.create.mutate({ path: repo });
+    const merge = "git -c user.name=Agent -c user.email=agent@example.com merge -X ours --no-edit main";
+    const scenario = {
+      turns: [
+        [{ type: "write_file", path: "src/app.txt", content: "one\nTASK\nthree\n" }],
+        [{ type: "terminal", command: "sh", args: ["-c", merge], echo: true }],
+      ],
+    };
+    const task = await wharfClient.task.create.mutate({ projectId: project.id, agentId: "scripted", prompt: scenarioPrompt(scenario) });
+    await waitForTask(wharfClient, task.id, ["review"], { signal: AbortSignal.timeout(30_000) });
+
+    // The base branch moves and changes the same line.
+    writeFileSync(path.join(repo, "src/app.txt"), "one\nMAIN\nthree\n");
+    wharf.git(repo, "commit", "-q", "-am", "main changes line 2");
+    const tip = wharf.git(repo, "rev-parse", "main");
+    const handed = await wharfClient.change.rebase.mutate({ taskId: task.id, handToAgent: true });
+    expect(handed).toMatchObject({ outcome: "conflict", files: ["src/app.txt"], sentToAgent: true });
+
+    await waitForTask(wharfClient, task.id, ["review"], { signal: AbortSignal.timeout(30_000) });
+    const change = await wharfClient.change.get.query({ taskId: task.id });
+    expect(change.baseCommit).toBe(tip);
+    expect(change.base).toMatchObject({ commitsBehind: 0, clean: true });
+    expect(change.files.map((f) => f.path)).toEqual(["src/app.txt"]);
+    expect(change.diff).toContain("-MAIN");
+    expect(change.diff).toContain("+TASK");
+    const applied = await wharfClient.change.apply.mutate({ taskId: task.id });
+    expect(applied.state).toBe("applied");
+    expect(wharf.git(repo, "show", "main:src/app.txt")).toBe("one\nTASK\nthree");
+    expect(wharf.git(repo, "rev-parse", "main^")).toBe(tip);
   });
 });
