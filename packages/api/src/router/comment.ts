@@ -88,7 +88,8 @@ export const commentRouter = {
     const { pool } = ctx.services;
     const [context, comments] = await Promise.all([getReviewContext(pool, input.taskId), listComments(pool, input.taskId)]);
     if (!context) throw notFound("Task", input.taskId);
-    if (!context.change || comments.length === 0) {
+    // A final task's branch may be gone: its comments stay where they were written.
+    if (!context.change || comments.length === 0 || isFinalTaskState(context.state)) {
       return comments.map((comment) => commentView({ ...comment, place: { outdated: false, startLine: comment.startLine, endLine: comment.endLine } }));
     }
     const placed = await placeComments({ repoPath: context.repoPath, ...context.change }, comments);
