@@ -8,7 +8,7 @@ import { startFakeForge, type FakeForge } from "@wharf/forge/testing";
 import { commitAll, computeChange, createWorktree } from "@wharf/git";
 import { createTempDir, createTestRepo, gitOutput, type TestRepo } from "@wharf/git/testing";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
-import { endTurn, inTransaction } from "../lifecycle";
+import { claimTask, endTurn, followUp, inTransaction } from "../lifecycle";
 import { appRouter } from "../root";
 import { createServices, type Services } from "../services";
 import { createCallerFactory, createTRPCContext } from "../trpc";
@@ -80,8 +80,15 @@ async function endTurnWith(id: string, worktree: string, branch: string, baseCom
   for (const [file, content] of Object.entries(files)) await writeFile(path.join(worktree, file), content);
   const { headCommit } = await commitAll({ worktreePath: worktree, message: "turn" });
   const change = await computeChange({ worktreePath: worktree, baseCommit, headCommit });
-  await services.pool.query(`update task set state = 'running' where id = $1`, [id]);
-  await inTransaction(services.pool, (client) => endTurn(client, id, { to: "review", change: { branch, baseCommit, headCommit, ...change } }));
+  await inTransaction(services.pool, async (client) => {
+    // A later turn: a follow-up, claimed by a runner, as the lifecycle moves it.
+    const { rows } = await client.query<{ state: string }>(`select state::text as state from task where id = $1`, [id]);
+    if (rows[0]!.state === "review") {
+      const { turn } = await followUp(client, services.boss, { taskId: id, prompt: "next turn" });
+      await claimTask(client, { taskId: id, runnerId: "review-test", turn, retry: false });
+    }
+    await endTurn(client, id, { to: "review", change: { branch, baseCommit, headCommit, ...change } });
+  });
   return headCommit;
 }
 
