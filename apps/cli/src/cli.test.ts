@@ -150,6 +150,58 @@ describe("the wharf CLI against a real Wharf", () => {
     expect((await wharfCli(["task", "cancel", taskId])).code).toBe(6);
   });
 
+  it("reviews from the command line: comments sent to the agent, two of three files applied with a message, the rest discarded", async () => {
+    const repo = wharf.makeRepo();
+    const { createWharfClient, waitForTask } = await import("@wharf/client");
+    const api = createWharfClient({ url: wharf.url, token: wharf.token, actor: "cli-test" });
+    const project = await api.project.create.mutate({ path: repo });
+    const scenario = {
+      turns: [
+        [
+          { type: "write_file", path: "src/app.txt", content: "one\nTWO\nthree\n" },
+          { type: "write_file", path: "notes.txt", content: "a note\n" },
+          { type: "write_file", path: "later.txt", content: "not yet\n" },
+        ],
+        [{ type: "text", text: "Got: {{prompt}}" }],
+      ],
+    };
+    const task = await api.task.create.mutate({ projectId: project.id, agentId: "scripted", prompt: scenarioPrompt(scenario) });
+    await waitForTask(api, task.id, ["review"], { signal: AbortSignal.timeout(30_000) });
+
+    const added = await wharfCli(["comment", "add", task.id, "--path", "src/app.txt", "--line", "2", "Lower case, please."]);
+    expect(added, added.stderr).toMatchObject({ code: 0 });
+    expect(added.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    const outside = await wharfCli(["comment", "add", task.id, "--path", "README.md", "--line", "1", "x"]);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain("README.md is not one of the files the change");
+    expect((await wharfCli(["comment", "add", task.id, "--path", "src/app.txt", "--line", "zero", "x"])).code).toBe(2);
+    const listed = await wharfCli(["comment", "ls", task.id]);
+    expect(listed.stdout).toMatch(/src\/app\.txt:2\s+open/);
+    expect(listed.stdout).toContain("Lower case, please.");
+
+    const sent = await wharfCli(["comment", "send", task.id]);
+    expect(sent, sent.stderr).toMatchObject({ code: 0, stdout: "1 comment(s) sent; turn 1 queued\n" });
+    await waitForTask(api, task.id, ["review"], { signal: AbortSignal.timeout(30_000) });
+    const { events } = await api.task.history.query({ taskId: task.id });
+    expect(events.map((e) => (e.event.type === "message" && e.event.role === "agent" ? e.event.text : "")).join("")).toContain("`src/app.txt:2`");
+
+    const applied = await wharfCli(["change", "apply", task.id, "--path", "src/app.txt", "--path", "notes.txt", "-m", "Two of three"]);
+    expect(applied, applied.stderr).toMatchObject({ code: 0 });
+    expect(applied.stdout.trim()).toBe(wharf.git(repo, "rev-parse", "main"));
+    expect(applied.stderr).toContain("1 file(s) left in review: later.txt");
+    expect(wharf.git(repo, "log", "-1", "--format=%s", "main")).toBe("Two of three");
+    expect(wharf.git(repo, "ls-tree", "--name-only", "main", "--", "later.txt")).toBe("");
+
+    const push = await wharfCli(["change", "push", task.id]);
+    expect(push.code).toBe(6);
+    expect(push.stderr).toContain("It has no remotes");
+    expect((await wharfCli(["change", "discard", task.id])).code).toBe(0);
+    expect((await api.task.get.query({ id: task.id })).state).toBe("discarded");
+    for (const args of [["comment", "add", "--help"], ["change", "pr", "--help"], ["change", "rebase", "--help"], ["project", "set", "--help"]]) {
+      expect((await wharfCli(args)).stdout, args.join(" ")).toMatch(/^Usage: wharf /);
+    }
+  });
+
   it("exit codes: usage 2, not found 3, auth 4, unreachable 5; --help everywhere", async () => {
     expect((await wharfCli(["task", "create", "--agent", "scripted", "x"])).code).toBe(2);
     expect((await wharfCli(["task", "frobnicate"])).code).toBe(2);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { RouterOutputs, WharfClient } from "@wharf/client";
+import { exitCodes, type RouterOutputs, type WharfClient } from "@wharf/client";
 import { followTask } from "./follow.ts";
 import { stateColor, type Style } from "./style.ts";
 
@@ -43,6 +43,12 @@ function one(ctx: CommandContext, command: string, what: string): string {
 function str(ctx: CommandContext, name: string): string | undefined {
   const value = ctx.values[name];
   return typeof value === "string" ? value : undefined;
+}
+
+function lineNumber(command: string, option: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(command, `${option} is a line number (1 or more), not "${value}".`);
+  return n;
 }
 
 type Project = RouterOutputs["project"]["list"][number];
@@ -154,9 +160,128 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
   },
 
   async "change apply"(ctx) {
-    const result = await ctx.client().change.apply.mutate({ taskId: one(ctx, "change apply", "task id") });
+    const paths = ctx.values.path as string[] | undefined;
+    const result = await ctx.client().change.apply.mutate({ taskId: one(ctx, "change apply", "task id"), paths, message: str(ctx, "message") });
     if (ctx.json) json(result);
-    else out(result.commit);
+    else {
+      out(result.commit);
+      if (result.remaining.length > 0) process.stderr.write(`wharf: ${result.remaining.length} file(s) left in review: ${result.remaining.join(", ")}\n`);
+    }
+    return 0;
+  },
+
+  async "change discard"(ctx) {
+    const result = await ctx.client().change.discard.mutate({ taskId: one(ctx, "change discard", "task id") });
+    if (ctx.json) json(result);
+    else out(`${result.taskId} ${result.state}`);
+    return 0;
+  },
+
+  async "change rebase"(ctx) {
+    const result = await ctx.client().change.rebase.mutate({ taskId: one(ctx, "change rebase", "task id"), handToAgent: Boolean(ctx.values["hand-to-agent"]) });
+    if (ctx.json) {
+      json(result);
+      return result.outcome === "conflict" && !result.sentToAgent ? exitCodes.conflict : 0;
+    }
+    if (result.outcome === "rebased") out(`rebased onto ${result.baseCommit}`);
+    else if (result.outcome === "up_to_date") out(`already on ${result.baseCommit}`);
+    else {
+      process.stderr.write(`wharf: ${result.message}\n`);
+      for (const file of result.files) out(file);
+      if (result.sentToAgent) process.stderr.write("wharf: the conflict was sent to the agent as a follow-up.\n");
+      else return exitCodes.conflict;
+    }
+    return 0;
+  },
+
+  async "change push"(ctx) {
+    const result = await ctx.client().change.push.mutate({ taskId: one(ctx, "change push", "task id"), branch: str(ctx, "branch") });
+    if (ctx.json) json(result);
+    else out(`${result.remote} ${result.branch} ${result.commit}${result.updated ? "" : ctx.style.dim(" (already there)")}`);
+    return 0;
+  },
+
+  async "change pr"(ctx) {
+    const result = await ctx.client().change.openPullRequest.mutate({
+      taskId: one(ctx, "change pr", "task id"),
+      title: str(ctx, "title"),
+      body: str(ctx, "body"),
+      draft: Boolean(ctx.values.draft),
+      branch: str(ctx, "branch"),
+    });
+    if (ctx.json) json(result);
+    else out(result.created ? result.url : `${result.url} ${ctx.style.dim("(already open)")}`);
+    return 0;
+  },
+
+  async "comment add"(ctx) {
+    if (ctx.positionals.length !== 2) throw new UsageError("comment add", "Give the task id and the comment text (quote it; \"-\" reads stdin).");
+    const [taskId, text] = ctx.positionals as [string, string];
+    const path = str(ctx, "path");
+    const line = str(ctx, "line");
+    if (!path || !line) throw new UsageError("comment add", "--path and --line are required.");
+    const endLine = str(ctx, "end-line");
+    const comment = await ctx.client().comment.add.mutate({
+      taskId,
+      path,
+      startLine: lineNumber("comment add", "--line", line),
+      endLine: endLine === undefined ? undefined : lineNumber("comment add", "--end-line", endLine),
+      side: ctx.values.old ? "old" : "new",
+      body: text === "-" ? readFileSync(0, "utf8") : text,
+    });
+    if (ctx.json) json(comment);
+    else out(comment.id);
+    return 0;
+  },
+
+  async "comment ls"(ctx) {
+    const comments = await ctx.client().comment.list.query({ taskId: one(ctx, "comment ls", "task id") });
+    if (ctx.json) {
+      json(comments);
+      return 0;
+    }
+    const s = ctx.style;
+    for (const c of comments) {
+      const where = `${c.path}:${c.startLine === c.endLine ? c.startLine : `${c.startLine}-${c.endLine}`}${c.side === "old" ? " (old)" : ""}`;
+      const marks = [c.state === "sent" ? s.dim(`sent in turn ${c.sentInTurn ?? "?"}`) : s.yellow("open"), c.outdated ? s.red("outdated") : ""].filter(Boolean).join(" ");
+      out(`${c.id}  ${s.bold(where)}  ${marks}`);
+      out(`  ${c.body.split("\n").join("\n  ")}`);
+    }
+    return 0;
+  },
+
+  async "comment send"(ctx) {
+    const result = await ctx.client().comment.send.mutate({ taskId: one(ctx, "comment send", "task id") });
+    if (ctx.json) json(result);
+    else out(`${result.sent} comment(s) sent; turn ${result.turn} queued`);
+    return 0;
+  },
+
+  async "project set"(ctx) {
+    const client = ctx.client();
+    const project = await findProject(client, one(ctx, "project set", "project (id, name or path)"));
+    const clear = (value: string | undefined) => (value === undefined ? undefined : value === "" ? null : value);
+    const forge = clear(str(ctx, "forge"));
+    if (forge !== undefined && forge !== null && forge !== "github" && forge !== "gitlab") {
+      throw new UsageError("project set", "--forge is github or gitlab (\"\" to detect it from the remote).");
+    }
+    let forgeToken: string | null | undefined;
+    if (ctx.values["forge-token-stdin"]) forgeToken = readFileSync(0, "utf8").trim();
+    if (ctx.values["clear-forge-token"]) forgeToken = null;
+    const updated = await client.project.update.mutate({
+      id: project.id,
+      remote: clear(str(ctx, "remote")),
+      forgeKind: forge,
+      forgeApiUrl: clear(str(ctx, "forge-api-url")),
+      forgeProject: clear(str(ctx, "forge-project")),
+      forgeToken,
+    });
+    if (ctx.json) json(updated);
+    else {
+      out(`remote   ${updated.remote ?? ctx.style.dim("(detect)")}`);
+      out(`forge    ${updated.forgeKind ?? ctx.style.dim("(from the remote URL)")}${updated.forgeApiUrl ? `  ${updated.forgeApiUrl}` : ""}${updated.forgeProject ? `  ${updated.forgeProject}` : ""}`);
+      out(`token    ${updated.hasForgeToken ? "set" : ctx.style.dim("not set")}`);
+    }
     return 0;
   },
 

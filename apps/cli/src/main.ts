@@ -23,9 +23,22 @@ const commandOptions: Record<string, ParseArgsOptionsConfig> = {
   },
   "task ls": { project: { type: "string", short: "p" }, state: { type: "string", multiple: true }, limit: { type: "string" } },
   "task follow": { "no-input": { type: "boolean" } },
+  "project set": {
+    remote: { type: "string" },
+    forge: { type: "string" },
+    "forge-api-url": { type: "string" },
+    "forge-project": { type: "string" },
+    "forge-token-stdin": { type: "boolean" },
+    "clear-forge-token": { type: "boolean" },
+  },
+  "change apply": { path: { type: "string", multiple: true }, message: { type: "string", short: "m" } },
+  "change rebase": { "hand-to-agent": { type: "boolean" } },
+  "change push": { branch: { type: "string" } },
+  "change pr": { title: { type: "string" }, body: { type: "string" }, draft: { type: "boolean" }, branch: { type: "string" } },
+  "comment add": { path: { type: "string" }, line: { type: "string" }, "end-line": { type: "string" }, old: { type: "boolean" } },
 };
 
-const groups = new Set(["project", "task", "change", "token"]);
+const groups = new Set(["project", "task", "change", "comment", "token"]);
 
 /** Runs one CLI invocation and returns its exit code (see help.ts for their meaning). */
 export async function main(argv: string[]): Promise<number> {
@@ -77,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     const hint = kind === "unreachable" ? ` Is Wharf running at ${typeof values.url === "string" ? values.url : env.url}? Start it with "./wharf start", or pass --url / WHARF_URL.` : "";
     if (values.json) process.stderr.write(`${JSON.stringify({ error: { kind, message } })}\n`);
     else process.stderr.write(`wharf: ${kind === "unreachable" ? "cannot reach Wharf." : message}${hint}\n`);
+    if (kind === "remote" && !values.json) process.stderr.write("wharf: nothing was changed.\n");
     if (kind === "server" && !values.json) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
     return exitCodes[kind];
   }

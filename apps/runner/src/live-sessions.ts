@@ -24,6 +24,11 @@ export class LiveSessions {
     return entry.session;
   }
 
+  /** The tasks whose sessions are parked. */
+  taskIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
   has(taskId: string): boolean {
     return this.entries.has(taskId);
   }

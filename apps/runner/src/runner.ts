@@ -1,11 +1,11 @@
 import os from "node:os";
 import pg from "pg";
+import { z } from "zod";
 import { configureSandbox, enableHint, type Sandbox } from "./sandbox";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { PgListener } from "@wharf/db/pg";
-import { z } from "zod";
 import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
 import { CapabilityStore } from "./agent-capabilities";
@@ -120,11 +120,19 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
       case "release_worktree":
         workspaceControl.handle(data);
         break;
+      case "release":
+        // Applied or discarded: the worktree goes, so its parked agent must not outlive it.
+        if (sessions.has(data.taskId)) {
+          const taskId = data.taskId;
+          void sessions.close(taskId).then(() => log.info("stopped the parked agent of a task that left review", { taskId }));
+        }
+        break;
     }
   });
   listener.onReconnect(() => {
     broker.recheckAll();
     void cancelRequestedWhileAway(pool, active, log);
+    void releasedWhileAway(pool, sessions, log);
   });
   await listener.start();
 
@@ -184,5 +192,17 @@ async function cancelRequestedWhileAway(pool: pg.Pool, active: Map<string, Activ
     for (const row of z.array(idRow).parse(rows)) active.get(row.id)?.cancel("cancelled by request");
   } catch (error) {
     log.error("checking for cancelled tasks failed", { error });
+  }
+}
+
+/** A task may have been applied or discarded while the control connection was down: its parked agent stops. */
+async function releasedWhileAway(pool: pg.Pool, sessions: LiveSessions, log: Logger) {
+  const parked = sessions.taskIds();
+  if (parked.length === 0) return;
+  try {
+    const { rows } = await pool.query(`select id from task where id = any($1::uuid[]) and state in ('applied', 'discarded')`, [parked]);
+    for (const row of z.array(z.object({ id: z.string() })).parse(rows)) void sessions.close(row.id);
+  } catch (error) {
+    log.error("checking for released tasks failed", { error });
   }
 }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import path from "node:path";
 import { z } from "zod";
-import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
+import { commitAll, computeChange, containedBase, createWorktree, removeWorktree } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
 import { keepsWorktree, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
@@ -310,11 +310,14 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
 
   let change: Awaited<ReturnType<typeof computeChange>> | null = null;
   let headCommit: string | null = null;
+  let baseCommit = task.base_commit;
   if (task.worktree_path && task.base_commit) {
     try {
       const committed = await commitAll({ worktreePath: task.worktree_path, message: `wharf task ${task.id}\n\n${task.prompt.slice(0, 2000)}` });
       headCommit = committed.headCommit;
-      if (headCommit !== task.base_commit) change = await computeChange({ worktreePath: task.worktree_path, baseCommit: task.base_commit, headCommit });
+      // A branch that merged the base branch (a conflict handed to the agent) is diffed from there.
+      baseCommit = await containedBase({ repoPath: task.worktree_path, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
+      if (headCommit !== baseCommit) change = await computeChange({ worktreePath: task.worktree_path, baseCommit, headCommit });
     } catch (error) {
       log.error("recording the change failed", { taskId: task.id, error });
       if (outcome.kind === "finished") outcome = { kind: "failed", message: `Wharf could not record the change: ${error instanceof Error ? error.message : String(error)}` };
@@ -335,8 +338,8 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
     }
   }
   const recorded =
-    change && headCommit && task.branch && task.base_commit
-      ? { branch: task.branch, baseCommit: task.base_commit, headCommit, files: change.files, additions: change.additions, deletions: change.deletions, diff: change.diff }
+    change && headCommit && task.branch && baseCommit
+      ? { branch: task.branch, baseCommit, headCommit, files: change.files, additions: change.additions, deletions: change.deletions, diff: change.diff }
       : undefined;
   const end: TurnEnd =
     state === "review" && recorded

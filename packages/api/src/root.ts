@@ -2,9 +2,11 @@ import { agentRouter } from "./router/agent";
 import { authRouter } from "./router/auth";
 import { boardRouter } from "./router/board";
 import { changeRouter } from "./router/change";
+import { commentRouter } from "./router/comment";
 import { healthRouter } from "./router/health";
 import { permissionRouter } from "./router/permission";
 import { projectRouter } from "./router/project";
+import { reviewRouter } from "./router/review";
 import { taskRouter } from "./router/task";
 import { createTRPCRouter } from "./trpc";
 
@@ -16,6 +18,8 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   permission: permissionRouter,
   change: changeRouter,
+  comment: commentRouter,
+  review: reviewRouter,
   board: boardRouter,
 });
 

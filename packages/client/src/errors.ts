@@ -3,7 +3,7 @@ import { WharfTokenError } from "./env.ts";
 import { TaskEndedError } from "./wait.ts";
 
 /** What went wrong, in the terms a script branches on. */
-export type ErrorKind = "task_failed" | "bad_request" | "not_found" | "auth" | "unreachable" | "conflict" | "server";
+export type ErrorKind = "task_failed" | "bad_request" | "not_found" | "auth" | "unreachable" | "conflict" | "remote" | "server";
 
 /** Exit codes of the `wharf` CLI, one per kind. */
 export const exitCodes = {
@@ -15,6 +15,7 @@ export const exitCodes = {
   unreachable: 5,
   conflict: 6,
   server: 7,
+  remote: 8,
 } as const satisfies Record<ErrorKind | "ok", number>;
 
 /** Classifies an error thrown by a Wharf client call (or by `readToken`, `waitForTask`). */
@@ -31,7 +32,12 @@ export function errorKind(error: unknown): ErrorKind {
         return "auth";
       case "BAD_REQUEST":
       case "PARSE_ERROR":
+      case "UNPROCESSABLE_CONTENT":
         return "bad_request";
+      case "BAD_GATEWAY":
+      case "TIMEOUT":
+        // Wharf answered: a git remote or a forge it talked to could not be reached.
+        return "remote";
       case "CONFLICT":
       case "PRECONDITION_FAILED":
         return "conflict";

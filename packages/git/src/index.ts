@@ -39,6 +39,7 @@ export {
 } from "./apply-change";
 export {
   baseStatus,
+  containedBase,
   rebaseTaskBranch,
   type BaseStatus,
   type BaseStatusInput,
@@ -46,6 +47,7 @@ export {
   type RebaseTaskBranchInput,
   type RebaseTaskBranchResult,
 } from "./rebase";
+export { deletedBlob, fileBlobs, readFileAt } from "./files-at";
 export { detectRemote, listRemotes, parseRemoteUrl, type ForgeKind, type Remote, type RemoteLocation } from "./remote";
 export {
   NoSuchRemoteError,

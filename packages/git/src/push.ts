@@ -103,6 +103,13 @@ export interface PushBranchInput {
   remoteBranch?: string;
   /** Replace the remote branch even if it has commits this one lacks (after a rebase of the task branch). */
   force?: boolean;
+  /**
+   * Replace the remote branch only if it still points at this commit (`--force-with-lease`), e.g.
+   * the commit Wharf pushed there last: a rebased task branch replaces its own earlier push, and
+   * commits someone else pushed meanwhile are refused (`non_fast_forward`, "stale info") instead
+   * of lost.
+   */
+  lease?: string;
   /** Bound on the whole push (default 120 s). */
   timeoutMs?: number;
   logger?: Logger;
@@ -141,10 +148,11 @@ export async function pushBranch(input: PushBranchInput): Promise<PushBranchResu
   const sshCommand = await runGit(["config", "--get", "core.sshCommand"], { cwd: repoPath, okExitCodes: [1] });
   const config = sshCommand.exitCode === 0 ? [] : ["-c", "core.sshCommand=ssh -o BatchMode=yes -o ConnectTimeout=20"];
   const refspec = `${input.force ? "+" : ""}refs/heads/${branch}:refs/heads/${remoteBranch}`;
+  const lease = input.lease === undefined ? [] : [`--force-with-lease=refs/heads/${remoteBranch}:${input.lease}`];
   const timeoutMs = input.timeoutMs ?? 120_000;
   let result;
   try {
-    result = await runGit([...config, "push", "--porcelain", "--no-verify", "--", remote, refspec], {
+    result = await runGit([...config, "push", "--porcelain", "--no-verify", ...lease, "--", remote, refspec], {
       cwd: repoPath,
       okExitCodes: [1, 128],
       retryOnLock: false,

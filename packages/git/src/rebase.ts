@@ -193,3 +193,19 @@ function missingBaseBranch(repo: string, baseBranch: string): GitError {
     { path: repo },
   );
 }
+
+/**
+ * The task's base for its diff: `baseCommit`, or a newer commit of the base branch when the task
+ * branch contains one (the agent merged the base branch, e.g. to resolve a conflict it was handed),
+ * so the change shows the task's work and not the base branch's commits.
+ */
+export async function containedBase(input: BaseStatusInput): Promise<string> {
+  const repo = input.repoPath;
+  const baseTip = await resolveCommit(repo, `refs/heads/${input.baseBranch}`);
+  if (baseTip === undefined) return input.baseCommit;
+  const mergeBase = await runGit(["merge-base", baseTip, input.headCommit], { cwd: repo, okExitCodes: [1] });
+  const newer = mergeBase.stdout.trim();
+  if (mergeBase.exitCode !== 0 || newer === "" || newer === input.baseCommit) return input.baseCommit;
+  const contains = await runGit(["merge-base", "--is-ancestor", input.baseCommit, newer], { cwd: repo, okExitCodes: [1] });
+  return contains.exitCode === 0 ? newer : input.baseCommit;
+}

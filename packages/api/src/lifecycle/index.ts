@@ -14,6 +14,17 @@ export {
   resumeTask,
   type PermissionAskRow,
 } from "./permission";
-export { applyTaskChange, discardTaskChange, type ApplyOutcome, type ReviewTarget } from "./review";
+export {
+  applyTaskChange,
+  discardTaskChange,
+  publishTaskChange,
+  rebaseTaskChange,
+  type ApplyOutcome,
+  type PublishOutcome,
+  type RebaseOutcome,
+  type RemainingChange,
+  type ReviewTarget,
+} from "./review";
+export { sendComments, type OpenComment } from "./comments";
 export { cancelTask, claimTask, createTask, endTurn, followUp, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
 export { inTransaction } from "../queue";

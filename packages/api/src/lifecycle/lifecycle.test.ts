@@ -17,7 +17,10 @@ import {
   endTurn,
   followUp,
   openPermission,
+  publishTaskChange,
+  rebaseTaskChange,
   resumeTask,
+  sendComments,
   TransitionRefusedError,
   type PermissionAskRow,
 } from "./index";
@@ -96,6 +99,26 @@ const cases: Case[] = [
   { name: "needs input", allowed: ["running", "needs_input"], run: (c, id) => openPermission(c, ask(id), requested(id)), to: () => "needs_input" },
   { name: "apply", allowed: ["review"], run: (c, id) => applyTaskChange(c, id, async () => ({ ok: true, commit: "c0ffee".padEnd(40, "0") })), to: () => "applied" },
   { name: "discard", allowed: ["review"], run: (c, id) => discardTaskChange(c, id), to: () => "discarded" },
+  {
+    name: "apply (some paths)",
+    allowed: ["review"],
+    run: (c, id) => applyTaskChange(c, id, async () => ({ ok: true, commit: "c0ffee".padEnd(40, "0"), rest: { ...change, baseCommit: "base2", applied: ["b.txt"] } })),
+    to: () => "review",
+  },
+  { name: "rebase", allowed: ["review"], run: (c, id) => rebaseTaskChange(c, id, async () => ({ ok: true, rebased: true, change: { ...change, baseCommit: "tip" } })), to: () => "review" },
+  { name: "push", allowed: ["review"], run: (c, id) => publishTaskChange(c, id, "push", async () => ({ pushedBranch: "wharf/x", pushedCommit: "head" })), to: () => "review" },
+  {
+    name: "send comments",
+    allowed: followUpTaskStates,
+    run: async (c, id) => {
+      await c.query(
+        `insert into review_comment (id, task_id, path, start_line, end_line, body, head_commit, updated_at) values (gen_random_uuid(), $1, 'a.txt', 1, 1, 'why?', 'head', now())`,
+        [id],
+      );
+      return sendComments(c, boss, id, async (comments) => `about ${comments.length} comment`);
+    },
+    to: () => "queued",
+  },
 ];
 
 function ask(taskId: string): PermissionAskRow {

@@ -159,12 +159,14 @@ export async function endTurn(client: pg.PoolClient, taskId: string, end: TurnEn
     const { rows } = await client.query(
       `insert into change (id, task_id, branch, base_commit, head_commit, files, additions, deletions, diff, state, updated_at)
        values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-       on conflict (task_id) do update set head_commit = excluded.head_commit, files = excluded.files, additions = excluded.additions,
+       on conflict (task_id) do update set base_commit = excluded.base_commit, head_commit = excluded.head_commit, files = excluded.files, additions = excluded.additions,
          deletions = excluded.deletions, diff = excluded.diff, state = excluded.state, message = null, updated_at = now()
        returning id`,
       [taskId, c.branch, c.baseCommit, c.headCommit, JSON.stringify(c.files), c.additions, c.deletions, c.diff, end.to === "review" ? "pending" : "discarded"],
     );
     changeId = z.array(z.object({ id: z.string() })).parse(rows)[0]!.id;
+    // The change's base is the task's (a partial apply, a rebase or a merged base branch moves it).
+    await client.query(`update task set base_commit = $2 where id = $1 and base_commit is distinct from $2`, [taskId, c.baseCommit]);
     if (end.to === "review") events.push({ type: "change_ready", changeId, files: c.files.length, additions: c.additions, deletions: c.deletions });
   }
   if (end.to === "failed") events.push({ type: "error", message: end.message, ...(end.detail ? { detail: end.detail } : {}) });

@@ -29,6 +29,9 @@ const cardRowSchema = z.object({
   updatedAt: z.date(),
   finishedAt: z.date().nullable(),
   archivedAt: z.date().nullable(),
+  /** The task's pull / merge request, once opened (change.openPullRequest). */
+  prUrl: z.string().nullable(),
+  prNumber: z.number().int().nullable(),
 });
 export type BoardCard = z.infer<typeof cardRowSchema>;
 
@@ -39,7 +42,8 @@ const cardColumns = `
   t.id::text as "id", t.project_id::text as "projectId", p.name as "projectName", t.agent_id as "agentId",
   a.name as "agentName", left(t.prompt, ${CARD_TEXT}) as "prompt", t.state::text as "state", t.branch as "branch",
   t.last_seq as "lastSeq", left(t.error, ${CARD_TEXT}) as "error", left(t.summary, ${CARD_TEXT}) as "summary",
-  t.created_at as "createdAt", t.updated_at as "updatedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt"`;
+  t.created_at as "createdAt", t.updated_at as "updatedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
+  t.pr_url as "prUrl", t.pr_number as "prNumber"`;
 
 /**
  * The filter as SQL over `$1` project, `$2` agent, `$3` search text (a LIKE pattern, escaped), and

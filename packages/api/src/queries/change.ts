@@ -1,5 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
+import { changeFileSchema, taskStateSchema } from "../schemas";
 
 /*
  * Reads of changes for the API. One SQL statement each; rows are parsed, never cast.
@@ -46,4 +47,41 @@ export async function getChangeSummary(db: Queryable, taskId: string): Promise<C
     [taskId],
   );
   return z.array(changeSummarySchema).parse(rows)[0] ?? null;
+}
+
+const reviewContextSchema = z.object({
+  taskId: z.string(),
+  state: taskStateSchema,
+  prompt: z.string(),
+  summary: z.string().nullable(),
+  projectId: z.string(),
+  repoPath: z.string(),
+  baseBranch: z.string(),
+  change: z
+    .object({
+      id: z.string(),
+      branch: z.string(),
+      baseCommit: z.string(),
+      headCommit: z.string(),
+      files: z.array(changeFileSchema),
+      diff: z.string(),
+      state: changeStateSchema,
+    })
+    .nullable(),
+});
+export type ReviewContext = z.infer<typeof reviewContextSchema>;
+
+/** A task with its project's repository and its change (diff included), for review reads. Null: no such task. */
+export async function getReviewContext(db: Queryable, taskId: string): Promise<ReviewContext | null> {
+  const { rows } = await db.query(
+    `select t.id as "taskId", t.state::text as state, t.prompt, t.summary, p.id as "projectId", p.repo_path as "repoPath",
+            p.base_branch as "baseBranch",
+            case when c.id is null then null
+                 else json_build_object('id', c.id, 'branch', c.branch, 'baseCommit', c.base_commit, 'headCommit', c.head_commit,
+                                        'files', c.files, 'diff', c.diff, 'state', c.state) end as change
+     from task t join project p on p.id = t.project_id left join change c on c.task_id = t.id
+     where t.id = $1`,
+    [taskId],
+  );
+  return z.array(reviewContextSchema).parse(rows)[0] ?? null;
 }

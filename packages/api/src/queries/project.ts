@@ -14,11 +14,20 @@ const projectRow = z.object({
   services: z.array(serviceSchema),
   setupTimeoutSeconds: z.number().int(),
   createdAt: z.date(),
+  /** The remote task branches are pushed to; null: detected (`origin`, else the only remote). */
+  remote: z.string().nullable(),
+  forgeKind: z.enum(["github", "gitlab"]).nullable(),
+  forgeApiUrl: z.string().nullable(),
+  forgeProject: z.string().nullable(),
+  /** Whether a forge token is stored; the token itself is write-only and never selected here. */
+  hasForgeToken: z.boolean(),
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
 const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript",
-  p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt"`;
+  p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt",
+  p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
+  p.forge_token is not null as "hasForgeToken"`;
 
 export async function findProject(db: Queryable, id: string): Promise<ProjectRow | null> {
   const { rows } = await db.query(`select ${projectColumns} from project p where p.id = $1`, [id]);
@@ -48,7 +57,16 @@ export async function insertProject(db: Queryable, project: { name: string; repo
   return row!;
 }
 
-export type WorkspacePatch = z.output<typeof workspaceSettingsPatchSchema> & { name?: string | undefined };
+/** Where a project pushes and which forge it uses: a key that is absent stays, null clears it. */
+type PublishPatch = {
+  remote?: string | null | undefined;
+  forgeKind?: "github" | "gitlab" | null | undefined;
+  forgeApiUrl?: string | null | undefined;
+  forgeProject?: string | null | undefined;
+  forgeToken?: string | null | undefined;
+};
+
+export type ProjectPatch = z.output<typeof workspaceSettingsPatchSchema> & PublishPatch & { name?: string | undefined };
 
 /** A blank script is no script. */
 const script = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === "" ? null : value);
@@ -57,9 +75,11 @@ const script = (value: string | null | undefined) => (value === undefined ? unde
  * Updates the fields given (absent ones stay); null if there is no such project. One statement:
  * each column is set to its new value when the parameter says it was given.
  */
-export async function updateProject(db: Queryable, id: string, patch: WorkspacePatch): Promise<ProjectRow | null> {
+export async function updateProject(db: Queryable, id: string, patch: ProjectPatch): Promise<ProjectRow | null> {
   const setup = script(patch.setupScript);
   const teardown = script(patch.teardownScript);
+  const { remote, forgeKind, forgeApiUrl, forgeProject, forgeToken } = patch;
+  const publish = Object.fromEntries(Object.entries({ remote, forgeKind, forgeApiUrl, forgeProject, forgeToken }).filter(([, value]) => value !== undefined));
   const { rows } = await db.query(
     `update project as p set
        name = case when $2::boolean then $3 else p.name end,
@@ -68,6 +88,11 @@ export async function updateProject(db: Queryable, id: string, patch: WorkspaceP
        copy_files = coalesce($8::text[], p.copy_files),
        services = coalesce($9::jsonb, p.services),
        setup_timeout_seconds = coalesce($10::integer, p.setup_timeout_seconds),
+       remote = case when $11::jsonb ? 'remote' then $11->>'remote' else p.remote end,
+       forge_kind = case when $11::jsonb ? 'forgeKind' then ($11->>'forgeKind')::"ForgeKind" else p.forge_kind end,
+       forge_api_url = case when $11::jsonb ? 'forgeApiUrl' then $11->>'forgeApiUrl' else p.forge_api_url end,
+       forge_project = case when $11::jsonb ? 'forgeProject' then $11->>'forgeProject' else p.forge_project end,
+       forge_token = case when $11::jsonb ? 'forgeToken' then $11->>'forgeToken' else p.forge_token end,
        updated_at = now()
      where p.id = $1
      returning ${projectColumns}`,
@@ -82,6 +107,7 @@ export async function updateProject(db: Queryable, id: string, patch: WorkspaceP
       patch.copyFiles ?? null,
       patch.services === undefined ? null : JSON.stringify(patch.services),
       patch.setupTimeoutSeconds ?? null,
+      JSON.stringify(publish),
     ],
   );
   return z.array(projectRow).parse(rows)[0] ?? null;
@@ -104,4 +130,24 @@ export async function findTaskWorkspace(db: Queryable, taskId: string): Promise<
     [taskId],
   );
   return z.array(taskWorkspaceRow).parse(rows)[0] ?? null;
+}
+
+const publishSettingsRow = z.object({
+  remote: z.string().nullable(),
+  forgeKind: z.enum(["github", "gitlab"]).nullable(),
+  forgeApiUrl: z.string().nullable(),
+  forgeProject: z.string().nullable(),
+  forgeToken: z.string().nullable(),
+});
+/** Where a project pushes and which forge it uses, token included: for the server's own use, never a response. */
+export type PublishSettings = z.infer<typeof publishSettingsRow>;
+
+export async function findPublishSettings(db: Queryable, projectId: string): Promise<PublishSettings | null> {
+  const { rows } = await db.query(
+    `select p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
+            p.forge_token as "forgeToken"
+     from project p where p.id = $1`,
+    [projectId],
+  );
+  return z.array(publishSettingsRow).parse(rows)[0] ?? null;
 }

@@ -35,6 +35,9 @@ const taskRowSchema = z.object({
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
   archivedAt: z.date().nullable(),
+  pushedBranch: z.string().nullable(),
+  prUrl: z.string().nullable(),
+  prNumber: z.number().int().nullable(),
   project: z.object({ id: z.string(), name: z.string() }),
   agent: z.object({ id: z.string(), name: z.string(), transport: z.enum(["acp", "pty", "native"]) }),
 });
@@ -45,6 +48,7 @@ const taskColumns = `t.id, t.project_id as "projectId", t.agent_id as "agentId",
   t.session_id as "sessionId", t.last_seq as "lastSeq", t.input_tokens as "inputTokens", t.output_tokens as "outputTokens",
   t.cost_amount as "costAmount", t.cost_currency as "costCurrency", t.summary, t.error, t.created_at as "createdAt",
   t.updated_at as "updatedAt", t.started_at as "startedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
+  t.pushed_branch as "pushedBranch", t.pr_url as "prUrl", t.pr_number as "prNumber",
   json_build_object('id', p.id, 'name', p.name) as project,
   json_build_object('id', a.id, 'name', a.name, 'transport', a.transport) as agent`;
 

@@ -19,11 +19,37 @@ const projectCreateInput = z.object({
   baseBranch: z.string().trim().min(1).max(255).optional(),
 });
 
-/** Every field but `id` is optional: absent means unchanged. */
+/** Every field but `id` is optional: absent means unchanged; for the push and forge settings null clears. */
 const projectUpdateInput = z.object({
-  id: z.string().uuid(),
+  id: z.string().uuid("Project ids are UUIDs."),
   name: z.string().trim().min(1, "A project name may not be empty.").max(200, "A project name is at most 200 characters.").optional(),
   ...workspaceSettingsPatchSchema.shape,
+  /** The remote task branches are pushed to; null: detect (`origin`, else the only remote). */
+  remote: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, "A remote's name, as `git remote` lists it (e.g. origin).")
+    .nullable()
+    .optional(),
+  /** null: guessed from the remote's URL (github.com, gitlab.com, hosts named gitlab…). */
+  forgeKind: z.enum(["github", "gitlab"]).nullable().optional(),
+  /** The forge's REST API root, e.g. https://github.example.com/api/v3 or https://gitlab.example.com/api/v4; null: the usual one for the remote's host. */
+  forgeApiUrl: z
+    .url({ protocol: /^https?$/, error: "An http(s) URL, e.g. https://gitlab.example.com/api/v4." })
+    .max(2000)
+    .transform((url) => url.replace(/\/+$/, ""))
+    .nullable()
+    .optional(),
+  /** `owner/repo` (GitLab `group/…/repo`); null: read from the remote's URL. */
+  forgeProject: z
+    .string()
+    .trim()
+    .regex(/^[^/\s]+(\/[^/\s]+)+$/, "owner/repo (GitLab: group/…/repo).")
+    .max(500)
+    .nullable()
+    .optional(),
+  /** Write-only: a value sets the token, null removes it; it never comes back (see `hasForgeToken`). */
+  forgeToken: z.string().trim().min(1, "The token is empty; send null to remove it.").max(2000).nullable().optional(),
 });
 
 export const projectRouter = {
@@ -52,6 +78,7 @@ export const projectRouter = {
     return project;
   }),
 
+  /** Changes a project's name, workspace, push and forge settings (see projectUpdateInput). */
   update: protectedProcedure.input(projectUpdateInput).mutation(async ({ ctx, input }) => {
     const { id, ...patch } = input;
     const project = await updateProject(ctx.services.pool, id, patch);

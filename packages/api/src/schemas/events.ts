@@ -178,6 +178,16 @@ export const changeReadyEventSchema = z.object({
   deletions: z.number().int().nonnegative(),
 });
 
+/**
+ * Something about the task's review changed outside its timeline proper: comments (added, edited,
+ * deleted, sent), viewed marks, the change itself (partly applied, rebased) or its pull request.
+ * Pages that show that part read it again.
+ */
+export const reviewEventSchema = z.object({
+  type: z.literal("review"),
+  subject: z.enum(["comments", "viewed", "change", "pull_request"]),
+});
+
 export const errorEventSchema = z.object({
   type: z.literal("error"),
   message: shortText,
@@ -195,6 +205,7 @@ export const taskEventSchema = z.discriminatedUnion("type", [
   commandsEventSchema,
   modeEventSchema,
   changeReadyEventSchema,
+  reviewEventSchema,
   errorEventSchema,
 ]);
 export type TaskEvent = z.infer<typeof taskEventSchema>;

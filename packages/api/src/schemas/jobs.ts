@@ -58,5 +58,7 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
    * teardown script), run it and remove the worktree and branch.
    */
   z.object({ action: z.literal("release_worktree"), taskId: z.string().uuid(), remove: z.boolean() }),
+  /** The task's worktree is going away (applied or discarded): a parked agent session is stopped. */
+  z.object({ action: z.literal("release"), taskId: z.string().uuid() }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;

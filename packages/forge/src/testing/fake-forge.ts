@@ -1,3 +1,5 @@
+import { execFile as execFileCallback } from "node:child_process";
+import { promisify } from "node:util";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -9,6 +11,8 @@ import type { AddressInfo } from "node:net";
  * refuses a second open request for the same branches as the real ones do, and records every
  * request. GitHub's API lives under `<url>/github`, GitLab's under `<url>/gitlab/api/v4`.
  */
+
+const execFile = promisify(execFileCallback);
 
 export interface FakeForgeRequest {
   forge: "github" | "gitlab";
@@ -22,8 +26,12 @@ export interface FakeForgeRequest {
 export interface FakeForgeOptions {
   /** The one token accepted. */
   token: string;
-  /** Projects that exist (`owner/repo`, `group/sub/repo`) with their branches. */
-  projects: Record<string, string[]>;
+  /**
+   * Projects that exist (`owner/repo`, `group/sub/repo`) with their branches: a list, or the path
+   * of a (bare) git repository standing for the project, whose branches are read per request, so
+   * a branch exists once it has been pushed there.
+   */
+  projects: Record<string, string[] | { repository: string }>;
   /** Answer nothing to these paths' requests, for timeouts (matched against the path). */
   hang?: RegExp;
 }
@@ -78,13 +86,22 @@ export async function startFakeForge(options: FakeForgeOptions): Promise<FakeFor
     return gitlab(req, res, url, body);
   }
 
-  function github(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): void {
+  async function branchesOf(project: string): Promise<string[] | undefined> {
+    const known = options.projects[project];
+    if (known === undefined || Array.isArray(known)) return known;
+    // Without the host's GIT_* variables, which could point git at another repository.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GIT_")));
+    const { stdout } = await execFile("git", ["for-each-ref", "--format=%(refname:short)", "refs/heads"], { cwd: known.repository, env });
+    return stdout.split("\n").filter((line) => line.length > 0);
+  }
+
+  async function github(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): Promise<void> {
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" });
     }
     const match = /^\/github\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname);
     const project = match ? `${decodeURIComponent(match[1] ?? "")}/${decodeURIComponent(match[2] ?? "")}` : "";
-    const branches = options.projects[project];
+    const branches = await branchesOf(project);
     if (!match || !branches) return send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" });
     if (req.method === "GET") {
       const head = url.searchParams.get("head")?.split(":").pop();
@@ -127,12 +144,12 @@ export async function startFakeForge(options: FakeForgeOptions): Promise<FakeFor
     });
   }
 
-  function gitlab(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): void {
+  async function gitlab(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): Promise<void> {
     if (req.headers["private-token"] !== options.token) return send(res, 401, { message: "401 Unauthorized" });
     // The project id arrives URL-encoded (group%2Fsub%2Frepo), so it is one path segment here.
     const match = /^\/gitlab\/api\/v4\/projects\/([^/]+)\/merge_requests$/.exec(url.pathname);
     const project = match ? decodeURIComponent(match[1] ?? "") : "";
-    const branches = options.projects[project];
+    const branches = await branchesOf(project);
     if (!match || !branches) return send(res, 404, { message: "404 Project Not Found" });
     if (req.method === "GET") {
       const source = url.searchParams.get("source_branch");
