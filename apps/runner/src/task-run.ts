@@ -1,5 +1,4 @@
 import type pg from "pg";
-import path from "node:path";
 import { z } from "zod";
 import { commitAll, computeChange, createWorktree, removeWorktree } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
@@ -107,10 +106,12 @@ export async function runTaskTurn(
   job.signal.addEventListener("abort", onJobAbort, { once: true });
 
   let outcome: Outcome;
+  // In the OS sandbox, the folder a new worktree is made in, where the agent already waits.
+  let slot: string | undefined;
   try {
     // The agent starts while the worktree is made (they meet at session/new).
-    if (!deps.sessions.has(task.id)) prewarm(deps, task, job);
-    task = await ensureWorktree(deps, writer, task, job);
+    if (!deps.sessions.has(task.id)) slot = await prewarm(deps, task, job);
+    task = await ensureWorktree(deps, writer, task, job, slot);
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
     if (early.size) session.terminal?.resize(early.size.cols, early.size.rows);
@@ -131,6 +132,8 @@ export async function runTaskTurn(
   } finally {
     job.signal.removeEventListener("abort", onJobAbort);
   }
+  // The task ended before its worktree was made in the slot: the slot's agent stops and the folder goes (if still empty).
+  if (slot !== undefined && task.worktree_path !== slot) await deps.transportFor(task.transport).releaseFolder?.(slot);
 
   try {
     await finish(deps, writer, task, outcome, session);
@@ -175,7 +178,8 @@ function promptOfTurn(task: TaskRow, turn: number): string {
 /** A follow-up turn keeps the worktree it has; otherwise a new one is made (an old one removed first). */
 const keepsWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
 
-async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
+/** `folder`: where the transport wants the new worktree (see AgentTransport.worktreeFolder). */
+async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }, folder: string | undefined): Promise<TaskRow> {
   if (keepsWorktree(task, job)) return task;
   if (task.worktree_path && task.branch) {
     await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
@@ -185,6 +189,7 @@ async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: Task
     baseBranch: task.base_branch,
     taskId: task.id,
     worktreesDir: deps.worktreesDir,
+    ...(folder !== undefined && { folder }),
   });
   await writer.transaction(async (client) => {
     await client.query(`update task set worktree_path = $2, branch = $3, base_commit = $4, updated_at = now() where id = $1`, [
@@ -210,15 +215,22 @@ function agentSpec(task: TaskRow): AgentSpec {
 }
 
 /**
- * Starts the agent ahead while the worktree is made. It is told where it will work: the worktree
- * kept, or the folder a new one will be added to (createWorktree's `<worktreesDir>/<task>`); not
- * when an old worktree is about to be replaced.
+ * Starts the agent ahead while the worktree is made. A follow-up's agent is told the worktree it
+ * keeps. For a new worktree, a transport whose agents must start where they work (the OS sandbox)
+ * names the folder to make it in, where its agent already waits (returned); otherwise the agent
+ * starts in a folder of its own.
  */
-function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): void {
+async function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): Promise<string | undefined> {
   const agent = agentSpec(task);
-  const worktree = keepsWorktree(task, job) ? task.worktree_path : task.worktree_path === null ? path.join(deps.worktreesDir, task.id) : null;
-  const target = worktree === null ? undefined : { worktree, repository: task.repo_path };
-  deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env), target);
+  const env = agentEnv(process.env, agent.env);
+  const transport = deps.transportFor(agent.transport);
+  if (keepsWorktree(task, job) && task.worktree_path !== null) {
+    transport.prewarm?.(agent, env, { worktree: task.worktree_path, repository: task.repo_path });
+    return undefined;
+  }
+  const folder = await transport.worktreeFolder?.(agent, env, task.repo_path);
+  if (folder === undefined) transport.prewarm?.(agent, env);
+  return folder;
 }
 
 async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {

@@ -49,18 +49,20 @@ export class AcpSession implements AgentSession {
     /** The environment of the terminals it opens: the task's once bound. */
     private terminalEnv: Record<string, string>,
   ) {
-    const session = this;
+    // Read when a terminal starts: they change when a task binds the session.
+    const bound = () => ({ root: this.confinedTo, env: this.terminalEnv, log: this.hooks.log });
     this.terminals = new TerminalManager({
       get root() {
-        return session.confinedTo;
+        return bound().root;
       },
       get env() {
-        return session.terminalEnv;
+        return bound().env;
       },
       network: proc.spec.network,
+      sandbox: proc.sandbox,
       onEvent: (e) => this.emit(e),
       get log() {
-        return session.hooks.log;
+        return bound().log;
       },
     });
     proc.interceptor = (message) => this.intercept(message);

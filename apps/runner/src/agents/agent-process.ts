@@ -2,6 +2,7 @@ import { RequestError } from "@agentclientprotocol/sdk";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bwrapExecFailure, commandProblem } from "../processes/command";
 import { spawnInGroup, type GroupChild } from "../processes/spawn";
+import type { Sandbox } from "../sandbox";
 import { terminateGroup } from "../processes/terminate";
 import { stdioStream, type StdioStream } from "./stdio-stream";
 import { TailBuffer } from "./tail-buffer";
@@ -36,6 +37,8 @@ export class AgentProcess {
   private readonly stderr = new TailBuffer(stderrBytes);
   private failure: Failure | undefined;
   private readonly listeners = new Set<(failure: Failure) => void>();
+  /** The sandbox it runs in (its terminals get one of the same kind); the process's when undefined. */
+  readonly sandbox: Sandbox | undefined;
   /** Sees every incoming message first; set by the session. */
   interceptor: (message: Record<string, unknown>) => boolean = () => false;
 
@@ -44,9 +47,10 @@ export class AgentProcess {
     cwd: string,
     env: Record<string, string>,
     private readonly log: Logger,
-    repository?: string,
+    placement: { repository?: string | undefined; sandbox?: Sandbox | undefined } = {},
   ) {
-    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository });
+    this.sandbox = placement.sandbox;
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository: placement.repository, sandbox: placement.sandbox });
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));
