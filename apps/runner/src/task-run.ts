@@ -132,8 +132,9 @@ export async function runTaskTurn(
   } finally {
     job.signal.removeEventListener("abort", onJobAbort);
   }
-  // The task ended before its worktree was made in the slot: the slot's agent stops and the folder goes (if still empty).
-  if (slot !== undefined && task.worktree_path !== slot) await deps.transportFor(task.transport).releaseFolder?.(slot);
+  // The task ended before its agent started in the slot: the slot's agent stops now rather than
+  // when it would expire, and the folder goes if no worktree was made in it (never one with content).
+  if (slot !== undefined && session === undefined) await deps.transportFor(task.transport).releaseFolder?.(slot);
 
   try {
     await finish(deps, writer, task, outcome, session);

@@ -91,7 +91,8 @@ describe.skipIf(!detected.on)("readable folders in a real bubblewrap sandbox", (
     const launch = sandbox.wrap("/bin/sh", ["-c", script], { root, cwd: root, env });
     const args = bwrapArgs({ ...policy([program]) });
     expect(roBinds(args)).toContain(program);
-    const withProgram = spawnSync(detected.bwrap, [...args, "/bin/sh", "-c", script], { encoding: "utf8", env, timeout: 20_000 });
+    const bwrap = detected.on ? detected.bwrap : "bwrap";
+    const withProgram = spawnSync(bwrap, [...args, "/bin/sh", "-c", script], { encoding: "utf8", env, timeout: 20_000 });
     expect(withProgram.stdout).toContain("ran\nprogram data");
     expect(withProgram.stdout).toContain("write-refused");
     expect(withProgram.stdout).toContain("plant-refused");
