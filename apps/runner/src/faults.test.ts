@@ -47,8 +47,11 @@ describe("a runner killed with -9", () => {
       expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => i + 1));
 
       // The retry's worktree (in the OS sandbox, made in the slot its agent waited in).
+      // Its agent speaks once the retry's worktree is made (the first attempt's is replaced).
+      const firstWords = (events: Awaited<ReturnType<typeof stack.events>>) => events.filter((e) => e.event.type === "message" && e.event.role === "agent").length;
+      await stack.waitUntil(async () => (firstWords(await stack.events(task.id)) > firstWords(before) ? true : undefined), "the retry's first words");
       const retried = await stack.api.task.get({ id: task.id });
-      expect(retried.worktreePath && existsSync(retried.worktreePath)).toBeTruthy();
+      expect(existsSync(retried.worktreePath!)).toBe(true);
       await stack.api.task.cancel({ id: task.id });
       const done = await stack.waitForState(task.id, ["cancelled"], 15_000);
       expect(done.state).toBe("cancelled");

@@ -1,8 +1,8 @@
 import { RequestError } from "@agentclientprotocol/sdk";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bwrapExecFailure, commandProblem } from "../processes/command";
-import { spawnInGroup, type GroupChild } from "../processes/spawn";
-import type { Sandbox } from "../sandbox";
+import { spawnInGroup, spawnRecord, type GroupChild } from "../processes/spawn";
+import { agentExitOfBwrap, type Sandbox } from "../sandbox";
 import { terminateGroup } from "../processes/terminate";
 import { stdioStream, type StdioStream } from "./stdio-stream";
 import { TailBuffer } from "./tail-buffer";
@@ -81,7 +81,9 @@ export class AgentProcess {
         resolve({ code: null, signal: null, stderrTail: "" });
         this.io.end();
       });
-      child.once("exit", (code, signal) => {
+      child.once("exit", (rawCode, rawSignal) => {
+        // In the sandbox the spawned process is bwrap, which reports the agent's signal as 128 + N.
+        const { code, signal } = spawnRecord(child)?.sandboxed ? agentExitOfBwrap(rawCode, rawSignal) : { code: rawCode, signal: rawSignal };
         void Promise.race([Promise.all([stdoutEnded, stderrEnded]), sleep(drainMs)]).then(() => {
           const exit = { code, signal, stderrTail: this.stderr.text() };
           this.fail({ kind: "exit", exit });

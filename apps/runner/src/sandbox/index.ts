@@ -1,7 +1,7 @@
 import { readSandboxEnv } from "../env";
 import { detectSandbox, Sandbox, type SandboxSettings } from "./sandbox";
 
-export { Sandbox, SandboxUnavailableError, enableHint, type SandboxMode, type SandboxStatus, type SandboxSettings } from "./sandbox";
+export { Sandbox, SandboxUnavailableError, agentExitOfBwrap, enableHint, type SandboxMode, type SandboxStatus, type SandboxSettings } from "./sandbox";
 
 let active: Sandbox | undefined;
 const detected: Sandbox[] = [];

@@ -7,7 +7,7 @@ import { git, makeRepo } from "../testing/git-fixture";
 import { spawnInGroup } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { gitWritablePaths } from "./bwrap-args";
-import { sandboxFor, SandboxUnavailableError } from ".";
+import { agentExitOfBwrap, sandboxFor, SandboxUnavailableError } from ".";
 import { detectSandbox, Sandbox } from "./sandbox";
 
 let base: string;
@@ -134,6 +134,19 @@ describe("the OS sandbox", () => {
 });
 
 describe("stopping a sandboxed process", () => {
+  it("reads bwrap's 128 + N as the agent's signal N", async () => {
+    const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person") };
+    const child = spawnInGroup("/bin/sh", ["-c", "echo up; exec sleep 304"], { cwd: worktree, root: worktree, env, sandbox });
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("exit", (code, signal) => resolve([code, signal])));
+    await terminateGroup(child, 2000);
+    const [code, signal] = await exited;
+    expect([code, signal]).toEqual([143, null]);
+    expect(agentExitOfBwrap(code, signal)).toEqual({ code: null, signal: "SIGTERM" });
+    expect(agentExitOfBwrap(3, null)).toEqual({ code: 3, signal: null });
+    expect(agentExitOfBwrap(null, "SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+  });
+
   it("terminates everything inside the PID namespace: background jobs, a setsid child, one that ignores SIGTERM", async () => {
     const marker = `wharf-sandbox-stop-${process.pid}-${Date.now()}`;
     const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person") };
