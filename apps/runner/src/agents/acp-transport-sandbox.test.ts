@@ -64,8 +64,8 @@ describe.skipIf(!activeSandbox().status.on)("warm agents in the OS sandbox", () 
       const record = JSON.parse(await readFile(path.join(made.path, "record.json"), "utf8")) as { processCwd: string };
       expect(record.processCwd).toBe(made.path);
 
-      // The next task's agent already waits in a slot of its own: handing it out starts nothing new.
-      expect(warm.size).toBe(1);
+      // The next task's agent already waits (or is about to start) in a slot of its own: handing
+      // it out starts nothing new.
       const next = await warm.worktreeFolder(agent, env, repo);
       expect(next).not.toBe(slot);
       expect(warm.size).toBe(1);

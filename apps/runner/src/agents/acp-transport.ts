@@ -100,8 +100,8 @@ export class AcpTransport implements AgentTransport {
   private readonly freeSlots = new Map<string, string>();
   /** Slot folders handed to a task and not started in yet → their pool, for the next spare. */
   private readonly handedOut = new Map<string, { pool: string; repository: string }>();
-  /** Pools whose next slot is being made. */
-  private readonly slotting = new Set<string>();
+  /** Pools whose next slot is being made (its folder; the spare's process starts after a delay). */
+  private readonly slotting = new Map<string, Promise<void>>();
   private closed = false;
   private dirReady: Promise<void> | undefined;
   private slotsDir: Promise<string> | undefined;
@@ -139,12 +139,13 @@ export class AcpTransport implements AgentTransport {
     const delayMs = this.warm?.spareDelayMs ?? 250;
     if (!sandboxed) this.addSpare(key, launch.agent, launch.env, delayMs);
     else if (slot && !this.freeSlots.has(slot.pool) && !this.slotting.has(slot.pool)) {
-      // Its folder is made now (a mkdir); its process starts after the delay.
+      // Not awaited: the task's prompt goes first. A task claimed meanwhile waits for this slot.
       const { pool, repository } = slot;
-      this.slotting.add(pool);
-      await this.addSlotSpare(pool, launch.agent, launch.env, repository, delayMs)
+      const making = this.addSlotSpare(pool, launch.agent, launch.env, repository, delayMs)
+        .then(() => undefined)
         .catch((error: unknown) => this.warm?.log.warn("a warm agent's slot could not be made", { agent: launch.agent.name, error: String(error) }))
         .finally(() => this.slotting.delete(pool));
+      this.slotting.set(pool, making);
     }
     return session;
   }
@@ -156,6 +157,7 @@ export class AcpTransport implements AgentTransport {
   async worktreeFolder(agent: AgentSpec, env: Record<string, string>, repository: string): Promise<string | undefined> {
     if (!this.sandbox.status.on || !this.warm?.worktreesDir || this.warm.idleMs <= 0 || this.closed) return undefined;
     const pool = poolOf(agent, env, repository);
+    await this.slotting.get(pool);
     let folder = this.freeSlots.get(pool);
     if (folder !== undefined) {
       this.freeSlots.delete(pool);
@@ -342,6 +344,8 @@ export class AcpTransport implements AgentTransport {
   /** Stops every spare and starts no more; resolves once their processes are gone. */
   async close(): Promise<void> {
     this.closed = true;
+    // A slot being made sees `closed` and removes its folder.
+    await Promise.all(this.slotting.values());
     const spares = [...this.spares.values()];
     this.spares.clear();
     // One still waiting to start now sees it is not wanted.
