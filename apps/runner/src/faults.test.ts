@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hangingAgent, scenario } from "./testing/hanging-agent";
@@ -46,12 +46,19 @@ describe("a runner killed with -9", () => {
       expect(after.slice(0, before.length)).toEqual(before);
       expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => i + 1));
 
+      // The retry's worktree (in the OS sandbox, made in the slot its agent waited in).
+      // Its agent speaks once the retry's worktree is made (the first attempt's is replaced).
+      const firstWords = (events: Awaited<ReturnType<typeof stack.events>>) => events.filter((e) => e.event.type === "message" && e.event.role === "agent").length;
+      await stack.waitUntil(async () => (firstWords(await stack.events(task.id)) > firstWords(before) ? true : undefined), "the retry's first words");
+      const retried = await stack.api.task.get({ id: task.id });
+      expect(existsSync(retried.worktreePath!)).toBe(true);
       await stack.api.task.cancel({ id: task.id });
       const done = await stack.waitForState(task.id, ["cancelled"], 15_000);
       expect(done.state).toBe("cancelled");
       // Only the live task's worktree may exist, and it is gone once the task ended.
       const worktrees = readdirSync(path.join(stack.home, "worktrees"));
       expect(worktrees).not.toContain(task.id);
+      expect(existsSync(retried.worktreePath!)).toBe(false);
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;

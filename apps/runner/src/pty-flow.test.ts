@@ -7,34 +7,43 @@ import { ptyTerminalId } from "./agents/pty-transport";
 import { makeRepo } from "./testing/git-fixture";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
-import { sandboxOffForTest } from "./testing/sandbox";
 
 /** A shell script that prints coloured progress, asks a question on its terminal and edits a file. */
 const ptyAgentBin = fileURLToPath(new URL("../../../packages/test-agent/bin/wharf-pty-agent.sh", import.meta.url));
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
+async function stackWithAgents(sandbox?: "off"): Promise<Stack> {
+  const stack = await startStack(sandbox ? { sandbox } : {});
   // The same script, once with the prompt as its argument and once typed into its terminal.
   await stack.api.agent.upsert({ id: "pty-script", name: "PTY script", transport: "pty", command: ptyAgentBin, args: [] });
   await stack.api.agent.upsert({ id: "pty-typed", name: "PTY typed", transport: "pty", command: ptyAgentBin, args: ["{prompt:stdin}"] });
+  return stack;
+}
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await stackWithAgents();
 }, 60_000);
+// A second runner with the OS sandbox off, started by the first test that needs it: for the tests
+// that look at host pids.
+let unconfinedStack: Promise<Stack> | undefined;
+const unconfined = () => (unconfinedStack ??= stackWithAgents("off"));
 afterAll(async () => {
   await stack?.stop();
+  await (await unconfinedStack)?.stop();
 }, 30_000);
 
-async function start(agentId: string, prompt: string) {
-  const project = await stack.api.project.create({ path: makeRepo() });
-  return stack.api.task.create({ projectId: project.id, agentId, prompt });
+async function start(agentId: string, prompt: string, on = stack) {
+  const project = await on.api.project.create({ path: makeRepo() });
+  return on.api.task.create({ projectId: project.id, agentId, prompt });
 }
 
 /** Everything the task's terminal printed so far, in order. */
-async function terminal(taskId: string): Promise<string> {
-  return (await stack.events(taskId)).flatMap((e) => (e.event.type === "terminal_output" ? [e.event.data] : [])).join("");
+async function terminal(taskId: string, on = stack): Promise<string> {
+  return (await on.events(taskId)).flatMap((e) => (e.event.type === "terminal_output" ? [e.event.data] : [])).join("");
 }
 
-function waitForOutput(taskId: string, text: string) {
-  return stack.waitUntil(async () => ((await terminal(taskId)).includes(text) ? true : undefined), `"${text}" in the terminal of ${taskId}`);
+function waitForOutput(taskId: string, text: string, on = stack) {
+  return on.waitUntil(async () => ((await terminal(taskId, on)).includes(text) ? true : undefined), `"${text}" in the terminal of ${taskId}`);
 }
 
 describe("an agent in a terminal (pty)", () => {
@@ -110,10 +119,10 @@ describe("an agent in a terminal (pty)", () => {
   }, 30_000);
 
   it("cancels a running agent and leaves none of its processes behind", async () => {
-    sandboxOffForTest(); // host pids / files outside the worktree
+    const stack = await unconfined(); // host pids
     const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-pty-")), "pids");
-    const created = await start("pty-script", `hang:${pidFile}`);
-    await waitForOutput(created.id, "waiting…");
+    const created = await start("pty-script", `hang:${pidFile}`, stack);
+    await waitForOutput(created.id, "waiting…", stack);
     const [agentPid, childPid] = readFileSync(pidFile, "utf8").trim().split(" ").map(Number) as [number, number];
     expect(alive(agentPid)).toBe(true);
     expect(alive(childPid)).toBe(true);
@@ -128,9 +137,9 @@ describe("an agent in a terminal (pty)", () => {
   }, 30_000);
 
   it("stops what the agent left running when it exits, even in a session of its own", async () => {
-    sandboxOffForTest(); // host pids / files outside the worktree
+    const stack = await unconfined(); // host pids
     const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-pty-")), "pid");
-    const created = await start("pty-script", `leave:${pidFile}`);
+    const created = await start("pty-script", `leave:${pidFile}`, stack);
     const task = await stack.waitForState(created.id, ["completed", "review", "failed"]);
     expect(task.state).toBe("completed");
     const leftover = Number(readFileSync(pidFile, "utf8").trim());

@@ -1,7 +1,7 @@
 import os from "node:os";
 import pg from "pg";
 import { z } from "zod";
-import { configureSandbox, enableHint, type Sandbox } from "./sandbox";
+import { configureSandbox, enableHint, sandboxFor, type Sandbox, type SandboxMode } from "./sandbox";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
@@ -46,11 +46,21 @@ async function recordRunner(pool: pg.Pool, env: RunnerEnv, sandbox: Sandbox): Pr
   );
 }
 
-export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHandle> {
+export type RunnerOptions = {
+  /**
+   * The OS sandbox of this runner's agents, instead of WHARF_SANDBOX (tests that look at host
+   * processes or files outside the worktree run a runner with it off); the process's own decision
+   * is left as it is.
+   */
+  sandbox?: SandboxMode;
+};
+
+export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptions = {}): Promise<RunnerHandle> {
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
-  const sandbox = configureSandbox({ mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH });
+  const settings = { mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH };
+  const sandbox = opts.sandbox === undefined ? configureSandbox(settings) : sandboxFor({ ...settings, mode: opts.sandbox });
   reportSandbox(sandbox, log);
   await recordRunner(pool, env, sandbox);
   await reconcile({ pool, worktreesDir: env.worktreesDir, log });
@@ -65,11 +75,13 @@ export async function startRunner(env: RunnerEnv, log: Logger): Promise<RunnerHa
       idleMs: env.WHARF_AGENT_IDLE_MS,
       graceMs: env.WHARF_CANCEL_GRACE_MS,
       initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
+      worktreesDir: env.worktreesDir,
       log,
     },
+    sandbox,
   });
   // The probe stops each agent right after asking it: it keeps no warm agents.
-  const probeAgents = createTransports();
+  const probeAgents = createTransports({ sandbox });
   const workspaces = new Workspaces({ cacheDir: env.cacheDir, graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });

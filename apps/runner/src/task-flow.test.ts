@@ -7,18 +7,22 @@ import { git, makeRepo } from "./testing/git-fixture";
 import { hangingAgent, scenario } from "./testing/hanging-agent";
 import { alive } from "./testing/processes";
 import { startStack, type Stack } from "./testing/stack";
-import { sandboxOffForTest } from "./testing/sandbox";
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
 }, 60_000);
+// A second runner with the OS sandbox off, started by the first test that needs it: for the tests
+// that look at host pids or at files the agent writes outside its worktree.
+let unconfinedStack: Promise<Stack> | undefined;
+const unconfined = () => (unconfinedStack ??= startStack({ sandbox: "off" }));
 afterAll(async () => {
   await stack?.stop();
+  await (await unconfinedStack)?.stop();
 }, 30_000);
 
-async function project(repo = makeRepo()) {
-  return { repo, project: await stack.api.project.create({ path: repo }) };
+async function project(repo = makeRepo(), on = stack) {
+  return { repo, project: await on.api.project.create({ path: repo }) };
 }
 
 describe("the task path", () => {
@@ -128,8 +132,8 @@ describe("the task path", () => {
   }, 60_000);
 
   it("cancels a hanging agent within 10 s and leaves no process behind", async () => {
-    sandboxOffForTest(); // host pids / files outside the worktree
-    const { project: p } = await project();
+    const stack = await unconfined(); // host pids / files outside the worktree
+    const { project: p } = await project(makeRepo(), stack);
     const hanging = hangingAgent();
     const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: hanging.prompt });
     await stack.waitForEvent(created.id, (e) => e.type === "message" && e.role === "agent", "the agent's first words");
@@ -228,13 +232,13 @@ describe("the task path", () => {
 
 describe("agent environment", () => {
   it("carries no database URL, token or PostgreSQL settings from the runner", async () => {
-    sandboxOffForTest(); // host pids / files outside the worktree
+    const stack = await unconfined(); // host pids / files outside the worktree
     const saved = { ...process.env };
     process.env.DATABASE_URL = stack.db.url;
     process.env.WHARF_TOKEN = "wharf_secret_that_must_not_leak";
     process.env.PGPASSWORD = "pg-secret";
     try {
-      const { project: p } = await project();
+      const { project: p } = await project(makeRepo(), stack);
       const dump = path.join(mkdtempSync(path.join(os.tmpdir(), "wharf-env-")), "env.json");
       const created = await stack.api.task.create({ projectId: p.id, agentId: "scripted", prompt: scenario({ steps: [{ type: "env_dump", path: dump }] }) });
       await stack.waitForState(created.id, ["completed", "review", "failed"]);

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import path from "node:path";
 import { z } from "zod";
 import { commitAll, computeChange, containedBase, createWorktree, removeWorktree } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
@@ -123,11 +122,13 @@ export async function runTaskTurn(
   let settingUp: Promise<ScriptStepResult | null> | null = null;
   const setupStop = new AbortController();
   cancelController.signal.addEventListener("abort", () => setupStop.abort(), { once: true });
+  // In the OS sandbox, the folder a new worktree is made in, where the agent already waits.
+  let slot: string | undefined;
   try {
     // The agent starts while the worktree is made (they meet at session/new).
-    if (!deps.sessions.has(task.id)) prewarm(deps, task, job);
+    if (!deps.sessions.has(task.id)) slot = await prewarm(deps, task, job);
     const fresh = !reusesWorktree(task, job);
-    task = await ensureWorktree(deps, writer, task, job);
+    task = await ensureWorktree(deps, writer, task, job, slot);
     // A new worktree is set up before the agent gets its prompt: files copied before its session
     // starts, the setup script while it starts.
     if (fresh) settingUp = (await beginSetUp(deps, writer, task, setupStop.signal)).script;
@@ -158,6 +159,9 @@ export async function runTaskTurn(
   } finally {
     job.signal.removeEventListener("abort", onJobAbort);
   }
+  // The task ended before its agent started in the slot: the slot's agent stops now rather than
+  // when it would expire, and the folder goes if no worktree was made in it (never one with content).
+  if (slot !== undefined && session === undefined) await deps.transportFor(task.transport).releaseFolder?.(slot);
 
   try {
     await finish(deps, writer, task, outcome, session);
@@ -225,7 +229,8 @@ function promptOfTurn(task: TaskRow, turn: number): string {
 /** A follow-up turn keeps the worktree it has; otherwise a new one is made (an old one removed first). */
 const reusesWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
 
-async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }): Promise<TaskRow> {
+/** `folder`: where the transport wants the new worktree (see AgentTransport.worktreeFolder). */
+async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }, folder: string | undefined): Promise<TaskRow> {
   if (reusesWorktree(task, job)) return task;
   if (task.worktree_path && task.branch) {
     await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
@@ -236,6 +241,7 @@ async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: Task
     baseBranch: task.base_branch,
     taskId: task.id,
     worktreesDir: deps.worktreesDir,
+    ...(folder !== undefined && { folder }),
   });
   await writer.transaction(async (client) => {
     await client.query(`update task set worktree_path = $2, branch = $3, base_commit = $4, updated_at = now() where id = $1`, [
@@ -261,15 +267,22 @@ function agentSpec(task: TaskRow): AgentSpec {
 }
 
 /**
- * Starts the agent ahead while the worktree is made. It is told where it will work: the worktree
- * kept, or the folder a new one will be added to (createWorktree's `<worktreesDir>/<task>`); not
- * when an old worktree is about to be replaced.
+ * Starts the agent ahead while the worktree is made. A follow-up's agent is told the worktree it
+ * keeps. For a new worktree, a transport whose agents must start where they work (the OS sandbox)
+ * names the folder to make it in, where its agent already waits (returned); otherwise the agent
+ * starts in a folder of its own.
  */
-function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): void {
+async function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): Promise<string | undefined> {
   const agent = agentSpec(task);
-  const worktree = reusesWorktree(task, job) ? task.worktree_path : task.worktree_path === null ? path.join(deps.worktreesDir, task.id) : null;
-  const target = worktree === null ? undefined : { worktree, repository: task.repo_path };
-  deps.transportFor(agent.transport).prewarm?.(agent, agentEnv(process.env, agent.env), target);
+  const env = agentEnv(process.env, agent.env);
+  const transport = deps.transportFor(agent.transport);
+  if (reusesWorktree(task, job) && task.worktree_path !== null) {
+    transport.prewarm?.(agent, env, { worktree: task.worktree_path, repository: task.repo_path });
+    return undefined;
+  }
+  const folder = await transport.worktreeFolder?.(agent, env, task.repo_path);
+  if (folder === undefined) transport.prewarm?.(agent, env);
+  return folder;
 }
 
 async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, cancelSignal: AbortSignal): Promise<AgentSession> {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -37,6 +37,23 @@ describe("createWorktree", () => {
     // The user's checkout is untouched.
     expect(await repo.git("status", "--porcelain")).toBe("");
     expect(await repo.git("symbolic-ref", "--short", "HEAD")).toBe("main");
+  });
+
+  it("makes the worktree in a given empty folder, and keeps that folder (the same directory) when an earlier attempt is cleaned up", async () => {
+    const { repo, worktreesDir } = await setup();
+    const slot = join(worktreesDir, "slot-1");
+    await mkdir(slot);
+    // An earlier attempt of the same task left its branch behind.
+    await repo.git("branch", "wharf/t1");
+    const before = (await stat(slot)).ino;
+    const worktree = await createWorktree({ repoPath: repo.path, baseBranch: "main", taskId: "t1", worktreesDir, folder: slot, logger });
+
+    expect(worktree.path).toBe(slot);
+    expect(worktree.branch).toBe("wharf/t1");
+    expect((await stat(slot)).ino).toBe(before);
+    expect(await readFile(join(slot, "README.md"), "utf8")).toBe("# test\n");
+    expect(await listWharfWorktrees(repo.path)).toMatchObject([{ path: slot, branch: "wharf/t1", taskId: "t1" }]);
+    expect(existsSync(join(worktreesDir, "t1"))).toBe(false);
   });
 
   it("gives 8 concurrent tasks on one repository 8 distinct worktrees", async () => {

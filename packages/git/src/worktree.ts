@@ -12,6 +12,11 @@ export interface CreateWorktreeInput {
   taskId: string;
   /** Folder that holds the task worktrees; the worktree is `<worktreesDir>/<taskId>`. */
   worktreesDir: string;
+  /**
+   * An existing empty folder to make the worktree in instead (a slot where the task's agent is
+   * already waiting, bound into its sandbox): it is kept, never removed and made anew.
+   */
+  folder?: string;
   logger?: Logger;
 }
 
@@ -53,7 +58,7 @@ export async function createWorktree(input: CreateWorktreeInput): Promise<TaskWo
   const logger = input.logger ?? stderrLogger;
   const branch = taskBranch(input.taskId);
   await mkdir(input.worktreesDir, { recursive: true });
-  const path = join(await realpath(input.worktreesDir), input.taskId);
+  const path = input.folder !== undefined ? await realpath(input.folder) : join(await realpath(input.worktreesDir), input.taskId);
 
   return withRepoLock(input.repoPath, async () => {
     const baseCommit = await resolveBranch(input.repoPath, input.baseBranch);
@@ -63,7 +68,7 @@ export async function createWorktree(input: CreateWorktreeInput): Promise<TaskWo
       await add();
     } catch (error) {
       if (!isGitError(error, "git_failed")) throw error;
-      const cleaned = await removeLeftovers(input.repoPath, path, branch, logger);
+      const cleaned = await removeLeftovers(input.repoPath, path, branch, logger, input.folder !== undefined);
       if (!cleaned) throw error;
       await add();
     }
@@ -137,7 +142,8 @@ async function resolveBranch(repoPath: string, baseBranch: string): Promise<stri
 }
 
 /** Removes what a crashed earlier attempt for this branch or folder left; true if anything was. */
-async function removeLeftovers(repoPath: string, path: string, branch: string, logger: Logger): Promise<boolean> {
+/** `keepFolder`: the folder at `path` was given to be used as it is (see CreateWorktreeInput.folder). */
+async function removeLeftovers(repoPath: string, path: string, branch: string, logger: Logger, keepFolder = false): Promise<boolean> {
   let removed = false;
   const [main, ...linked] = await listWorktrees(repoPath);
   for (const worktree of linked) {
@@ -154,7 +160,7 @@ async function removeLeftovers(repoPath: string, path: string, branch: string, l
       { path: repoPath },
     );
   }
-  if (await removeStrayFolder(repoPath, path, logger)) removed = true;
+  if (!keepFolder && (await removeStrayFolder(repoPath, path, logger))) removed = true;
   await runGit(["worktree", "prune"], { cwd: repoPath, logger });
   if (await deleteBranch(repoPath, branch, logger)) removed = true;
   return removed;

@@ -52,7 +52,7 @@ export class AcpSession implements AgentSession {
     /** The environment of the terminals it opens: the task's once bound. */
     terminalEnv: Record<string, string>,
   ) {
-    this.terminalPlace = { root: confinedTo, env: terminalEnv, network: proc.spec.network, onEvent: (e) => this.emit(e), log: hooks.log };
+    this.terminalPlace = { root: confinedTo, env: terminalEnv, network: proc.spec.network, sandbox: proc.sandbox, onEvent: (e) => this.emit(e), log: hooks.log };
     this.terminals = new TerminalManager(this.terminalPlace);
     proc.interceptor = (message) => this.intercept(message);
     proc.onFailure((failure) => {

@@ -11,6 +11,7 @@ import {
 } from "./acp-responses";
 import { AcpSession } from "./acp-session";
 import { CommandNotRunnableError } from "../processes/command";
+import type { Sandbox } from "../sandbox";
 import { AgentProcess, spawnError } from "./agent-process";
 import {
   AgentError,
@@ -205,6 +206,8 @@ export type LaunchOptions = {
   initializeMs?: number;
   /** `cwd` is the empty folder this repository's worktree will be added to (a sandboxed warm agent). */
   repository?: string;
+  /** The sandbox the agent and its terminals run in (the transport's). */
+  sandbox?: Sandbox;
 };
 
 /** What a task gives the launched agent when it takes it: everything of StartOptions but the launch. */
@@ -228,7 +231,7 @@ export type SessionBinding = {
 export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
   let proc: AgentProcess;
   try {
-    proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log, opts.repository);
+    proc = new AgentProcess(opts.agent, opts.cwd, opts.env, opts.hooks.log, { repository: opts.repository, sandbox: opts.sandbox });
   } catch (error) {
     if (error instanceof CommandNotRunnableError) throw spawnError(opts.agent, error);
     throw error;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, realpath, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,8 +15,8 @@ import { RecordingHooks } from "./recording-hooks";
 import type { AgentSession, AgentSpec } from "./transport";
 
 /**
- * Warm agents in the OS sandbox: a spare is started for its task, in the folder its worktree will
- * be added to, and still works there once git has made the worktree.
+ * Warm agents in the OS sandbox: a spare waits in an empty slot folder for the next task of its
+ * agent and repository; the task's worktree is made in that folder and the spare works in it.
  */
 
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
@@ -33,25 +34,28 @@ afterAll(async () => {
 const pidOf = (session: AgentSession) => (session as unknown as { proc: { child: { pid: number } } }).proc.child.pid;
 
 describe.skipIf(!activeSandbox().status.on)("warm agents in the OS sandbox", () => {
-  it("starts a claimed task's agent in its future worktree; the task gets that process and it works in the worktree git made", async () => {
+  it("hands a task the slot its agent waits in; the agent works in the worktree git made there, and the next spare waits in a new slot", async () => {
     // A marker in the agent's arguments finds its processes in the host's /proc.
     const marker = `wharf-warm-sandbox-${randomUUID()}`;
     const agent: AgentSpec = { id: "scripted", name: "Scripted test agent", transport: "acp", command: process.execPath, args: [testAgentBin, marker], env: {} };
     const hooks = new RecordingHooks();
-    const warm = new AcpTransport({ dir: path.join(base, "warm"), idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0 });
+    const worktreesDir = path.join(base, "worktrees");
+    const warm = new AcpTransport({ dir: path.join(base, "warm"), worktreesDir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0 });
     try {
       const repo = makeRepo();
-      const taskId = randomUUID();
-      const worktree = path.join(base, "worktrees", taskId);
-      warm.prewarm(agent, env, { worktree, repository: repo });
       // Without a place to work, no sandboxed spare is started (it could never see a worktree).
       warm.prewarm({ ...agent, id: "other" }, env);
-      const sparePid = await warm.sparePid(agent, env, worktree);
+      expect(warm.size).toBe(0);
+      const slot = await warm.worktreeFolder(agent, env, repo);
+      expect(slot).toBeDefined();
+      expect(path.dirname(slot!)).toBe(worktreesDir);
+      expect(await readdir(slot!)).toEqual([]);
+      const sparePid = await warm.sparePid(agent, env, slot);
       expect(sparePid).toBeDefined();
-      expect(warm.size).toBe(1);
 
-      const made = await createWorktree({ repoPath: repo, baseBranch: "main", taskId, worktreesDir: path.join(base, "worktrees") });
-      expect(made.path).toBe(worktree);
+      const taskId = randomUUID();
+      const made = await createWorktree({ repoPath: repo, baseBranch: "main", taskId, worktreesDir, folder: slot! });
+      expect(made.path).toBe(slot);
       const session = await warm.start({ agent, cwd: made.path, env, hooks: new RecordingHooks() });
       expect(pidOf(session)).toBe(sparePid);
       // The agent process itself (in the sandbox) writes into the worktree and sees what git put there.
@@ -59,9 +63,42 @@ describe.skipIf(!activeSandbox().status.on)("warm agents in the OS sandbox", () 
       await session.prompt(`Go.\n\`\`\`scenario\n${JSON.stringify(scenario)}\n\`\`\``);
       const record = JSON.parse(await readFile(path.join(made.path, "record.json"), "utf8")) as { processCwd: string };
       expect(record.processCwd).toBe(made.path);
-      // No next spare: its worktree is not known yet.
-      expect(warm.size).toBe(0);
+
+      // The next task's agent already waits (or is about to start) in a slot of its own: handing
+      // it out starts nothing new.
+      const next = await warm.worktreeFolder(agent, env, repo);
+      expect(next).not.toBe(slot);
+      expect(warm.size).toBe(1);
+      const nextPid = await warm.sparePid(agent, env, next);
+      expect(nextPid).toBeDefined();
+      // That task ends before its worktree is made: its agent stops and the empty slot goes.
+      await warm.releaseFolder(next!);
       await session.close(500);
+      await warm.close();
+      expect(existsSync(next!)).toBe(false);
+      expect(pidsWithArg(marker)).toEqual([]);
+      // The worktree with the task's work is never touched.
+      expect(existsSync(path.join(made.path, "record.json"))).toBe(true);
+    } finally {
+      await warm.close();
+    }
+  }, 60_000);
+
+  it("removes the next task's free slot with its spare when the transport closes", async () => {
+    const marker = `wharf-warm-sandbox-${randomUUID()}`;
+    const agent: AgentSpec = { id: "scripted", name: "Scripted test agent", transport: "acp", command: process.execPath, args: [testAgentBin, marker], env: {} };
+    const hooks = new RecordingHooks();
+    const worktreesDir = path.join(base, "worktrees-expiry");
+    const warm = new AcpTransport({ dir: path.join(base, "warm"), worktreesDir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0 });
+    try {
+      const repo = makeRepo();
+      const slot = (await warm.worktreeFolder(agent, env, repo))!;
+      const made = await createWorktree({ repoPath: repo, baseBranch: "main", taskId: randomUUID(), worktreesDir, folder: slot });
+      const session = await warm.start({ agent, cwd: made.path, env, hooks: new RecordingHooks() });
+      await session.close(500);
+      // The free slot of the next task, and nothing else, goes when the transport closes.
+      await warm.close();
+      expect((await readdir(worktreesDir)).sort()).toEqual([path.basename(slot)]);
       expect(pidsWithArg(marker)).toEqual([]);
     } finally {
       await warm.close();

@@ -10,10 +10,9 @@ import { alive } from "../testing/processes";
 import { RecordingHooks } from "./recording-hooks";
 import type { AgentSession, AgentSpec, StartOptions } from "./transport";
 import { AcpTransport, splitStartOptions, type WarmOptions } from "./acp-transport";
-import { sandboxOffForFile } from "../testing/sandbox";
+import { unsandboxed } from "../testing/sandbox";
 
-// Spares are kept only outside the sandbox (see acp-transport.ts); these tests also read host pids.
-beforeAll(sandboxOffForFile);
+// Unsandboxed spares (sandboxed ones wait in slot folders: acp-transport-sandbox.test.ts); these tests also read host pids.
 
 /** The scripted ACP agent of packages/test-agent, run as a real process. */
 const testAgentBin = fileURLToPath(new URL("../../node_modules/@wharf/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
@@ -39,7 +38,7 @@ const recordPrompt = (file: string, more: unknown[] = []) =>
 async function pool(opts: Partial<WarmOptions> = {}): Promise<{ pool: AcpTransport; dir: string; hooks: RecordingHooks }> {
   const hooks = new RecordingHooks();
   const dir = path.join(await folder("spares"), "warm");
-  return { pool: new AcpTransport({ dir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0, ...opts }), dir, hooks };
+  return { pool: new AcpTransport({ dir, idleMs: 10_000, graceMs: 500, log: hooks.log, spareDelayMs: 0, ...opts }, unsandboxed()), dir, hooks };
 }
 
 describe.concurrent("warm agents", () => {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, realpath, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { launchAgent, openSession, type LaunchedAgent, type LaunchOptions, type SessionBinding } from "./acp-start";
 import type { Failure } from "./agent-process";
-import { activeSandbox } from "../sandbox";
+import { activeSandbox, type Sandbox } from "../sandbox";
+import { newTag } from "../processes/spawn";
 import {
   AgentError,
   type AgentSession,
@@ -35,10 +36,13 @@ import {
  * - Its working directory is an empty folder, and until a task takes it, its fs and terminal
  *   requests are confined to that folder and its updates and permission asks are dropped.
  * - In the OS sandbox a process's mounts are fixed when it starts, so a spare must start where its
- *   task will work: it is started only by `prewarm` for a claimed task, in that task's worktree
- *   folder (created empty when the worktree is not made yet; git adds the worktree into it), with
- *   the repository's git folders bound, and keyed by that folder too. No spare is kept for a next
- *   task, whose worktree is not known yet.
+ *   task will work. For a new worktree that is a slot: an empty folder in the worktrees folder
+ *   (`slot-<owner tag>`), with the repository's git folders bound. A spare waits in a slot per agent,
+ *   environment and repository; `worktreeFolder` hands its slot to the next task, whose worktree
+ *   is then made in it (git adds a worktree into an existing empty folder), and `start` in that
+ *   folder takes the spare. A slot is used by one task only; after a task took one, the next spare
+ *   starts in a new slot. A follow-up's spare starts in its kept worktree (`prewarm`). Spares are
+ *   keyed by their folder too.
  */
 
 export type WarmOptions = {
@@ -53,6 +57,8 @@ export type WarmOptions = {
   initializeMs?: number;
   /** Wait after a task took its agent before starting the next spare (keeps the two from competing for CPU). */
   spareDelayMs?: number;
+  /** Where worktrees are made: in the OS sandbox, spares wait in empty slot folders here. Without it, sandboxed spares start only at `prewarm`. */
+  worktreesDir?: string;
 };
 
 /**
@@ -80,24 +86,43 @@ export function splitStartOptions(opts: StartOptions): { launch: Omit<LaunchOpti
   };
 }
 
-/** `wanted` turns false when the spare expires or the transport closes before its process started. */
-type Spare = { launched: Promise<LaunchedAgent>; expiry: NodeJS.Timeout; hurry(): void; wanted: boolean };
+/**
+ * `wanted` turns false when the spare expires or the transport closes before its process started.
+ * `slot`: it waits in a slot folder (sandboxed), free for the next task of its pool (agent,
+ * environment, repository) until `worktreeFolder` hands it out.
+ */
+type Spare = { launched: Promise<LaunchedAgent>; expiry: NodeJS.Timeout; hurry(): void; wanted: boolean; folder?: string; slot?: { pool: string; repository: string } };
 
 export class AcpTransport implements AgentTransport {
   private readonly spares = new Map<string, Spare>();
   private readonly stopping = new Set<Promise<void>>();
+  /** Pool key → the slot folder of its free spare. */
+  private readonly freeSlots = new Map<string, string>();
+  /** Slot folders handed to a task and not started in yet → their pool, for the next spare. */
+  private readonly handedOut = new Map<string, { pool: string; repository: string }>();
+  /** Pools whose next slot is being made (its folder; the spare's process starts after a delay). */
+  private readonly slotting = new Map<string, Promise<void>>();
   private closed = false;
   private dirReady: Promise<void> | undefined;
+  private slotsDir: Promise<string> | undefined;
 
-  /** Without `warm`, no agent is started ahead of its task. */
-  constructor(private readonly warm?: WarmOptions) {}
+  /**
+   * Without `warm`, no agent is started ahead of its task. `sandbox`: what its agents and their
+   * terminals run in (the process's decision, `activeSandbox()`, when not given).
+   */
+  constructor(
+    private readonly warm?: WarmOptions,
+    private readonly sandbox: Sandbox = activeSandbox(),
+  ) {}
 
   async start(opts: StartOptions): Promise<AgentSession> {
     const { launch, binding } = splitStartOptions(opts);
     await assertWorkingDirectory(binding);
-    const sandboxed = activeSandbox().status.on;
+    const sandboxed = this.sandbox.status.on;
     const key = keyOf(launch.agent, launch.env, sandboxed ? binding.cwd : undefined);
-    const cold = async () => openSession(await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks }), binding);
+    const cold = async () => openSession(await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks, sandbox: this.sandbox }), binding);
+    const slot = this.handedOut.get(path.resolve(binding.cwd));
+    this.handedOut.delete(path.resolve(binding.cwd));
     const spare = this.spares.get(key);
     let session: AgentSession;
     if (spare) {
@@ -111,13 +136,64 @@ export class AcpTransport implements AgentTransport {
       session = await cold();
     }
     // The next spare; it starts a little later, not to compete with this task's start.
-    if (!sandboxed) this.addSpare(key, launch.agent, launch.env, this.warm?.spareDelayMs ?? 250);
+    const delayMs = this.warm?.spareDelayMs ?? 250;
+    if (!sandboxed) this.addSpare(key, launch.agent, launch.env, delayMs);
+    else if (slot && !this.freeSlots.has(slot.pool) && !this.slotting.has(slot.pool)) {
+      // Not awaited: the task's prompt goes first. A task claimed meanwhile waits for this slot.
+      const { pool, repository } = slot;
+      const making = this.addSlotSpare(pool, launch.agent, launch.env, repository, delayMs)
+        .then(() => undefined)
+        .catch((error: unknown) => this.warm?.log.warn("a warm agent's slot could not be made", { agent: launch.agent.name, error: String(error) }))
+        .finally(() => this.slotting.delete(pool));
+      this.slotting.set(pool, making);
+    }
     return session;
+  }
+
+  /**
+   * In the OS sandbox: the slot folder of this pool's free spare (hurried if still waiting to
+   * start), or a new slot with a spare starting now. Undefined unsandboxed or without slots.
+   */
+  async worktreeFolder(agent: AgentSpec, env: Record<string, string>, repository: string): Promise<string | undefined> {
+    if (!this.sandbox.status.on || !this.warm?.worktreesDir || this.warm.idleMs <= 0 || this.closed) return undefined;
+    const pool = poolOf(agent, env, repository);
+    await this.slotting.get(pool);
+    let folder = this.freeSlots.get(pool);
+    if (folder !== undefined) {
+      this.freeSlots.delete(pool);
+      const spare = this.spares.get(keyOf(agent, env, folder));
+      if (spare) {
+        spare.slot = undefined;
+        spare.hurry();
+      }
+    } else {
+      folder = await this.addSlotSpare(pool, agent, env, repository, 0, false);
+    }
+    if (folder === undefined) return undefined;
+    this.handedOut.set(folder, { pool, repository });
+    return folder;
+  }
+
+  /** Stops the spare waiting in `folder` (a slot a task did not make its worktree in) and removes the folder if it is still empty. */
+  async releaseFolder(folder: string): Promise<void> {
+    const resolved = path.resolve(folder);
+    this.handedOut.delete(resolved);
+    let stopping = false;
+    for (const [key, spare] of this.spares) {
+      if (spare.folder !== resolved) continue;
+      this.spares.delete(key);
+      clearTimeout(spare.expiry);
+      spare.wanted = false;
+      spare.hurry();
+      this.stop(spare.launched, resolved); // the folder goes once the agent in it is gone
+      stopping = true;
+    }
+    if (!stopping) await removeIfEmpty(resolved, this.warm?.log);
   }
 
   /** A task will start this agent soon: start a spare now unless one is ready or starting. */
   prewarm(agent: AgentSpec, env: Record<string, string>, task?: PrewarmTarget): void {
-    const sandboxed = activeSandbox().status.on;
+    const sandboxed = this.sandbox.status.on;
     if (sandboxed && !task) return;
     const key = keyOf(agent, env, sandboxed ? task?.worktree : undefined);
     const spare = this.spares.get(key);
@@ -154,6 +230,44 @@ export class AcpTransport implements AgentTransport {
     return cold();
   }
 
+  /**
+   * A new slot folder with a spare waiting in it for the pool's next task (free unless `free` is
+   * false: it is being handed out at once). Undefined when no spare can be kept.
+   */
+  private async addSlotSpare(pool: string, agent: AgentSpec, env: Record<string, string>, repository: string, delayMs: number, free = true): Promise<string | undefined> {
+    const warm = this.warm;
+    if (!warm?.worktreesDir || warm.idleMs <= 0 || this.closed) return undefined;
+    const worktreesDir = warm.worktreesDir;
+    // Worktree paths are real paths (createWorktree): so are slots.
+    this.slotsDir ??= mkdir(worktreesDir, { recursive: true }).then(() => realpath(worktreesDir));
+    // Named with an owner tag: a later runner's reconcile leaves it alone while this runner lives.
+    const folder = path.join(await this.slotsDir, `slot-${newTag()}`);
+    await taskFolder({ worktree: folder, repository });
+    if (this.closed) {
+      await removeIfEmpty(folder, warm.log);
+      return undefined;
+    }
+    const key = keyOf(agent, env, folder);
+    this.addSpare(key, agent, env, delayMs, { worktree: folder, repository });
+    const spare = this.spares.get(key);
+    if (spare && free) {
+      spare.slot = { pool, repository };
+      this.freeSlots.set(pool, folder);
+    }
+    return folder;
+  }
+
+  /** A spare that will not be used: stopped; a free slot's folder is removed with it. */
+  private dropSpare(spare: Spare): void {
+    clearTimeout(spare.expiry);
+    spare.wanted = false;
+    spare.hurry();
+    const slot = spare.slot;
+    if (slot && spare.folder !== undefined && this.freeSlots.get(slot.pool) === spare.folder) this.freeSlots.delete(slot.pool);
+    const folder = slot ? spare.folder : undefined;
+    this.stop(spare.launched, folder);
+  }
+
   /** `task`: a sandboxed spare, started in its task's worktree folder (see the class comment). */
   private addSpare(key: string, agent: AgentSpec, env: Record<string, string>, delayMs: number, task?: PrewarmTarget): void {
     const warm = this.warm;
@@ -173,18 +287,23 @@ export class AcpTransport implements AgentTransport {
       if (!spare.wanted) throw new NotWanted();
       const where = task ? await taskFolder(task) : { cwd: warm.dir };
       if (!task) await dirReady;
-      return launchAgent({ agent, env, hooks: spareHooks(log), ...where, ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }) });
+      return launchAgent({
+        agent,
+        env,
+        hooks: spareHooks(log),
+        sandbox: this.sandbox,
+        ...where,
+        ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }),
+      });
     });
     const expiry = setTimeout(() => {
       if (this.spares.get(key) !== spare) return;
       this.spares.delete(key);
-      spare.wanted = false;
-      spare.hurry();
       log.info("stopping an unused warm agent", { agent: agent.name, idleMs: warm.idleMs });
-      this.stop(launched);
+      this.dropSpare(spare);
     }, warm.idleMs);
     expiry.unref();
-    const spare: Spare = { launched, expiry, hurry: () => hurry(), wanted: true };
+    const spare: Spare = { launched, expiry, hurry: () => hurry(), wanted: true, ...(task && { folder: path.resolve(task.worktree) }) };
     this.spares.set(key, spare);
     launched.then(
       (ready) => {
@@ -193,6 +312,7 @@ export class AcpTransport implements AgentTransport {
           if (this.spares.get(key) !== spare) return;
           clearTimeout(expiry);
           this.spares.delete(key);
+          if (spare.slot && this.freeSlots.get(spare.slot.pool) === spare.folder) this.freeSlots.delete(spare.slot.pool);
           log.warn("a warm agent exited before a task took it", { agent: agent.name, stderr: ready.proc.stderrTail.slice(-500) });
         });
       },
@@ -200,12 +320,14 @@ export class AcpTransport implements AgentTransport {
         if (error instanceof NotWanted) return;
         clearTimeout(expiry);
         if (this.spares.get(key) === spare) this.spares.delete(key);
+        if (spare.slot && this.freeSlots.get(spare.slot.pool) === spare.folder) this.freeSlots.delete(spare.slot.pool);
         log.warn("a warm agent failed to start", { agent: agent.name, error: error instanceof Error ? error.message : String(error) });
       },
     );
   }
 
-  private stop(launched: Promise<LaunchedAgent>): void {
+  /** Stops a spare; `folder`: its free slot, removed once the process is gone (if still empty). */
+  private stop(launched: Promise<LaunchedAgent>, folder?: string): void {
     const warm = this.warm;
     if (!warm) return; // only spares are stopped here, and there are none without `warm`
     const done: Promise<void> = launched
@@ -213,6 +335,7 @@ export class AcpTransport implements AgentTransport {
         (ready) => ready.session.close(warm.graceMs).then(() => undefined),
         () => undefined, // never started: nothing runs
       )
+      .then(() => (folder === undefined ? undefined : removeIfEmpty(folder, warm.log)))
       .catch((error: unknown) => warm.log.error("stopping a warm agent failed", { error: String(error) }))
       .finally(() => this.stopping.delete(done));
     this.stopping.add(done);
@@ -221,14 +344,12 @@ export class AcpTransport implements AgentTransport {
   /** Stops every spare and starts no more; resolves once their processes are gone. */
   async close(): Promise<void> {
     this.closed = true;
+    // A slot being made sees `closed` and removes its folder.
+    await Promise.all(this.slotting.values());
     const spares = [...this.spares.values()];
     this.spares.clear();
-    for (const spare of spares) {
-      clearTimeout(spare.expiry);
-      spare.wanted = false;
-      spare.hurry(); // one still waiting to start now sees it is not wanted
-      this.stop(spare.launched);
-    }
+    // One still waiting to start now sees it is not wanted.
+    for (const spare of spares) this.dropSpare(spare);
     await Promise.all([...this.stopping]);
   }
 }
@@ -244,6 +365,26 @@ async function assertWorkingDirectory(binding: SessionBinding): Promise<void> {
   );
   if (!cwdOk) {
     throw new AgentError({ agentName: binding.agent.name, stage: "spawn", what: `cannot start: its working directory ${binding.cwd} does not exist` });
+  }
+}
+
+/** A pool of sandboxed spares: same agent and environment, worktrees of the same repository. */
+function poolOf(agent: AgentSpec, env: Record<string, string>, repository: string): string {
+  return `pool:${keyOf(agent, env, repository)}`;
+}
+
+/**
+ * Removes a folder only if it is empty (rmdir: an empty folder is not a worktree and holds no
+ * work; anything with content stays). Gone already is fine.
+ */
+export async function removeIfEmpty(folder: string, log?: Logger): Promise<void> {
+  try {
+    await rmdir(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    if (code === "ENOTEMPTY" || code === "EEXIST") log?.info("kept a folder that is not empty", { folder });
+    else log?.warn("removing an empty folder failed", { folder, error: String(error) });
   }
 }
 

@@ -1,7 +1,8 @@
 import { RequestError } from "@agentclientprotocol/sdk";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bwrapExecFailure, commandProblem } from "../processes/command";
-import { spawnInGroup, type GroupChild } from "../processes/spawn";
+import { spawnInGroup, spawnRecord, type GroupChild } from "../processes/spawn";
+import { agentExitOfBwrap, type Sandbox } from "../sandbox";
 import { terminateGroup } from "../processes/terminate";
 import { stdioStream, type StdioStream } from "./stdio-stream";
 import { TailBuffer } from "./tail-buffer";
@@ -36,6 +37,8 @@ export class AgentProcess {
   private readonly stderr = new TailBuffer(stderrBytes);
   private failure: Failure | undefined;
   private readonly listeners = new Set<(failure: Failure) => void>();
+  /** The sandbox it runs in (its terminals get one of the same kind); the process's when undefined. */
+  readonly sandbox: Sandbox | undefined;
   /** Sees every incoming message first; set by the session. */
   interceptor: (message: Record<string, unknown>) => boolean = () => false;
 
@@ -44,9 +47,10 @@ export class AgentProcess {
     cwd: string,
     env: Record<string, string>,
     private readonly log: Logger,
-    repository?: string,
+    placement: { repository?: string | undefined; sandbox?: Sandbox | undefined } = {},
   ) {
-    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository });
+    this.sandbox = placement.sandbox;
+    this.child = spawnInGroup(spec.command, spec.args, { cwd, env, network: spec.network, repository: placement.repository, sandbox: placement.sandbox });
     const child = this.child;
     child.stderr.on("data", (chunk: Buffer) => this.stderr.write(chunk));
     child.stdin.on("error", (error) => log.warn("writing to the agent failed", { agent: spec.name, error: error.message }));
@@ -77,7 +81,9 @@ export class AgentProcess {
         resolve({ code: null, signal: null, stderrTail: "" });
         this.io.end();
       });
-      child.once("exit", (code, signal) => {
+      child.once("exit", (rawCode, rawSignal) => {
+        // In the sandbox the spawned process is bwrap, which reports the agent's signal as 128 + N.
+        const { code, signal } = spawnRecord(child)?.sandboxed ? agentExitOfBwrap(rawCode, rawSignal) : { code: rawCode, signal: rawSignal };
         void Promise.race([Promise.all([stdoutEnded, stderrEnded]), sleep(drainMs)]).then(() => {
           const exit = { code, signal, stderrTail: this.stderr.text() };
           this.fail({ kind: "exit", exit });

@@ -3,6 +3,7 @@ import { statSync } from "node:fs";
 import { checkCommand } from "@wharf/common";
 import { spawnPtyInGroup, type PtyChild } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
+import type { Sandbox } from "../sandbox";
 import { plainText, ptyInvocation } from "./pty-prompt";
 import { TerminalStream } from "./terminal-stream";
 import {
@@ -43,7 +44,10 @@ class PtySession implements AgentSession {
   private lastExit: AgentExit = { code: null, signal: null, stderrTail: "" };
   private resolveExited: (exit: AgentExit) => void = () => {};
 
-  constructor(private readonly opts: StartOptions) {
+  constructor(
+    private readonly opts: StartOptions,
+    private readonly sandbox: Sandbox | undefined,
+  ) {
     // Nothing to resume, but the task keeps one id for its terminal across follow-ups.
     this.sessionId = opts.resumeSessionId ?? `pty-${randomUUID()}`;
     this.info = { name: opts.agent.name, loadSession: false, modes: [], models: [] };
@@ -77,7 +81,7 @@ class PtySession implements AgentSession {
     const stream = new TerminalStream({ terminalId: ptyTerminalId, emit: (event) => hooks.onEvent(event) });
     let child: PtyChild;
     try {
-      child = spawnPtyInGroup(agent.command, args, { cwd: this.opts.cwd, env: this.opts.env, network: agent.network, ...this.size });
+      child = spawnPtyInGroup(agent.command, args, { cwd: this.opts.cwd, env: this.opts.env, network: agent.network, sandbox: this.sandbox, ...this.size });
     } catch (error) {
       throw new AgentError({ agentName: agent.name, stage: "spawn", what: `could not be started in a terminal: ${String(error)}`, cause: error });
     }
@@ -120,7 +124,7 @@ class PtySession implements AgentSession {
   }
 }
 
-async function start(opts: StartOptions): Promise<AgentSession> {
+async function start(opts: StartOptions, sandbox: Sandbox | undefined): Promise<AgentSession> {
   const { agent, cwd } = opts;
   let cwdOk: boolean;
   try {
@@ -136,7 +140,10 @@ async function start(opts: StartOptions): Promise<AgentSession> {
       what: `could not be started: the command "${agent.command}" was not found or is not executable (install it, or fix the agent's command)`,
     });
   }
-  return new PtySession(opts);
+  return new PtySession(opts, sandbox);
 }
 
-export const ptyTransport: AgentTransport = { start };
+/** The PTY transport; its agents run in `sandbox` (the process's when not given). */
+export function ptyTransport(sandbox?: Sandbox): AgentTransport {
+  return { start: (opts) => start(opts, sandbox) };
+}

@@ -1,6 +1,7 @@
 import { AcpTransport, type WarmOptions } from "./acp-transport";
 import { nativeTransport } from "./native-transport";
 import { ptyTransport } from "./pty-transport";
+import type { Sandbox } from "../sandbox";
 import type { AgentSpec, AgentTransport } from "./transport";
 
 /**
@@ -24,12 +25,13 @@ class UnsupportedTransportError extends Error {
   }
 }
 
-export function createTransports(opts: { warm?: WarmOptions } = {}): AgentTransports {
-  const acp = new AcpTransport(opts.warm);
+/** `sandbox`: what every agent and terminal of these transports runs in (the process's decision when not given). */
+export function createTransports(opts: { warm?: WarmOptions; sandbox?: Sandbox } = {}): AgentTransports {
+  const acp = new AcpTransport(opts.warm, opts.sandbox);
   const transports: Partial<Record<AgentSpec["transport"], AgentTransport>> = {
     acp,
     native: nativeTransport(acp),
-    pty: ptyTransport,
+    pty: ptyTransport(opts.sandbox),
   };
   return {
     transportFor(transport) {

@@ -6,6 +6,7 @@ import type { TaskEventOf } from "@wharf/api/schemas";
 import { mergeEnv } from "../agent-env";
 import { CommandNotRunnableError } from "../processes/command";
 import { spawnInGroup, type GroupChild } from "../processes/spawn";
+import type { Sandbox } from "../sandbox";
 import { terminateGroup } from "../processes/terminate";
 import { printablePath, resolveInside } from "./confine";
 import { charBoundary } from "./tail-buffer";
@@ -97,6 +98,8 @@ export type TerminalPlace = {
   writable?: readonly string[] | undefined;
   /** Between SIGTERM and SIGKILL when a command is killed (default 2 s). */
   killGraceMs?: number | undefined;
+  /** The agent's sandbox: its terminals run in one of the same kind (the process's when not given). */
+  sandbox?: Sandbox | undefined;
   onEvent: (event: TaskEventOf<"terminal_output">) => void;
   log: Logger;
 };
@@ -131,7 +134,7 @@ export class TerminalManager {
     const extra = Object.fromEntries((req.env ?? []).map((v) => [v.name, v.value]));
     let child: GroupChild;
     try {
-      child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, writable: this.opts.writable, env: mergeEnv(this.opts.env, extra) });
+      child = spawnInGroup(cmd, argv, { cwd, root: this.opts.root, network: this.opts.network, writable: this.opts.writable, sandbox: this.opts.sandbox, env: mergeEnv(this.opts.env, extra) });
     } catch (error) {
       if (error instanceof CommandNotRunnableError) throw new TerminalError(undefined, `Cannot run "${req.command}": ${error.message}`);
       throw error;

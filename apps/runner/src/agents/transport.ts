@@ -102,6 +102,15 @@ export interface AgentTransport {
    * for agents that must be started where they will work (in the OS sandbox).
    */
   prewarm?(agent: AgentSpec, env: Record<string, string>, task?: PrewarmTarget): void;
+  /**
+   * A new worktree of `repository` is about to be made for a task of this agent: the folder to make
+   * it in, where an agent is already waiting (or starting now), for transports whose agents must
+   * start where they will work (in the OS sandbox). Undefined: make it where you like. The folder
+   * exists and is empty.
+   */
+  worktreeFolder?(agent: AgentSpec, env: Record<string, string>, repository: string): Promise<string | undefined>;
+  /** A folder from `worktreeFolder` that no worktree was made in (the task ended first): stop its agent, remove it if still empty. */
+  releaseFolder?(folder: string): Promise<void>;
 }
 
 export type AgentErrorStage = "spawn" | "initialize" | "session" | "prompt" | "protocol";

@@ -1,15 +1,14 @@
 import { once } from "node:events";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { alive, firstLine } from "../testing/processes";
 import { groupMembers, parseProcStat, processTagVar, taggedProcesses } from "./proc-scan";
 import { spawnInGroup, spawnRecord } from "./spawn";
 import { terminateGroup } from "./terminate";
-import { sandboxOffForFile } from "../testing/sandbox";
-
-// The shell scripts below print host pids.
-beforeAll(sandboxOffForFile);
+import { unsandboxed } from "../testing/sandbox";
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+// The shell scripts below print host pids.
+const sandbox = unsandboxed();
 
 describe("parseProcStat", () => {
   it("reads fields after a command name with spaces and parentheses", () => {
@@ -20,7 +19,7 @@ describe("parseProcStat", () => {
 
 describe("groupMembers", () => {
   it("finds a member that left the group with setsid by its spawn tag", async () => {
-    const child = spawnInGroup("sh", ["-c", "setsid sleep 9992 </dev/null >/dev/null 2>&1 & echo $!"], { cwd: "/", env });
+    const child = spawnInGroup("sh", ["-c", "setsid sleep 9992 </dev/null >/dev/null 2>&1 & echo $!"], { cwd: "/", env, sandbox });
     const escaped = Number(await firstLine(child));
     await once(child, "exit");
     try {
@@ -36,7 +35,7 @@ describe("groupMembers", () => {
   });
 
   it("after the leader was reaped, does not mistake a process that reuses the leader's pid for a member", async () => {
-    const child = spawnInGroup("sh", ["-c", "sleep 9995 & echo $!"], { cwd: "/", env });
+    const child = spawnInGroup("sh", ["-c", "sleep 9995 & echo $!"], { cwd: "/", env, sandbox });
     const sleeper = Number(await firstLine(child));
     await once(child, "exit");
     const leader = child.pid!;

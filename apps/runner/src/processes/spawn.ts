@@ -88,8 +88,16 @@ export function spawnRecord(child: GroupLeader): Spawned | undefined {
   return spawned.get(child);
 }
 
-function newTag(): string {
+/** A new tag owned by this process; also names what else a later runner must leave alone while its owner lives (a warm agent's slot folder). */
+export function newTag(): string {
   return `${ownerPrefix}.${randomUUID()}`;
+}
+
+/** False only when the tag's owner is known to be gone (see tagOwner); a malformed tag is left alone. */
+export function ownerMayBeAlive(tag: string): boolean {
+  const owner = tagOwner(tag);
+  if (!owner) return true;
+  return owner.pid === process.pid || startTimeOf(owner.pid) === owner.start;
 }
 
 /** Throws `CommandNotRunnableError` when the sandbox is on and `cmd` cannot start (see launchOf). */

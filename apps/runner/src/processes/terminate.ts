@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno } from "./errno";
-import { groupMembers, startTimeOf, taggedProcesses, type ProcStat } from "./proc-scan";
-import { spawnRecord, tagOwner, type GroupLeader } from "./spawn";
+import { groupMembers, taggedProcesses, type ProcStat } from "./proc-scan";
+import { ownerMayBeAlive, spawnRecord, type GroupLeader } from "./spawn";
 
 /**
  * Stopping what spawn.ts started: a process group with every process that left it (terminateGroup),
@@ -156,9 +156,7 @@ export async function terminateGroup(child: GroupLeader, graceMs: number): Promi
 export function reapOrphans(): number[] {
   const killed: number[] = [];
   for (const { pid, tag } of taggedProcesses()) {
-    const owner = tagOwner(tag);
-    if (!owner || owner.pid === process.pid) continue;
-    if (startTimeOf(owner.pid) === owner.start) continue; // owner still alive
+    if (ownerMayBeAlive(tag)) continue;
     killPid(pid, "SIGKILL");
     killed.push(pid);
   }

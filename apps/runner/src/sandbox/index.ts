@@ -1,19 +1,29 @@
 import { readSandboxEnv } from "../env";
 import { detectSandbox, Sandbox, type SandboxSettings } from "./sandbox";
 
-export { Sandbox, SandboxUnavailableError, enableHint, type SandboxSettings } from "./sandbox";
+export { Sandbox, SandboxUnavailableError, agentExitOfBwrap, enableHint, type SandboxMode, type SandboxSettings } from "./sandbox";
 
 let active: Sandbox | undefined;
+const detected: Sandbox[] = [];
 
 /**
- * Decides, once, whether this process's agents run sandboxed (the runner calls it at start with its
+ * Decides, once, whether this process's agents run sandboxed (the runner's startup calls it with its
  * environment; anything that spawns agents before that gets the same decision from the process
- * environment). Detection runs again only when the settings change.
+ * environment). A runner given its own sandbox mode (`RunnerOptions.sandbox`) uses `sandboxFor`
+ * and leaves this decision alone.
  */
 export function configureSandbox(settings: SandboxSettings): Sandbox {
-  if (active && sameSettings(active.settings, settings)) return active;
-  active = new Sandbox(detectSandbox(settings), settings);
+  active = sandboxFor(settings);
   return active;
+}
+
+/** The sandbox for these settings; detection runs once per distinct settings. */
+export function sandboxFor(settings: SandboxSettings): Sandbox {
+  const known = detected.find((s) => sameSettings(s.settings, settings));
+  if (known) return known;
+  const sandbox = new Sandbox(detectSandbox(settings), settings);
+  detected.push(sandbox);
+  return sandbox;
 }
 
 export function activeSandbox(): Sandbox {

@@ -7,13 +7,15 @@ import { git, makeRepo } from "../testing/git-fixture";
 import { spawnInGroup } from "../processes/spawn";
 import { terminateGroup } from "../processes/terminate";
 import { gitWritablePaths } from "./bwrap-args";
-import { configureSandbox, activeSandbox, SandboxUnavailableError } from ".";
+import { agentExitOfBwrap, sandboxFor, SandboxUnavailableError } from ".";
 import { detectSandbox, Sandbox } from "./sandbox";
 
 let base: string;
 let home: string;
 let worktree: string;
 let repo: string;
+/** This file's sandbox: Wharf's home is its own `home`. */
+let sandbox: Sandbox;
 
 beforeAll(() => {
   base = realpathSync(mkdtempSync(path.join(tmpdir(), "wharf-sandbox-")));
@@ -24,12 +26,11 @@ beforeAll(() => {
   worktree = path.join(home, "worktrees", "task-1");
   git(repo, "worktree", "add", "-q", "-b", "wharf/task-1", worktree);
   // The suites run sandboxed where bubblewrap works; this file needs it (./wharf test installs it).
-  const sandbox = configureSandbox({ mode: "auto", home, path: process.env.PATH });
+  sandbox = sandboxFor({ mode: "auto", home, path: process.env.PATH });
   if (!sandbox.status.on) throw new Error(`These tests need the OS sandbox: ${sandbox.status.reason}`);
 });
 
 afterAll(() => {
-  configureSandbox({ mode: "auto", home: path.join(base, "unused"), path: process.env.PATH });
   rmSync(base, { recursive: true, force: true });
   rmSync(repo, { recursive: true, force: true });
 });
@@ -37,7 +38,7 @@ afterAll(() => {
 /** Runs a shell script in the sandbox, confined to the worktree; resolves with its exit code and output. */
 async function sandboxed(script: string, opts: { network?: boolean } = {}): Promise<{ code: number | null; out: string }> {
   const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person"), GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-  const child = spawnInGroup("/bin/sh", ["-c", script], { cwd: worktree, root: worktree, env, network: opts.network });
+  const child = spawnInGroup("/bin/sh", ["-c", script], { cwd: worktree, root: worktree, env, network: opts.network, sandbox });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
@@ -141,11 +142,24 @@ describe("the OS sandbox", () => {
     const required = new Sandbox(missing, { mode: "require", home });
     expect(() => required.wrap("/bin/true", [], { root: worktree, cwd: worktree, env: {} })).toThrow(SandboxUnavailableError);
     expect(() => required.wrap("/bin/true", [], { root: worktree, cwd: worktree, env: {} })).toThrow(/apt-get install bubblewrap/);
-    expect(activeSandbox().status.on).toBe(true);
+    expect(sandbox.status.on).toBe(true);
   });
 });
 
 describe("stopping a sandboxed process", () => {
+  it("reads bwrap's 128 + N as the agent's signal N", async () => {
+    const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person") };
+    const child = spawnInGroup("/bin/sh", ["-c", "echo up; exec sleep 304"], { cwd: worktree, root: worktree, env, sandbox });
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("exit", (code, signal) => resolve([code, signal])));
+    await terminateGroup(child, 2000);
+    const [code, signal] = await exited;
+    expect([code, signal]).toEqual([143, null]);
+    expect(agentExitOfBwrap(code, signal)).toEqual({ code: null, signal: "SIGTERM" });
+    expect(agentExitOfBwrap(3, null)).toEqual({ code: 3, signal: null });
+    expect(agentExitOfBwrap(null, "SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+  });
+
   it("terminates everything inside the PID namespace: background jobs, a setsid child, one that ignores SIGTERM", async () => {
     const marker = `wharf-sandbox-stop-${process.pid}-${Date.now()}`;
     const env = { PATH: "/usr/bin:/bin", HOME: path.join(base, "person") };
@@ -155,7 +169,7 @@ describe("stopping a sandboxed process", () => {
       `bash -c 'trap "" TERM; exec -a ${marker}-stubborn sleep 303' &`,
       "echo started; wait",
     ].join("\n");
-    const child = spawnInGroup("/bin/bash", ["-c", script], { cwd: worktree, root: worktree, env });
+    const child = spawnInGroup("/bin/bash", ["-c", script], { cwd: worktree, root: worktree, env, sandbox });
     await new Promise<void>((resolve) => child.stdout.on("data", (c: Buffer) => c.toString().includes("started") && resolve()));
     const running = () => hostProcessesNamed(marker);
     expect((await waitFor(async () => ((await running()).length === 3 ? true : undefined))) ?? false).toBe(true);

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants as osConstants, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { agentsDir } from "@wharf/api/agents";
@@ -14,7 +14,7 @@ import { agentStateDirs, bwrapArgs } from "./bwrap-args";
  * - `require`: as auto, but where it cannot work, starting an agent fails with `SandboxUnavailableError`.
  * - `off`: agents run with the runner's rights, as before the sandbox existed.
  */
-type SandboxMode = "auto" | "require" | "off";
+export type SandboxMode = "auto" | "require" | "off";
 
 export type SandboxStatus =
   | { on: true; mode: SandboxMode; bwrap: string; reason: string }
@@ -85,6 +85,17 @@ export class Sandbox {
     };
     return { command: this.status.bwrap, args: [...bwrapArgs(policy), command, ...args], sandboxed: true };
   }
+}
+
+/**
+ * The agent's exit as bwrap reports it: a command ended by signal N makes bwrap exit with 128 + N
+ * (bwrap itself ended by a signal, e.g. SIGKILL after the grace period, is that signal). An agent
+ * that exits with such a code by itself reads as that signal too; bwrap cannot tell them apart.
+ */
+export function agentExitOfBwrap(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
+  if (signal !== null || code === null || code <= 128) return { code, signal };
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
+  return name ? { code: null, signal: name } : { code, signal };
 }
 
 /** Wharf's checkout: the folder above this module that holds the workspace file (source or built runner). */

@@ -8,6 +8,7 @@ import { createTestDatabase } from "@wharf/db/testing";
 import { readEnv } from "../env";
 import { createLogger } from "../logger";
 import { startRunner, type RunnerHandle } from "../runner";
+import type { SandboxMode } from "../sandbox";
 
 const TEST_TOKEN = "wharf_test_token_0123456789abcdefghijklmnop";
 
@@ -15,7 +16,14 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** The real thing for integration tests: a fresh database, the API (as a caller) and a runner. */
 export async function startStack(
-  opts: { concurrency?: number; runnerEnv?: Record<string, string>; inProcessRunner?: boolean; database?: { url: string; drop(): Promise<void> } } = {},
+  opts: {
+    concurrency?: number;
+    runnerEnv?: Record<string, string>;
+    inProcessRunner?: boolean;
+    database?: { url: string; drop(): Promise<void> };
+    /** The runner's OS sandbox (`off` for tests that look at host processes or files outside the worktree); WHARF_SANDBOX's by default. */
+    sandbox?: SandboxMode;
+  } = {},
 ) {
   const db = opts.database ?? (await createTestDatabase());
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-home-"));
@@ -51,6 +59,7 @@ export async function startStack(
       ...opts.runnerEnv,
     }),
     log,
+    opts.sandbox === undefined ? {} : { sandbox: opts.sandbox },
   );
 
   // Waiting is driven by NOTIFY on the events channel, never by polling.

@@ -41,11 +41,13 @@ export function AgentsPage() {
 
   return (
     <div className="mx-auto grid max-w-4xl grid-cols-1 gap-6">
-      <div className="flex flex-wrap items-end gap-3">
+      <div className="flex flex-wrap items-end gap-3" data-testid="agents-header">
         <div className="min-w-0 flex-1">
-          <h1 className="flex items-center gap-2 text-xl font-semibold tracking-tight">
-            Agents <SandboxBadge />
-          </h1>
+          {/* The badge beside the heading, not in it: the heading's name stays "Agents". */}
+          <div className="flex items-center gap-2">
+            <h1 className="text-xl font-semibold tracking-tight">Agents</h1>
+            <SandboxBadge />
+          </div>
           <p className="mt-1 text-sm text-muted">The coding agents Wharf can start. Each is checked on this machine: is its command installed, and which version.</p>
         </div>
         <Button onClick={() => detect.mutate({ all: true })} disabled={checking !== null} data-testid="check-all">

@@ -104,7 +104,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
 
   return (
     <div className="flex h-[calc(100dvh-5.5rem)] flex-col gap-3 sm:h-[calc(100dvh-7rem)]">
-      <div className="flex flex-wrap items-start gap-3">
+      <div className="flex flex-wrap items-start gap-3" data-testid="task-header">
         <div className="min-w-0 flex-1">
           <div className="flex items-center gap-2 text-xs text-muted">
             <Link href="/" className="hover:text-fg">Board</Link>
@@ -119,7 +119,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
               <StateBadge state={state} />
             </span>
             <span>{t.agent.name}</span>
-            <SandboxBadge />
+            <SandboxBadge inline />
             {t.model && <span>· {t.model}</span>}
             {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
             {t.branch && <span className="font-mono">· {t.branch}</span>}
