@@ -75,7 +75,7 @@ export const agentInstall = {
    * `agent.installs`: every install this server knows (the latest per agent) when it starts, then
    * each change of one (state, npm's progress line, the error and npm's last lines).
    */
-  installs: protectedProcedure.subscription(async function* ({ ctx, signal }) {
+  installs: protectedProcedure.input(z.void()).subscription(async function* ({ ctx, signal }) {
     const { installs } = ctx.services;
     const pending: InstallJob[] = [];
     let wake: (() => void) | null = null;
