@@ -60,7 +60,10 @@ test("a person configures setup and a service, watches setup stream, and runs se
   // Its log says when it listens; then the link answers.
   await service.getByRole("button", { name: "Logs" }).click();
   await expect(service.getByTestId("service-log")).toContainText(`listening on ${new URL(firstUrl).port}`);
-  expect(await (await request.get(firstUrl)).text()).toBe(`served from ${firstId} on ${new URL(firstUrl).port}`);
+  // The service runs in the task's worktree: its folder names the task, or the sandbox's slot it was made in.
+  const folderOf = async (id: string) => path.basename((await query<{ worktreePath: string }>(request, "task.get", { id })).worktreePath);
+  const firstFolder = await folderOf(firstId);
+  expect(await (await request.get(firstUrl)).text()).toBe(`served from ${firstFolder} on ${new URL(firstUrl).port}`);
   await shoot(page, "workspace-service-running");
 
   // A second task's service runs at the same time on another port.
@@ -74,8 +77,10 @@ test("a person configures setup and a service, watches setup stream, and runs se
   await secondService.getByRole("button", { name: "Logs" }).click();
   await expect(secondService.getByTestId("service-log")).toContainText(`listening on ${new URL(secondUrl).port}`);
   expect(new URL(secondUrl).port).not.toBe(new URL(firstUrl).port);
-  expect(await (await request.get(secondUrl)).text()).toBe(`served from ${second.id} on ${new URL(secondUrl).port}`);
-  expect(await (await request.get(firstUrl)).text()).toContain(firstId);
+  const secondFolder = await folderOf(second.id);
+  expect(secondFolder).not.toBe(firstFolder);
+  expect(await (await request.get(secondUrl)).text()).toBe(`served from ${secondFolder} on ${new URL(secondUrl).port}`);
+  expect(await (await request.get(firstUrl)).text()).toContain(firstFolder);
 
   // Discarding the first task stops its service; the second keeps running.
   await page.goto(`/tasks/${firstId}`);
@@ -84,7 +89,7 @@ test("a person configures setup and a service, watches setup stream, and runs se
   await expect(page.getByTestId("task-state")).toContainText("Discarded", { timeout: 20_000 });
   await expect(page.getByTestId("services-panel").getByTestId("service").filter({ hasText: "web" })).toHaveAttribute("data-running", "false", { timeout: 20_000 });
   await expect(request.get(firstUrl, { timeout: 2000 })).rejects.toThrow();
-  expect(await (await request.get(secondUrl)).text()).toContain(second.id);
+  expect(await (await request.get(secondUrl)).text()).toContain(secondFolder);
   await shoot(page, "workspace-service-stopped");
   await mutate(request, "task.stopService", { taskId: second.id, name: "web" });
 });

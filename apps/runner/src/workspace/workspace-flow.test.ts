@@ -184,13 +184,16 @@ describe("services", () => {
     const [a, b] = await Promise.all(tasks.map((t) => startedService(t.id)));
     expect(a!.ports[0]).not.toBe(b!.ports[0]);
     const answer = async (url: string) => (await fetch(url)).text();
-    expect(await answer(a!.urls[0]!)).toBe(`task ${tasks[0]!.id} on ${a!.ports[0]} ${a!.ports[0]}`);
-    expect(await answer(b!.urls[0]!)).toBe(`task ${tasks[1]!.id} on ${b!.ports[0]} ${b!.ports[0]}`);
+    // Each service runs in its own task's worktree (its folder names the task, or the sandbox's slot it was made in).
+    const folders = await Promise.all(tasks.map(async (t) => path.basename((await stack.api.task.get({ id: t.id })).worktreePath!)));
+    expect(folders[0]).not.toBe(folders[1]);
+    expect(await answer(a!.urls[0]!)).toBe(`task ${folders[0]} on ${a!.ports[0]} ${a!.ports[0]}`);
+    expect(await answer(b!.urls[0]!)).toBe(`task ${folders[1]} on ${b!.ports[0]} ${b!.ports[0]}`);
 
     await stack.api.change.discard({ taskId: tasks[0]!.id });
     await stack.waitUntil(async () => ((await serviceCalls(tasks[0]!.id)).some((c) => c.status === "completed") ? true : undefined), "the discarded task's service to stop");
     await expect(fetch(a!.urls[0]!)).rejects.toThrow();
-    expect(await answer(b!.urls[0]!)).toContain(tasks[1]!.id);
+    expect(await answer(b!.urls[0]!)).toContain(folders[1]);
 
     await stack.api.task.stopService({ taskId: tasks[1]!.id, name: "web" });
     await stack.waitUntil(async () => ((await serviceCalls(tasks[1]!.id)).at(-1)?.title === "Service web stopped" ? true : undefined), "the service to stop");
