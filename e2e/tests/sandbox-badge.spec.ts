@@ -15,9 +15,8 @@ async function closeUp(page: Page, element: Locator, name: string) {
       document.documentElement.dataset.theme = m;
     }, mode);
     await expect(page.locator("html")).toHaveAttribute("data-theme", mode);
-    // Colours ease over 150 ms; wait until they settle.
-    await page.waitForTimeout(400);
-    await element.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`) });
+    // Colours ease over 150 ms: the screenshot finishes the transition instead of waiting it out.
+    await element.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`), animations: "disabled" });
   }
 }
 

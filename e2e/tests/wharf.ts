@@ -97,9 +97,8 @@ export async function shoot(page: Page, name: string) {
     await page.evaluate((m) => {
       document.documentElement.dataset.theme = m;
     }, mode);
-    // Colours ease over 150 ms; wait until they settle.
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`) });
+    // Colours ease over 150 ms: the screenshot finishes the transition instead of waiting it out.
+    await page.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`), animations: "disabled" });
   }
   await page.evaluate((t) => {
     document.documentElement.dataset.theme = t ?? "light";
