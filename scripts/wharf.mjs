@@ -91,6 +91,7 @@ async function main(command) {
     case "bench": {
       const tc = await ensureToolchain(root, process.env);
       await ensureDependencies(root, tc);
+      await ensureBubblewrap(tc.env); // the sandbox-cost figure needs it, as `start` does
       const manifest = path.join(root, "bench", "package.json");
       const pkg = existsSync(manifest) ? JSON.parse(readFileSync(manifest, "utf8")) : null;
       if (pkg?.name !== "@wharf/bench" || !pkg.scripts?.bench) {

@@ -25,6 +25,11 @@ export const sandboxCost: Figure = {
     const tree: Record<Mode, { rss: number[]; processes: number[] }> = { off: { rss: [], processes: [] }, auto: { rss: [], processes: [] } };
     for (const mode of blocks) {
       const runner = await ctx.runner({ sandbox: mode });
+      if (mode === "auto") {
+        // A runner that could not sandbox runs its agents as before: that would measure nothing.
+        const { sandbox } = await ctx.stack.api.health.check();
+        if (!sandbox?.on) throw new Error(`the sandbox is not on for the runner: ${sandbox?.reason ?? "it reported nothing"}`);
+      }
       latency[mode].push(...(await measureFirstText(ctx, projectId, perBlock)).latency);
       const atRest = await restingTree(runner.pid, mode);
       tree[mode].rss.push(atRest.rss);

@@ -28,7 +28,7 @@ fi
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 /** Packages without dependencies of their own, taken from this checkout's pnpm store. */
-const packages = ["zod", "lodash", "yaml", "semver", "ms"];
+const packages = ["zod", "picomatch", "yaml", "semver", "ms"];
 
 function packageDir(name: string): string {
   const store = path.join(repoRoot, "node_modules", ".pnpm");

@@ -32,7 +32,9 @@ export type ServicesOptions = {
 
 export async function createServices(opts: ServicesOptions): Promise<Services> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-  pool.on("error", (error) => console.error("[pg pool] idle client error", error));
+  // An idle client dropped by the server (a restart, or the database stopping first at shutdown)
+  // is replaced on the next query; one line says so, not the client object.
+  pool.on("error", (error) => console.error(`[pg pool] idle connection lost: ${error.message}`));
   const boss = await createBoss(opts.databaseUrl, "api");
   const live = new LiveHub({ databaseUrl: opts.databaseUrl, pool });
   const home = opts.home ?? wharfHome();
