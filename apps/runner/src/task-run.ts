@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { z } from "zod";
-import { commitAll, computeChange, containedBase, createWorktree, removeWorktree } from "@wharf/git";
+import { commitAll, computeChange, containedBase, createWorktree, removeWorktree, taskBranch } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
 import { keepsWorktree, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
@@ -326,11 +326,17 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   let baseCommit = task.base_commit;
   if (task.worktree_path && task.base_commit) {
     try {
-      const committed = await commitAll({ worktreePath: task.worktree_path, message: `wharf task ${task.id}\n\n${task.prompt.slice(0, 2000)}` });
+      const committed = await commitAll({
+        repoPath: task.repo_path,
+        worktreePath: task.worktree_path,
+        branch: task.branch ?? taskBranch(task.id),
+        message: `wharf task ${task.id}\n\n${task.prompt.slice(0, 2000)}`,
+      });
       headCommit = committed.headCommit;
       // A branch that merged the base branch (a conflict handed to the agent) is diffed from there.
-      baseCommit = await containedBase({ repoPath: task.worktree_path, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
-      if (headCommit !== baseCommit) change = await computeChange({ worktreePath: task.worktree_path, baseCommit, headCommit });
+      // Both read commits only: they run in the repository, never in the agent's worktree.
+      baseCommit = await containedBase({ repoPath: task.repo_path, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
+      if (headCommit !== baseCommit) change = await computeChange({ worktreePath: task.repo_path, baseCommit, headCommit });
     } catch (error) {
       log.error("recording the change failed", { taskId: task.id, error });
       if (outcome.kind === "finished") outcome = { kind: "failed", message: `Wharf could not record the change: ${error instanceof Error ? error.message : String(error)}` };

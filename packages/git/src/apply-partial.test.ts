@@ -36,7 +36,7 @@ async function scenario(): Promise<Scenario> {
   await rm(join(task.path, "gone.txt"));
   await rm(join(task.path, "old-name.txt"));
   await writeFile(join(task.path, "new-name.txt"), "a file long enough to be recognised as renamed\nline 2\nline 3\n");
-  const { headCommit } = await commitAll({ worktreePath: task.path, message: "task turn 1" });
+  const { headCommit } = await commitAll({ repoPath: repo.path, worktreePath: task.path, branch: task.branch, message: "task turn 1" });
   return {
     repo,
     task,
@@ -160,7 +160,7 @@ describe("applyChange with paths", () => {
   it("keeps a later turn's commit and the agent's uncommitted edits on the task branch", async () => {
     const { repo, task, apply } = await scenario();
     await writeFile(join(task.path, "a.txt"), "a from turn 2\n");
-    await commitAll({ worktreePath: task.path, message: "task turn 2" });
+    await commitAll({ repoPath: repo.path, worktreePath: task.path, branch: task.branch, message: "task turn 2" });
     await writeFile(join(task.path, "wip.txt"), "the agent's uncommitted file\n");
 
     const result = await apply(["new.txt"]);

@@ -2,6 +2,7 @@ import { lstat } from "node:fs/promises";
 import { join } from "node:path";
 import { isGitError } from "./git-error";
 import type { Logger } from "./logger";
+import { type PinnedWorktree, pinnedEnv, pinWorktree } from "./pinned-worktree";
 import { updateRefWhile } from "./ref-transaction";
 import { runGit } from "./run-git";
 
@@ -34,10 +35,11 @@ export async function changedPaths(repo: string, from: string, to: string): Prom
 }
 
 /** Paths among `changed` that the worktree has edits in, or where a file is in the way. */
-async function dirtyPaths(worktree: string, changed: ChangedPath[]): Promise<string[]> {
+async function dirtyPaths(pin: PinnedWorktree, changed: ChangedPath[]): Promise<string[]> {
+  const worktree = pin.workTree;
   const status = await runGit(
     ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames", "--ignore-submodules=none"],
-    { cwd: worktree },
+    { cwd: worktree, env: pinnedEnv(pin) },
   );
   const edited = new Set<string>();
   for (const entry of status.stdout.split("\0")) {
@@ -60,10 +62,7 @@ async function occupied(path: string): Promise<boolean> {
   }
 }
 
-async function operationInProgress(worktree: string): Promise<string | undefined> {
-  const gitDir = (
-    await runGit(["rev-parse", "--path-format=absolute", "--git-dir"], { cwd: worktree })
-  ).stdout.trim();
+async function operationInProgress(gitDir: string): Promise<string | undefined> {
   const markers: Array<[string, string]> = [
     ["MERGE_HEAD", "merge"],
     ["CHERRY_PICK_HEAD", "cherry-pick"],
@@ -109,20 +108,22 @@ export async function moveCheckedOutBranch(input: {
   reflogMessage: string;
   logger?: Logger;
 }): Promise<MoveCheckoutOutcome> {
-  const { worktree } = input;
   const logging = input.logger ? { logger: input.logger } : {};
-  const operation = await operationInProgress(worktree);
+  // The worktree may be a task's, written by its agent: git runs pinned to the repository's folders.
+  const pin = await pinWorktree(input.repo, input.worktree);
+  const inWorktree = { cwd: pin.workTree, env: pinnedEnv(pin), ...logging };
+  const operation = await operationInProgress(pin.gitDir);
   if (operation) return { outcome: "busy", operation };
   const changed = await changedPaths(input.repo, input.from, input.to);
-  const dirty = await dirtyPaths(worktree, changed);
+  const dirty = await dirtyPaths(pin, changed);
   if (dirty.length > 0) return { outcome: "dirty", files: dirty };
   try {
     const outcome = await updateRefWhile(
       { cwd: input.repo, ref: input.ref, newValue: input.to, oldValue: input.from, reflogMessage: input.reflogMessage, ...logging },
       async () => {
         // Like `git checkout`, refresh stat data first so files touched but unchanged pass.
-        await runGit(["update-index", "--refresh"], { cwd: worktree, okExitCodes: [1], ...logging });
-        await runGit(["read-tree", "-m", "-u", input.from, input.to], { cwd: worktree, ...logging });
+        await runGit(["update-index", "--refresh"], { ...inWorktree, okExitCodes: [1] });
+        await runGit(["read-tree", "-m", "-u", input.from, input.to], inWorktree);
       },
     );
     return outcome === "ref_moved" ? { outcome: "ref_moved" } : { outcome: "moved" };

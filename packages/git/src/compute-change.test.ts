@@ -14,11 +14,11 @@ afterEach(async () => {
 
 const lines = (count: number, prefix = "line") => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}\n`).join("");
 
-async function taskWorktree(files: Record<string, string | Buffer>): Promise<TaskWorktree> {
+async function taskWorktree(files: Record<string, string | Buffer>): Promise<TaskWorktree & { repoPath: string }> {
   const repo = await createTestRepo(files);
   const worktreesDir = await createTempDir("wharf-worktrees-");
   cleanups.push(repo.remove, () => rm(worktreesDir, { recursive: true, force: true }));
-  return createWorktree({ repoPath: repo.path, baseBranch: "main", taskId: "t1", worktreesDir, logger: silentLogger });
+  return { ...(await createWorktree({ repoPath: repo.path, baseBranch: "main", taskId: "t1", worktreesDir, logger: silentLogger })), repoPath: repo.path };
 }
 
 describe("computeChange", () => {
@@ -39,7 +39,7 @@ describe("computeChange", () => {
     await writeFile(at("image.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x09]));
     await writeFile(at("untracked.txt"), "fresh\n");
 
-    const { headCommit } = await commitAll({ worktreePath: worktree.path, message: "task" });
+    const { headCommit } = await commitAll({ repoPath: worktree.repoPath, worktreePath: worktree.path, branch: worktree.branch, message: "task" });
     const change = await computeChange({ worktreePath: worktree.path, baseCommit: worktree.baseCommit, headCommit });
 
     expect(change.files).toEqual([
@@ -66,7 +66,7 @@ describe("computeChange", () => {
     const worktree = await taskWorktree({ "keep.txt": "k\n" });
     await writeFile(join(worktree.path, "big.txt"), lines(5000));
     await writeFile(join(worktree.path, "small.txt"), "s\n");
-    const { headCommit } = await commitAll({ worktreePath: worktree.path, message: "task" });
+    const { headCommit } = await commitAll({ repoPath: worktree.repoPath, worktreePath: worktree.path, branch: worktree.branch, message: "task" });
 
     const change = await computeChange({
       worktreePath: worktree.path,

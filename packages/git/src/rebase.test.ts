@@ -31,7 +31,7 @@ async function scenario(): Promise<Scenario> {
   const task = await createWorktree({ repoPath: repo.path, baseBranch: "main", taskId: "t1", worktreesDir, logger: silentLogger });
   await writeFile(join(task.path, "a.txt"), lines(20).replace("line 2\n", "line two\n"));
   await writeFile(join(task.path, "new.txt"), "new\n");
-  const { headCommit } = await commitAll({ worktreePath: task.path, message: "task turn" });
+  const { headCommit } = await commitAll({ repoPath: repo.path, worktreePath: task.path, branch: task.branch, message: "task turn" });
   await writeFile(join(repo.path, "mine.txt"), "the person's uncommitted edit\n");
   await writeFile(join(repo.path, "scratch.txt"), "the person's untracked file\n");
   return {

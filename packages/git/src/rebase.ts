@@ -116,7 +116,9 @@ async function tryRebase(input: RebaseTaskBranchInput): Promise<RebaseTaskBranch
   const worktree = (await listWorktrees(repo)).find((entry) => entry.branch === input.branch && !entry.prunable);
   if (worktree !== undefined && input.commitPendingMessage !== undefined) {
     await commitAll({
+      repoPath: repo,
       worktreePath: worktree.path,
+      branch: input.branch,
       message: input.commitPendingMessage,
       ...(input.identity ? { identity: input.identity } : {}),
     });

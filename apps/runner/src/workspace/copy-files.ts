@@ -46,7 +46,7 @@ export async function copyIgnoredFiles(opts: { from: string; to: string; pattern
     else files.push(rel);
   }
 
-  const ignored = await ignoredPaths(to, files);
+  const ignored = await ignoredPaths(from, to, files);
   for (const rel of files) {
     if (!ignored.has(rel)) {
       result.skipped.push({ path: rel, reason: "is not ignored by git, so it would become part of the change (tracked files are in the worktree already)" });

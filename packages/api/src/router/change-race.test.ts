@@ -46,7 +46,7 @@ async function taskInReview(n: number): Promise<{ id: string; worktree: string; 
   const worktree = await createWorktree({ repoPath: repo.path, baseBranch: "main", taskId: id, worktreesDir: path.join(repo.path, "..", "worktrees") });
   const file = `race-${n}.txt`;
   await writeFile(path.join(worktree.path, file), `work of task ${n}\n`);
-  const { headCommit } = await commitAll({ worktreePath: worktree.path, message: `task ${n}` });
+  const { headCommit } = await commitAll({ repoPath: repo.path, worktreePath: worktree.path, branch: worktree.branch, message: `task ${n}` });
   const change = await computeChange({ worktreePath: worktree.path, baseCommit: worktree.baseCommit, headCommit });
   await services.pool.query(`update task set worktree_path = $2, branch = $3, base_commit = $4 where id = $1`, [id, worktree.path, worktree.branch, worktree.baseCommit]);
   await inTransaction(services.pool, (client) =>

@@ -78,7 +78,8 @@ async function taskInReview(p: { id: string; repo: TestRepo }, files: Record<str
 /** Writes `files` in the worktree and ends a turn as the runner does (commit, change, review). */
 async function endTurnWith(id: string, worktree: string, branch: string, baseCommit: string, files: Record<string, string>) {
   for (const [file, content] of Object.entries(files)) await writeFile(path.join(worktree, file), content);
-  const { headCommit } = await commitAll({ worktreePath: worktree, message: "turn" });
+  const { rows: projects } = await services.pool.query<{ repo_path: string }>(`select p.repo_path from task t join project p on p.id = t.project_id where t.id = $1`, [id]);
+  const { headCommit } = await commitAll({ repoPath: projects[0]!.repo_path, worktreePath: worktree, branch, message: "turn" });
   const change = await computeChange({ worktreePath: worktree, baseCommit, headCommit });
   await inTransaction(services.pool, async (client) => {
     // A later turn: a follow-up, claimed by a runner, as the lifecycle moves it.
