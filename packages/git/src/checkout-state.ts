@@ -55,7 +55,7 @@ async function dirtyPaths(pin: PinnedWorktree, changed: ChangedPath[]): Promise<
 /** Whether something (an untracked or ignored file, or a file where a folder must go) is at `path`. */
 async function occupied(path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await lstat(/* turbopackIgnore: true */ path);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "ENOTDIR";
@@ -71,7 +71,7 @@ async function operationInProgress(gitDir: string): Promise<string | undefined> 
     ["rebase-apply", "rebase"],
   ];
   for (const [name, operation] of markers) {
-    if (await occupied(join(gitDir, name))) return operation;
+    if (await occupied(join(/* turbopackIgnore: true */ gitDir, name))) return operation;
   }
   return undefined;
 }
