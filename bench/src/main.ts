@@ -15,6 +15,7 @@ import { firstText } from "./figures/first-text";
 import { sandboxCost } from "./figures/sandbox-cost";
 import { setup } from "./figures/setup";
 import { flood } from "./figures/flood";
+import { footprint } from "./figures/footprint";
 import { history } from "./figures/history";
 import { memory } from "./figures/memory";
 import { notify } from "./figures/notify";
@@ -24,7 +25,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory];
+const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory, footprint];
 
 function parseArgs(argv: string[]) {
   let quick = false;
