@@ -71,6 +71,19 @@ describe("agent.list and agent.get", () => {
     });
   });
 
+  it("answers what the agent reported, read with the runner's schema, and null for a shape it cannot read", async () => {
+    const set = (value: unknown) => services.pool.query(`update agent set capabilities = $2 where id = $1`, ["builtin-present", JSON.stringify(value)]);
+    await set({ modes: [{ id: "ask", name: "Ask" }], defaultMode: "ask", commands: [{ name: "test" }] });
+    expect((await call((api) => api.agent.get({ id: "builtin-present" }))).capabilities).toEqual({
+      modes: [{ id: "ask", name: "Ask" }],
+      defaultMode: "ask",
+      commands: [{ name: "test", description: "" }],
+    });
+    await set({ modes: "x" });
+    expect((await call((api) => api.agent.get({ id: "builtin-present" }))).capabilities).toBeNull();
+    await set({});
+  });
+
   it("answers NOT_FOUND for an unknown agent", async () => {
     await expect(call((api) => api.agent.get({ id: "nobody" }))).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining('Agent "nobody" does not exist') });
   });

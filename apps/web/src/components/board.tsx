@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { finishedTaskStates } from "@wharf/api/schemas";
+import { finishedTaskStates } from "@wharf/api/task-states";
 import Link from "next/link";
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";

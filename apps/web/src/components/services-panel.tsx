@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { keepsWorktree } from "@wharf/api/task-states";
-import { serviceCallInputSchema, serviceToolCallPrefix, type ServiceCallInput } from "@wharf/api/schemas";
+import { readServiceCallInput, serviceToolCallPrefix, type ServiceCallInput } from "@wharf/api/tool-calls";
 import { useState } from "react";
 import { errorMessage } from "~/lib/format";
 import type { Terminal, Timeline, ToolItem } from "~/lib/timeline";
@@ -16,10 +16,10 @@ function latestRuns(timeline: Timeline): Map<string, ServiceRun> {
   const runs = new Map<string, ServiceRun>();
   for (const item of timeline.items) {
     if (item.kind !== "tool" || !item.toolCallId.startsWith(serviceToolCallPrefix)) continue;
-    const input = serviceCallInputSchema.safeParse(item.rawInput);
-    if (!input.success) continue;
+    const input = readServiceCallInput(item.rawInput);
+    if (!input) continue;
     const terminal = item.content.find((c) => c.type === "terminal");
-    runs.set(input.data.service, { input: input.data, tool: item, ...(terminal ? { terminalId: terminal.terminalId } : {}) });
+    runs.set(input.service, { input, tool: item, ...(terminal ? { terminalId: terminal.terminalId } : {}) });
   }
   return runs;
 }

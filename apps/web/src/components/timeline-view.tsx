@@ -2,7 +2,7 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
-import { setupToolCallPrefix } from "@wharf/api/schemas";
+import { setupToolCallPrefix } from "@wharf/api/tool-calls";
 import type { Timeline, ToolItem } from "~/lib/timeline";
 import { TimelineItemView } from "./timeline-item";
 

@@ -19,9 +19,9 @@ describe("agentChoices", () => {
     expect(defaultLabel(choices.modes, choices.defaultMode)).toBe("Agent default (Code)");
     expect(defaultLabel(choices.models, undefined)).toBe("Agent default");
   });
-  it("gives nothing for unknown shapes", () => {
-    expect(agentChoices({ modes: "x" })).toEqual({ modes: [], models: [], commands: [] });
+  it("gives nothing when nothing is known (the API answers null for a shape it cannot read)", () => {
     expect(agentChoices(null)).toEqual({ modes: [], models: [], commands: [] });
+    expect(agentChoices(undefined)).toEqual({ modes: [], models: [], commands: [] });
     expect(agentChoices({})).toEqual({ modes: [], models: [], commands: [] });
   });
 });
@@ -43,6 +43,6 @@ describe("agentReport", () => {
   it("is null when nothing was reported", () => {
     expect(agentReport({})).toBeNull();
     expect(agentReport({ loadSession: true, reportedAt: "2026-01-01T00:00:00.000Z" })).toBeNull();
-    expect(agentReport({ modes: "x" })).toBeNull();
+    expect(agentReport(null)).toBeNull();
   });
 });

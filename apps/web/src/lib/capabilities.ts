@@ -1,4 +1,4 @@
-import { agentCapabilitiesSchema } from "@wharf/api/schemas";
+import type { AgentCapabilities } from "@wharf/api/schemas";
 import type { SlashCommand } from "./slash-commands";
 
 export type Choice = { id: string; name: string; description?: string };
@@ -14,13 +14,12 @@ export type AgentChoices = {
 const none: AgentChoices = { modes: [], models: [], commands: [] };
 
 /**
- * What an agent last reported (cached in `agent.capabilities` by the runner), read with the same
- * schema the runner writes with; anything else counts as "nothing known".
+ * What an agent last reported (cached in `agent.capabilities` by the runner; the API reads it with
+ * the schema the runner writes with, so the browser needs no schema library); null is "nothing known".
  */
-export function agentChoices(capabilities: unknown): AgentChoices {
-  const parsed = agentCapabilitiesSchema.safeParse(capabilities);
-  if (!parsed.success) return none;
-  const c = parsed.data;
+export function agentChoices(capabilities: AgentCapabilities | null | undefined): AgentChoices {
+  if (!capabilities) return none;
+  const c = capabilities;
   return {
     modes: c.modes ?? [],
     models: c.models ?? [],
@@ -48,10 +47,9 @@ export type AgentReport = {
   reportedAt?: string;
 };
 
-export function agentReport(capabilities: unknown): AgentReport | null {
-  const parsed = agentCapabilitiesSchema.safeParse(capabilities);
-  if (!parsed.success) return null;
-  const c = parsed.data;
+export function agentReport(capabilities: AgentCapabilities | null | undefined): AgentReport | null {
+  if (!capabilities) return null;
+  const c = capabilities;
   // Agents that offer models as a session config option (the native agent does) report them there.
   const modelOption = c.configOptions?.find((o) => o.category === "model" || o.id === "model");
   const models = c.models?.length ? c.models : (modelOption?.options ?? []);

@@ -1,7 +1,7 @@
 import type { PermissionOption, TaskEvent, TaskEventOf, TaskState, ToolContent, ToolKind, ToolStatus } from "@wharf/api";
 
 /** Events a task page starts with; older ones load on scroll to the top. */
-export const TIMELINE_TAIL = 400;
+export const TIMELINE_TAIL = 120;
 
 /** One stored or live task event as the browser receives it. */
 export type TimelineEvent = { seq: number; at: string | Date; event: TaskEvent };

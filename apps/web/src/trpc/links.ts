@@ -1,6 +1,6 @@
 import { httpBatchStreamLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import type { AppRouter } from "@wharf/api";
-import { MAX_BATCH_SIZE } from "@wharf/api/schemas";
+import { MAX_BATCH_SIZE } from "@wharf/api/limits";
 import superjson from "superjson";
 
 /**

@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { agentCapabilitiesSchema, type AgentCapabilities } from "../schemas/capabilities";
 import { nativeAgentCommand, nativeVars } from "../schemas/native-agent";
 import { z } from "zod";
 import type { Queryable } from "@wharf/db/pg";
@@ -24,7 +25,8 @@ function toAgentView(row: AgentRow) {
     version: row.version,
     detectError: row.detectError,
     detectedAt: row.detectedAt,
-    capabilities: row.capabilities,
+    /** What the agent last reported, read with the schema the runner writes with; null when unreadable. */
+    capabilities: readCapabilities(row.capabilities),
     /** In the OS sandbox: false leaves the agent loopback only. */
     sandboxNetwork: row.sandboxNetwork,
     /** Tasks that use this agent; an agent with tasks cannot be deleted. */
@@ -226,3 +228,8 @@ export const agentRouter = {
       return rows.map(toAgentView);
     }),
 };
+
+function readCapabilities(value: unknown): AgentCapabilities | null {
+  const parsed = agentCapabilitiesSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

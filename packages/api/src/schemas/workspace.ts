@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { SERVICE_PORTS_MAX } from "./tool-calls";
+
+export { readServiceCallInput, SERVICE_PORTS_MAX, serviceToolCallPrefix, setupToolCallPrefix, type ServiceCallInput } from "./tool-calls";
 
 /**
  * A project's workspace settings (`project.update`, stored on the project row, read by the runner):
@@ -9,8 +12,6 @@ import { z } from "zod";
 export const SCRIPT_MAX_CHARS = 64 * 1024;
 export const COPY_FILES_MAX = 100;
 export const SERVICES_MAX = 20;
-/** Ports one service may ask for (PORT, PORT_<NAME>_2, …). */
-export const SERVICE_PORTS_MAX = 8;
 export const SETUP_TIMEOUT_MAX_SECONDS = 24 * 60 * 60;
 
 const scriptSchema = z
@@ -79,19 +80,3 @@ export function portVarName(serviceName: string): string {
   return `PORT_${serviceName.toUpperCase().replace(/-/g, "_")}`;
 }
 
-/** Tool call ids of the workspace steps Wharf itself adds to a task's timeline. */
-export const setupToolCallPrefix = "wharf-setup-";
-export const serviceToolCallPrefix = "wharf-service-";
-
-/**
- * What a service's `tool_call` carries in `rawInput`: the service, the ports it was given and
- * their loopback URLs. The task page's Services panel reads its services from these events (the
- * call's status: in_progress while it runs) and their logs from the call's terminal.
- */
-export const serviceCallInputSchema = z.object({
-  service: serviceNameSchema,
-  command: z.string(),
-  ports: z.array(z.number().int().min(1).max(65535)).max(SERVICE_PORTS_MAX),
-  urls: z.array(z.string()).max(SERVICE_PORTS_MAX),
-});
-export type ServiceCallInput = z.infer<typeof serviceCallInputSchema>;
