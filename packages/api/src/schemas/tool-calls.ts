@@ -29,5 +29,5 @@ export function readServiceCallInput(value: unknown): ServiceCallInput | null {
   if (typeof service !== "string" || !servicePattern.test(service) || typeof command !== "string") return null;
   if (!Array.isArray(ports) || ports.length > SERVICE_PORTS_MAX || !ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) return null;
   if (!Array.isArray(urls) || urls.length > SERVICE_PORTS_MAX || !urls.every((u) => typeof u === "string")) return null;
-  return { service, command, ports: ports as number[], urls: urls };
+  return { service, command, ports: ports as number[], urls };
 }
