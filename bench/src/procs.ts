@@ -29,6 +29,11 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
+/** Pids of every live process below `pid` (an agent in the sandbox is bwrap's grandchild). */
+export function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendantPids(child)]);
+}
+
 /** Samples the RSS of a process (and optionally its children) until stopped; reports the peak. */
 export function sampleRss(pid: number, everyMs = 100) {
   let peak = rssMiB(pid) ?? 0;

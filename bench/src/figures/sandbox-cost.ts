@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Figure } from "../figure";
-import { childPids, treeRss } from "../procs";
+import { childPids, descendantPids, treeRss } from "../procs";
 import { round, summarize } from "../stats";
 import { measureFirstText } from "./first-text";
 
@@ -69,13 +69,9 @@ export const sandboxCost: Figure = {
 async function restingTree(runnerPid: number, mode: Mode): Promise<{ rss: number; processes: number }> {
   const depth = mode === "off" ? 1 : 3;
   for (let i = 0; i < 100 && deepest(runnerPid) < depth; i++) await delay(100);
-  return { rss: treeRss(runnerPid), processes: 1 + descendants(runnerPid).length };
+  return { rss: treeRss(runnerPid), processes: 1 + descendantPids(runnerPid).length };
 }
 
 function deepest(pid: number): number {
   return Math.max(0, ...childPids(pid).map((child) => 1 + deepest(child)));
-}
-
-function descendants(pid: number): number[] {
-  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, constants, openSync, rmSync } from "node:fs";
 import path from "node:path";
 import { appendEvents } from "@wharf/db/pg";
-import type { Figure } from "../figure";
-import { childPids, cpuSplit, pidsNamed } from "../procs";
-import { scenario } from "../stack";
+import type { Figure, FigureContext, Row } from "../figure";
+import { cpuSplit, descendantPids, pidsNamed } from "../procs";
+import { repoRoot, scenario } from "../stack";
 import { round } from "../stats";
 
 /** Events persisted per second, all tasks together: through the runner, and the database alone. */
@@ -12,15 +12,25 @@ export const throughput: Figure = {
   id: "throughput",
   title: "event throughput",
   async run(ctx) {
+    // Every agent waits at a terminal reading a FIFO until all are there, so their updates overlap
+    // instead of being spread over the agents' staggered start-up.
+    // Not in the system's /tmp: a sandboxed agent has a private one, and would never see the gate.
+    const gate = path.join(repoRoot, "bench", `.throughput-gate-${process.pid}`);
+    execFileSync("mkfifo", [gate]);
+    try {
+      return await measure(ctx, gate);
+    } finally {
+      rmSync(gate, { force: true });
+    }
+  },
+};
+
+async function measure(ctx: FigureContext, gate: string): Promise<Row[]> {
     const { api, tap, services } = ctx.stack;
     const tasks = ctx.quick ? 4 : 8;
     const perTask = 3000;
     const runner = await ctx.runner({ concurrency: 10 });
     const projectId = await ctx.stack.project();
-    // Every agent waits at a terminal reading a FIFO until all are there, so their updates overlap
-    // instead of being spread over the agents' staggered start-up.
-    const gate = path.join(ctx.stack.dir, "throughput-gate");
-    execFileSync("mkfifo", [gate]);
     // Alternating text and thought chunks cannot be merged: one stored event per update.
     const updates = Array.from({ length: perTask }, (_, i) => ({ type: i % 2 ? "thought" : "text", text: "x" }));
     const prompt = scenario({ steps: [{ type: "terminal", command: "cat", args: [gate] }, ...updates] });
@@ -40,10 +50,11 @@ export const throughput: Figure = {
       }),
     );
     await allWaiting;
-    const cpu = cpuSplit({ runner: () => [runner.pid], agents: () => childPids(runner.pid), postgres: ctx.stack.postgresPids ?? (() => pidsNamed("postgres")) });
+    const cpu = cpuSplit({ runner: () => [runner.pid], agents: () => descendantPids(runner.pid), postgres: ctx.stack.postgresPids ?? (() => pidsNamed("postgres")) });
     released = performance.now();
     const releasedWall = new Date();
-    closeSync(openSync(gate, "w")); // EOF for every reader: all agents go at once
+    // EOF for every reader: all agents go at once. Non-blocking: with no reader it throws, not hangs.
+    closeSync(openSync(gate, constants.O_WRONLY | constants.O_NONBLOCK));
     await Promise.all(ids.map((t) => ctx.stack.waitTurnOver(t.id, 180_000)));
     const used = cpu.stop(); // agents stay parked (alive) after their turn, so their CPU is still readable
     for (const stop of stops) stop();
@@ -100,5 +111,4 @@ export const throughput: Figure = {
         note: "database ceiling",
       },
     ];
-  },
-};
+}
