@@ -1,10 +1,10 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { finishedTaskStates } from "@wharf/api/task-states";
 import Link from "next/link";
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
+import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } from "~/lib/board-queries";
 import { columns, errorMessage, type ColumnId } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useTRPC } from "~/trpc/react";
@@ -33,14 +33,8 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-type FinalState = (typeof finishedTaskStates)[number];
-const isFinal = (state: string): state is FinalState => (finishedTaskStates as readonly string[]).includes(state);
 
-/** Columns of finished tasks: paged from the server, newest first. */
-const finishedColumns: ColumnId[] = ["done", "failed"];
-const PAGE = 50;
-
-type Filter = { projectId?: string; agentId?: string; search?: string };
+type Filter = BoardFilter;
 
 /**
  * The board. Live columns (queued, running, needs input, review) hold every such task and follow
@@ -256,10 +250,9 @@ function FinishedColumn({
   onArchive: (task: Card) => void;
 }) {
   const trpc = useTRPC();
-  const states = column.states.filter(isFinal);
   const pages = useInfiniteQuery(
     trpc.board.finished.infiniteQueryOptions(
-      { ...filter, states, archived, limit: PAGE },
+      finishedColumnInput(column.id, filter, archived),
       { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000, placeholderData: (previous) => previous },
     ),
   );
@@ -272,7 +265,7 @@ function FinishedColumn({
       <CardList index={index} label={column.title} pending={pages.isPending} empty={empty} items={items} status={status} now={now} onArchive={onArchive} />
       {pages.hasNextPage && (
         <Button tone="ghost" className="mt-2 w-full" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="show-more">
-          {pages.isFetchingNextPage ? "Loading…" : `Show ${Math.min(PAGE, (total ?? 0) - items.length).toLocaleString("en")} more`}
+          {pages.isFetchingNextPage ? "Loading…" : `Show ${Math.min(BOARD_PAGE, (total ?? 0) - items.length).toLocaleString("en")} more`}
         </Button>
       )}
       {pages.error && <p className="mt-2 px-1.5 text-xs text-rose-600">{errorMessage(pages.error)}</p>}

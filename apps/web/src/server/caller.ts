@@ -11,6 +11,11 @@ const createCaller = createCallerFactory(appRouter);
  * data rendered into a page; everything after that goes through /api/trpc.
  */
 export async function serverCaller() {
+  return createCaller(await serverContext());
+}
+
+/** The context a request's own call would get (its session cookie decides access). */
+export async function serverContext() {
   const [services, requestHeaders] = await Promise.all([getServices(), headers()]);
-  return createCaller(createTRPCContext({ services, headers: new Headers(requestHeaders), accessToken: readAccessToken(env().home) }));
+  return createTRPCContext({ services, headers: new Headers(requestHeaders), accessToken: readAccessToken(env().home) });
 }

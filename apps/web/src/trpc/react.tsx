@@ -5,6 +5,7 @@ import { createTRPCClient } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { AppRouter } from "@wharf/api";
 import { useState, type ReactNode } from "react";
+import superjson from "superjson";
 import { wharfLinks } from "./links";
 
 /** Hooks for client components: `const trpc = useTRPC(); useQuery(trpc.health.check.queryOptions())`. */
@@ -12,8 +13,9 @@ const trpcContext = createTRPCContext<AppRouter>();
 const { TRPCProvider } = trpcContext;
 export const { useTRPC, useTRPCClient } = trpcContext;
 
+/** Server-rendered pages hand their first answers over dehydrated with superjson (see app/page.tsx). */
 function makeQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } });
+  return new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 }, hydrate: { deserializeData: superjson.deserialize } } });
 }
 
 /**
