@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
 import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } from "~/lib/board-queries";
-import { columns, errorMessage, type ColumnId } from "~/lib/format";
+import { columns, errorMessage } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useTRPC } from "~/trpc/react";
 import { BoardArchiveMenu } from "./board-archive-menu";
