@@ -129,16 +129,21 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
       case "run_setup":
       case "start_service":
       case "stop_service":
-      case "release_worktree":
         workspaceControl.handle(data);
         break;
-      case "release":
-        // Applied or discarded: the worktree goes, so its parked agent must not outlive it.
-        if (sessions.has(data.taskId)) {
-          const taskId = data.taskId;
-          void sessions.close(taskId).then(() => log.info("stopped the parked agent of a task that left review", { taskId }));
-        }
+      case "release": {
+        // Applied or discarded: the worktree goes, so its parked agent must not outlive it; the
+        // worktree's services and teardown come after the agent has stopped.
+        const taskId = data.taskId;
+        const stopped = sessions.has(taskId)
+          ? sessions.close(taskId).then(
+              () => log.info("stopped the parked agent of a task that left review", { taskId }),
+              (error: unknown) => log.error("stopping the parked agent failed", { taskId, error }),
+            )
+          : Promise.resolve();
+        void stopped.then(() => workspaceControl.handle(data));
         break;
+      }
     }
   });
   listener.onReconnect(() => {

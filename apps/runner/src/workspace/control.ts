@@ -9,7 +9,7 @@ import { projectWorkspace, type Workspaces } from "./workspace";
 
 /**
  * The workspace control messages (`run_setup`, `start_service`, `stop_service`,
- * `release_worktree`) for tasks whose worktree this runner owns (`task.runner_id`): each loads the
+ * `release`) for tasks whose worktree this runner owns (`task.runner_id`): each loads the
  * task and its project's settings, acts, and writes what happened to the task's timeline.
  */
 
@@ -30,7 +30,7 @@ const taskWorkspaceRow = z.object({
 });
 type TaskWorkspaceRow = z.infer<typeof taskWorkspaceRow>;
 
-type WorkspaceMessage = Extract<ControlNotify, { action: "run_setup" | "start_service" | "stop_service" | "release_worktree" }>;
+type WorkspaceMessage = Extract<ControlNotify, { action: "run_setup" | "start_service" | "stop_service" | "release" }>;
 
 export class WorkspaceControl {
   /** Tasks with a workspace action under way here: one at a time per task. */
@@ -66,7 +66,7 @@ export class WorkspaceControl {
     const onEvent = (event: Parameters<EventWriter["push"]>[0]) => writer.push(event);
     try {
       switch (message.action) {
-        case "release_worktree":
+        case "release":
           await services.stopTask(task.id);
           if (message.remove && task.worktree_path && task.branch && !keepsWorktree(task.state)) {
             await workspaces.teardown(projectWorkspace(task), task.worktree_path, onEvent);

@@ -27,6 +27,8 @@ const reviewTargetSchema = z.object({
   projectId: z.string(),
   repoPath: z.string(),
   baseBranch: z.string(),
+  /** The project has a teardown script: the runner that owns the worktree removes it (see `release`). */
+  hasTeardown: z.boolean(),
   change: z
     .object({ id: z.string(), branch: z.string(), baseCommit: z.string(), headCommit: z.string() })
     .nullable(),
@@ -40,7 +42,7 @@ async function lockForReview(client: pg.PoolClient, taskId: string, transition: 
   const task = await lockTask(client, taskId);
   const { rows } = await client.query(
     `select t.id, t.prompt, t.summary, t.worktree_path as "worktreePath", t.branch, t.pushed_branch as "pushedBranch", t.pushed_commit as "pushedCommit", p.id as "projectId", p.repo_path as "repoPath",
-            p.base_branch as "baseBranch",
+            p.base_branch as "baseBranch", coalesce(btrim(p.teardown_script), '') <> '' as "hasTeardown",
             case when c.id is null then null
                  else json_build_object('id', c.id, 'branch', c.branch, 'baseCommit', c.base_commit, 'headCommit', c.head_commit) end as change
      from task t join project p on p.id = t.project_id left join change c on c.task_id = t.id
@@ -94,7 +96,7 @@ export async function applyTaskChange(
   await client.query(`update change set state = 'applied', applied_commit = $2, message = null, updated_at = now() where id = $1`, [target.change.id, outcome.commit]);
   await client.query(`update task set state = 'applied', updated_at = now(), finished_at = now() where id = $1`, [taskId]);
   await appendTaskEvents(client, taskId, [{ type: "status", state: "applied", reason: `applied to ${target.baseBranch} as ${outcome.commit.slice(0, 12)}` }], "applied");
-  await notifyControl(client, { action: "release", taskId });
+  await notifyControl(client, { action: "release", taskId, remove: target.hasTeardown });
   return { target, outcome };
 }
 
@@ -104,7 +106,7 @@ export async function discardTaskChange(client: pg.PoolClient, taskId: string): 
   await client.query(`update change set state = 'discarded', updated_at = now() where id = $1`, [target.change.id]);
   await client.query(`update task set state = 'discarded', updated_at = now(), finished_at = now() where id = $1`, [taskId]);
   await appendTaskEvents(client, taskId, [{ type: "status", state: "discarded", reason: "discarded" }], "discarded");
-  await notifyControl(client, { action: "release", taskId });
+  await notifyControl(client, { action: "release", taskId, remove: target.hasTeardown });
   return target;
 }
 

@@ -2,9 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { applyChange, baseStatus, computeChange, rebaseTaskBranch, removeWorktree as removeTaskWorktree } from "@wharf/git";
 import { z } from "zod";
 import { atEdge } from "../errors";
-import type { Queryable } from "@wharf/db/pg";
-import { applyTaskChange, discardTaskChange, followUp, inTransaction, notifyControl, rebaseTaskChange, type ReviewTarget } from "../lifecycle";
-import { findTaskWorkspace } from "../queries/project";
+import { applyTaskChange, discardTaskChange, followUp, inTransaction, rebaseTaskChange, type ReviewTarget } from "../lifecycle";
 import { getChangeByTask, getReviewContext } from "../queries/change";
 import { conflictPrompt, defaultCommitMessage } from "../review/commit-message";
 import { protectedProcedure } from "../trpc";
@@ -102,13 +100,13 @@ export const changeRouter = {
     if (outcome.rest) {
       return { taskId: target.id, state: "review" as const, commit: outcome.commit, remaining: outcome.rest.files.map((file) => file.path) };
     }
-    await removeWorktree(ctx.services.pool, target);
+    await removeWorktree(target);
     return { taskId: target.id, state: "applied" as const, commit: outcome.commit, remaining: [] as string[] };
   }),
 
   discard: protectedProcedure.input(byTask).mutation(async ({ ctx, input }) => {
     const target = await atEdge(() => inTransaction(ctx.services.pool, (client) => discardTaskChange(client, input.taskId)));
-    await removeWorktree(ctx.services.pool, target);
+    await removeWorktree(target);
     return { taskId: target.id, state: "discarded" as const };
   }),
 
@@ -156,23 +154,13 @@ export const changeRouter = {
 };
 
 /**
- * After apply or discard committed: the task's services stop and the worktree and the task branch
- * go. With a teardown script, the runner that owns the worktree runs it and removes the worktree
- * (the script runs in the runner's sandbox); if no runner takes the message, the next runner's
- * start-up reconcile removes it.
+ * After apply or discard committed (whose transaction told the runner to `release` the task: its
+ * parked agent and services stop): the worktree and the task branch go. With a teardown script,
+ * the runner that owns the worktree runs it and removes the worktree (the script runs in the
+ * runner's sandbox); if no runner takes the message, the next runner's start-up reconcile removes it.
  */
-async function removeWorktree(db: Queryable, task: ReviewTarget) {
-  if (!task.worktreePath || !task.branch) return;
-  let byRunner: boolean;
-  try {
-    const hasTeardown = (await findTaskWorkspace(db, task.id))?.hasTeardown ?? false;
-    await notifyControl(db, { action: "release_worktree", taskId: task.id, remove: hasTeardown });
-    byRunner = hasTeardown;
-  } catch (error) {
-    byRunner = false;
-    console.error(`[change] could not tell the runner of task ${task.id} to release its worktree`, error);
-  }
-  if (byRunner) return;
+async function removeWorktree(task: ReviewTarget) {
+  if (!task.worktreePath || !task.branch || task.hasTeardown) return;
   try {
     await removeTaskWorktree({ repoPath: task.repoPath, path: task.worktreePath, branch: task.branch, deleteBranch: true });
   } catch (error) {

@@ -54,11 +54,11 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start_service"), taskId: z.string().uuid(), name: z.string().min(1).max(40) }),
   z.object({ action: z.literal("stop_service"), taskId: z.string().uuid(), name: z.string().min(1).max(40) }),
   /**
-   * The task was applied or discarded: stop its services, and when `remove` (the project has a
-   * teardown script), run it and remove the worktree and branch.
+   * The task was applied or discarded, its worktree goes: the runner that holds it stops its
+   * parked agent, then its services, and when `remove` (the project has a teardown script) runs
+   * that script and removes the worktree and branch itself, in that order. One message, sent in
+   * the transaction of the transition: nothing of it can arrive before the state is visible.
    */
-  z.object({ action: z.literal("release_worktree"), taskId: z.string().uuid(), remove: z.boolean() }),
-  /** The task's worktree is going away (applied or discarded): a parked agent session is stopped. */
-  z.object({ action: z.literal("release"), taskId: z.string().uuid() }),
+  z.object({ action: z.literal("release"), taskId: z.string().uuid(), remove: z.boolean() }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;
