@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { createWorktree } from "@wharf/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "./logger";
 import { newTag } from "./processes/spawn";
@@ -57,5 +58,25 @@ describe("reconcile at runner start", () => {
     expect(existsSync(path.join(deadSlotWithWork, "notes.txt"))).toBe(true);
     expect(existsSync(liveSlot)).toBe(true);
     expect(existsSync(other)).toBe(true);
+  }, 30_000);
+
+  it("removes the worktree of a finished task only when it holds no uncommitted work", async () => {
+    const repo = makeRepo();
+    const project = await stack.api.project.create({ path: repo });
+    await stack.api.agent.upsert({ id: "never-run-2", name: "Never run", transport: "acp", command: "true", args: [] });
+    const finished = async (file?: string) => {
+      const task = await stack.api.task.create({ projectId: project.id, agentId: "never-run-2", prompt: "ended" });
+      const worktree = await createWorktree({ repoPath: repo, baseBranch: "main", taskId: task.id, worktreesDir });
+      if (file) writeFileSync(path.join(worktree.path, file), "the agent's unrecorded work\n");
+      await pool.query(`update task set state = 'failed', worktree_path = $2, branch = $3, base_commit = $4 where id = $1`, [task.id, worktree.path, worktree.branch, worktree.baseCommit]);
+      return worktree.path;
+    };
+    const clean = await finished();
+    const dirty = await finished("unrecorded.txt");
+
+    await reconcile({ pool, worktreesDir, log: createLogger("reconcile-test") });
+
+    expect(existsSync(clean)).toBe(false);
+    expect(existsSync(path.join(dirty, "unrecorded.txt"))).toBe(true);
   }, 30_000);
 });

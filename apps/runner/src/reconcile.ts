@@ -2,7 +2,7 @@ import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
 import { keepsWorktree } from "@wharf/api/schemas";
-import { removeWorktree, taskBranch } from "@wharf/git";
+import { removeWorktree, taskBranch, worktreeHasChanges } from "@wharf/git";
 import type { Logger } from "./agents/transport";
 import { z } from "zod";
 import { removeIfEmpty } from "./agents/acp-transport";
@@ -62,8 +62,13 @@ export async function reconcile(opts: { pool: pg.Pool; worktreesDir: string; log
       log.warn("worktree of an unknown task left in place", { path: folder });
       continue;
     }
-    log.info("removing the worktree of a finished task", { taskId: row.id, state: row.state });
     try {
+      // Work the task's last turn could not put on its branch stays where it is.
+      if (await worktreeHasChanges(row.repo_path, folder)) {
+        log.warn("the worktree of a finished task holds uncommitted work; left in place", { taskId: row.id, state: row.state, path: folder });
+        continue;
+      }
+      log.info("removing the worktree of a finished task", { taskId: row.id, state: row.state });
       await removeWorktree({ repoPath: row.repo_path, path: folder, branch: taskBranch(row.id), deleteBranch: false });
       await pool.query(`update task set worktree_path = null where id = $1 and worktree_path = $2`, [row.id, folder]);
     } catch (error) {

@@ -270,5 +270,25 @@ describe("bad input", () => {
     expect((await stack.api.task.list({})).items.length).toBe(before.items.length);
     expect((await stack.api.project.list()).length).toBe(projectsBefore.length + 1);
   }, 30_000);
-});
 
+  it("fails a turn whose work cannot be put on the branch, and keeps its worktree with the work in it", async () => {
+    const { project: p } = await project();
+    // The agent writes its work, then breaks its worktree's link to the repository: Wharf refuses
+    // to run git there (see pinWorktree), so the work cannot be committed.
+    const created = await stack.api.task.create({
+      projectId: p.id,
+      agentId: "scripted",
+      prompt: scenario({
+        steps: [
+          { type: "write_file", path: "work.txt", content: "the agent's work\n" },
+          { type: "terminal", command: "sh", args: ["-c", "echo 'gitdir: /nowhere' > .git"] },
+          { type: "text", text: "done" },
+        ],
+      }),
+    });
+    const task = await stack.waitForState(created.id, ["failed"]);
+    const kept = /Its worktree is kept at (.+): nothing in it was deleted\./.exec(task.error ?? "")?.[1];
+    expect(kept, task.error ?? "no error").toBeTruthy();
+    expect(readFileSync(path.join(kept!, "work.txt"), "utf8")).toBe("the agent's work\n");
+  }, 30_000);
+});

@@ -324,6 +324,8 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   let change: Awaited<ReturnType<typeof computeChange>> | null = null;
   let headCommit: string | null = null;
   let baseCommit = task.base_commit;
+  // The worktree's work could not be put on the branch: the worktree stays, whatever the state.
+  let unrecorded = false;
   if (task.worktree_path && task.base_commit) {
     try {
       const committed = await commitAll({
@@ -339,7 +341,10 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
       if (headCommit !== baseCommit) change = await computeChange({ worktreePath: task.repo_path, baseCommit, headCommit });
     } catch (error) {
       log.error("recording the change failed", { taskId: task.id, error });
-      if (outcome.kind === "finished") outcome = { kind: "failed", message: `Wharf could not record the change: ${error instanceof Error ? error.message : String(error)}` };
+      unrecorded = true;
+      const kept = `Its worktree is kept at ${task.worktree_path}: nothing in it was deleted.`;
+      if (outcome.kind === "finished") outcome = { kind: "failed", message: `Wharf could not record the change: ${error instanceof Error ? error.message : String(error)} ${kept}` };
+      else writer.push({ type: "error", message: `Wharf could not record the work in the worktree. ${kept}` });
     }
   }
   const hasChange = !!change && change.files.length > 0;
@@ -349,7 +354,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
     await deps.services.stopTask(task.id);
     // Failed or cancelled: the work stays on the task branch (recorded as a discarded change);
     // the worktree goes before the final state is visible, so no one sees an ended task with one.
-    if (task.worktree_path && task.branch) {
+    if (task.worktree_path && task.branch && !unrecorded) {
       await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
       await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
         log.error("removing the worktree failed", { taskId: task.id, error }),

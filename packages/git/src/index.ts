@@ -62,3 +62,4 @@ export {
   type PushRejection,
 } from "./push";
 export { ignoredPaths } from "./ignored-paths";
+export { worktreeHasChanges } from "./pinned-worktree";

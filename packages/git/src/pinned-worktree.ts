@@ -51,7 +51,7 @@ export async function pinWorktree(repoPath: string, worktreePath: string): Promi
   if (workTree === top) return { workTree, gitDir: repoGitDir, commonDir };
 
   const refuse = (why: string) =>
-    new GitError("invalid_argument", `Wharf will not run git in ${workTree}: ${why}. Discard the task, or remove the folder and its branch by hand.`, {
+    new GitError("invalid_argument", `Wharf will not run git in ${workTree}: ${why}. It leaves the folder as it is, for you to look at.`, {
       path: workTree,
     });
   let gitFile: string;
@@ -70,4 +70,23 @@ export async function pinWorktree(repoPath: string, worktreePath: string): Promi
   const back = (await readFile(path.join(adminDir, "gitdir"), "utf8").catch(() => "")).trim();
   if (path.resolve(adminDir, back) !== path.join(workTree, ".git")) throw refuse(`its git folder ${adminDir} belongs to another folder`);
   return { workTree, gitDir: adminDir, commonDir };
+}
+
+/**
+ * Whether a worktree holds work that is not on its branch: edits, staged changes or untracked
+ * files (ignored ones aside). A worktree Wharf cannot pin counts as holding work: it is left for a
+ * person to look at, never removed.
+ */
+export async function worktreeHasChanges(repoPath: string, worktreePath: string): Promise<boolean> {
+  let pin: PinnedWorktree;
+  try {
+    pin = await pinWorktree(repoPath, worktreePath);
+  } catch {
+    return true;
+  }
+  const status = await runGit(["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=normal"], {
+    cwd: pin.workTree,
+    env: pinnedEnv(pin),
+  });
+  return status.stdout.length > 0;
 }
