@@ -198,7 +198,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
           {tab === "terminal" ? null : tab === "timeline" ? (
             <TimelineView timeline={timeline} hasOlder={live.hasOlder} loadingOlder={live.loadingOlder} olderError={live.olderError} loadOlder={live.loadOlder} root={t.worktreePath} />
           ) : (
-            <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
+            <div className="min-h-0 flex-1 overflow-y-auto">{hasChange ? <ReviewPanel taskId={taskId} state={state} onEvents={live.onEvents} /> : <Notice title="No change yet">The diff appears here when the agent finishes its turn.</Notice>}</div>
           )}
           {live.error && !databaseDown && <p className="mt-2 text-xs text-rose-600">Live updates interrupted: {errorMessage(live.error)}. Reconnecting…</p>}
           {canFollowUp && (
