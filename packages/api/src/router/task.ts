@@ -59,12 +59,11 @@ export const taskRouter = {
 
   get: protectedProcedure.input(z.object({ id: taskId })).query(async ({ ctx, input }) => {
     const { pool } = ctx.services;
-    const [task, change, permissions] = await Promise.all([
-      getTask(pool, input.id),
-      getChangeSummary(pool, input.id),
-      listPendingPermissions(pool, { taskId: input.id, limit: 500 }),
-    ]);
+    // The row first, then what hangs off it: read in parallel on separate connections, a task just
+    // moved to review could be seen with the change its own transaction wrote still missing.
+    const task = await getTask(pool, input.id);
     if (!task) throw notFound("Task", input.id);
+    const [change, permissions] = await Promise.all([getChangeSummary(pool, input.id), listPendingPermissions(pool, { taskId: input.id, limit: 500 })]);
     return {
       ...task,
       change: change ? { ...change, files: parseFiles(change.files) } : null,
