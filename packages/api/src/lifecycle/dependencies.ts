@@ -16,11 +16,11 @@ import { LifecycleNotFoundError, TaskLinkError } from "./errors";
 
 /** How many tasks one task may depend on, and how many subtasks one parent may have. */
 export const MAX_DEPENDENCIES = 20;
-export const MAX_SUBTASKS = 100;
+const MAX_SUBTASKS = 100;
 /** How deep subtasks nest (a parent's parent's …). */
-export const MAX_SUBTASK_DEPTH = 8;
+const MAX_SUBTASK_DEPTH = 8;
 
-export const shortTaskId = (id: string) => id.slice(0, 8);
+const shortTaskId = (id: string) => id.slice(0, 8);
 const title = (prompt: string) => {
   const line = prompt.trim().split("\n")[0] ?? "";
   return line.length > 60 ? `${line.slice(0, 59)}…` : line;
