@@ -161,7 +161,14 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
       </div>
 
       {confirmCancel && canCancel && (
-        <div role="alertdialog" aria-label="Cancel the subtasks too?" data-testid="cancel-subtasks-confirm" className="flex flex-wrap items-center gap-2 rounded-lg border border-rose-500/40 bg-rose-500/5 px-3 py-2 text-sm">
+        <div
+          role="alertdialog"
+          aria-label="Cancel the subtasks too?"
+          data-testid="cancel-subtasks-confirm"
+          onKeyDown={(event) => {
+            if (event.key === "Escape") setConfirmCancel(false);
+          }}
+          className="flex flex-wrap items-center gap-2 rounded-lg border border-rose-500/40 bg-rose-500/5 px-3 py-2 text-sm">
           <span className="min-w-0 flex-1">
             This task has {liveSubtasks} subtask{liveSubtasks === 1 ? "" : "s"} still waiting or running. Cancel {liveSubtasks === 1 ? "it" : "them"} too?
           </span>
