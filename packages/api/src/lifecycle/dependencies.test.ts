@@ -190,6 +190,16 @@ describe("dependencies", () => {
     expect((await create({ prompt: "sibling", parentId: parent.id, dependsOn: [child.id] })).state).toBe("blocked");
   });
 
+  it("a dependent created while its dependency moves to review is never left blocked (20 races)", async () => {
+    for (let i = 0; i < 20; i++) {
+      const a = await create({ prompt: `race ${i}` });
+      await run(a.id);
+      const [, b] = await Promise.all([inTransaction(pool, (c) => endTurn(c, boss, a.id, { to: "review", change })), create({ prompt: `after ${i}`, dependsOn: [a.id] })]);
+      expect(await task(b.id), `race ${i}`).toEqual({ state: "queued", blocked_reason: null });
+      expect(await jobsFor(b.id)).toBe(1);
+    }
+  });
+
   it("the reason prefers a lost dependency over one still running", () => {
     expect(blockedReason([
       { id: "aaaaaaaa-1", state: "running", prompt: "run" },
