@@ -45,3 +45,39 @@ test("a blocked subtask shows why on its card and page; cancelling its parent as
   await expect(subtasks.getByRole("link").filter({ hasText: "Use the new parser" })).toContainText("Cancelled");
   await expect(subtasks.getByRole("link").filter({ hasText: "Fix the parser" })).toContainText("Cancelled", { timeout: 20_000 });
 });
+
+test("a subtask made on its parent's page can wait for a sibling", async ({ page, request }) => {
+  const project = await mutate<{ id: string }>(request, "project.create", { path: makeRepo() });
+  const create = (prompt: string, extra: Record<string, unknown> = {}) =>
+    mutate<{ id: string; state: string }>(request, "task.create", { projectId: project.id, agentId: "scripted", prompt, ...extra });
+  const parent = await create(hold("Plan the release"));
+  const sibling = await create(hold("Write the changelog"), { parentId: parent.id });
+
+  await page.goto(`/tasks/${parent.id}`);
+  await page.getByRole("button", { name: "New subtask" }).click();
+  const dialog = page.getByRole("dialog", { name: "New subtask" });
+  await expect(dialog).toContainText("A subtask of “Plan the release”.");
+  await expect(dialog.getByLabel("Project")).toBeDisabled();
+  const waitsFor = dialog.getByTestId("depends-on");
+  // The parent itself is not offered: it waits for its subtasks.
+  await expect(waitsFor.getByRole("checkbox")).toHaveCount(1);
+  await waitsFor.getByRole("checkbox", { name: /Write the changelog/ }).check();
+  await dialog.getByLabel("Agent").selectOption("scripted");
+  await dialog.getByLabel("Prompt").fill(hold("Tag the release"));
+  await shoot(page, "subtasks-new-subtask");
+  await dialog.getByLabel("Prompt").press("Control+Enter");
+
+  // The dialog opens the new subtask's page.
+  await expect(page).not.toHaveURL(new RegExp(parent.id));
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("task-state")).toContainText("Blocked");
+  const tree = page.getByTestId("task-tree");
+  await expect(tree.getByTestId("blocked-reason")).toContainText(`waiting for #${sibling.id.slice(0, 8)}: Write the changelog`);
+  await expect(tree.getByTestId("task-parent")).toContainText("Plan the release");
+
+  // Started by hand, it runs without waiting.
+  await tree.getByRole("button", { name: "Start anyway" }).click();
+  await expect(page.getByTestId("task-state")).toContainText("Running", { timeout: 20_000 });
+  await expect(page.getByTestId("blocked-reason")).toHaveCount(0);
+  for (const id of [parent.id, sibling.id, page.url().split("/").pop()!]) await mutate(request, "task.cancel", { id });
+});

@@ -18,6 +18,7 @@ import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { SandboxBadge } from "./sandbox-badge";
 import { ServicesPanel } from "./services-panel";
+import { NewTaskDialog } from "./new-task-dialog";
 import { cancellableSubtasks, TaskTree } from "./task-tree";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
@@ -55,6 +56,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
   const start = useMutation(trpc.task.start.mutationOptions({ onSettled: refresh }));
   // Cancelling a task with live subtasks asks first whether they go too.
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [composingSubtask, setComposingSubtask] = useState(false);
   const archived = useMutation(
     trpc.task[task.data?.archivedAt ? "unarchive" : "archive"].mutationOptions({
       onSettled: () => Promise.all([queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })), invalidateBoard(queryClient, trpc)]),
@@ -147,6 +149,9 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
               {t.archivedAt ? "Unarchive" : "Archive"}
             </Button>
           )}
+          <Button onClick={() => setComposingSubtask(true)} title="A new task under this one, in the same project">
+            New subtask
+          </Button>
           {canCancel && (
             <Button
               tone="danger"
@@ -307,6 +312,9 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
         </aside>
       </div>
 
+      {composingSubtask && (
+        <NewTaskDialog open={composingSubtask} onOpenChange={setComposingSubtask} parent={{ id: t.id, projectId: t.project.id, title: taskTitle(t.prompt) }} />
+      )}
       {request && (
         <PermissionModal
           request={request}
