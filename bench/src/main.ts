@@ -10,6 +10,7 @@ import type { Figure, FigureContext, Row } from "./figure";
 import { baseline } from "./figures/baseline";
 import { board } from "./figures/board";
 import { concurrency } from "./figures/concurrency";
+import { dependency } from "./figures/dependency";
 import { dispatch } from "./figures/dispatch";
 import { firstText } from "./figures/first-text";
 import { sandboxCost } from "./figures/sandbox-cost";
@@ -25,7 +26,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory, footprint];
+const figures: Figure[] = [dispatch, dependency, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory, footprint];
 
 function parseArgs(argv: string[]) {
   let quick = false;

@@ -150,6 +150,36 @@ describe("the wharf CLI against a real Wharf", () => {
     expect((await wharfCli(["task", "cancel", taskId])).code).toBe(6);
   });
 
+  it("task create --depends-on waits blocked; task show says why; task start runs it anyway; cancel --with-subtasks", async () => {
+    const repo = wharf.makeRepo();
+    await wharfCli(["project", "add", repo]);
+    const hold = scenarioPrompt({ steps: [{ type: "text", text: "working" }, { type: "sleep", ms: 60_000 }] });
+    const parent = (await wharfCli(["task", "create", "-p", repo, "-a", "scripted", hold])).stdout.trim();
+    const first = (await wharfCli(["task", "create", "-p", repo, "-a", "scripted", hold])).stdout.trim();
+    const second = await wharfCli(["task", "create", "-p", repo, "-a", "scripted", "--depends-on", first, "--parent", parent, scenarioPrompt({ steps: [{ type: "text", text: "after" }] })]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`blocked, waiting for #${first.slice(0, 8)}`);
+    const secondId = second.stdout.trim();
+    const shown = await wharfCli(["task", "show", secondId]);
+    expect(shown.stdout).toMatch(/State\s+blocked\s+waiting for #/);
+    expect(shown.stdout).toContain(`Parent   ${parent}`);
+    expect(shown.stdout).toMatch(new RegExp(`Waits on\\s+${first}`));
+    expect((await wharfCli(["task", "show", parent])).stdout).toMatch(new RegExp(`Subtask\\s+${secondId}\\s+blocked`));
+    // A subtask may not wait for its own parent.
+    const cycle = await wharfCli(["task", "create", "-p", repo, "-a", "scripted", "--depends-on", secondId, "--parent", secondId, "x"]);
+    expect(cycle.code).toBe(2);
+    expect(cycle.stderr).toMatch(/cycle/);
+
+    expect(await wharfCli(["task", "start", secondId])).toMatchObject({ code: 0, stdout: `${secondId} queued\n` });
+    const { createWharfClient, waitForTask } = await import("@wharf/client");
+    await waitForTask(createWharfClient({ url: wharf.url, token: wharf.token }), secondId, ["completed", "review"]);
+    const third = (await wharfCli(["task", "create", "-p", repo, "-a", "scripted", "--parent", parent, "--depends-on", first, hold])).stdout.trim();
+    const cancelled = await wharfCli(["task", "cancel", parent, "--with-subtasks"]);
+    expect(cancelled.stdout).toBe(`${parent} cancelling (and 1 subtasks)\n`);
+    expect(JSON.parse((await wharfCli(["task", "show", third, "--json"])).stdout)).toMatchObject({ state: "cancelled", parent: { id: parent } });
+    expect((await wharfCli(["task", "cancel", first])).code).toBe(0);
+  });
+
   it("reviews from the command line: comments sent to the agent, two of three files applied with a message, the rest discarded", async () => {
     const repo = wharf.makeRepo();
     const { createWharfClient, waitForTask } = await import("@wharf/client");

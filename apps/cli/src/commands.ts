@@ -99,9 +99,21 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     if (!projectRef || !agentId) throw new UsageError("task create", "--project and --agent are required.");
     const client = ctx.client();
     const project = await findProject(client, projectRef);
-    const task = await client.task.create.mutate({ projectId: project.id, agentId, prompt, model: str(ctx, "model"), mode: str(ctx, "mode") });
+    const dependsOn = ctx.values["depends-on"] as string[] | undefined;
+    const task = await client.task.create.mutate({
+      projectId: project.id,
+      agentId,
+      prompt,
+      model: str(ctx, "model"),
+      mode: str(ctx, "mode"),
+      parentId: str(ctx, "parent"),
+      dependsOn,
+    });
     if (ctx.json) out(JSON.stringify(task));
-    else out(task.id);
+    else {
+      out(task.id);
+      if (task.blockedReason) process.stderr.write(`wharf: blocked, ${task.blockedReason}\n`);
+    }
     if (!ctx.values.follow) return 0;
     return followTask({ client, taskId: task.id, json: ctx.json, interactive: ctx.interactive, style: ctx.style });
   },
@@ -134,11 +146,16 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     }
     const s = ctx.style;
     out(`${s.bold("Task")}     ${task.id}`);
-    out(`${s.bold("State")}    ${stateColor(s, task.state)(task.state)}${task.error ? s.red(`  ${task.error}`) : ""}`);
+    out(`${s.bold("State")}    ${stateColor(s, task.state)(task.state)}${task.error ? s.red(`  ${task.error}`) : ""}${task.blockedReason ? s.yellow(`  ${task.blockedReason}`) : ""}`);
     out(`${s.bold("Project")}  ${task.project.name}`);
     out(`${s.bold("Agent")}    ${task.agent.name}${task.model ? ` · ${task.model}` : ""}${task.mode ? ` · ${task.mode}` : ""}`);
     if (task.branch) out(`${s.bold("Branch")}   ${task.branch}`);
     out(`${s.bold("Prompt")}   ${task.prompt.split("\n").join("\n         ")}`);
+    const linked = (t: { id: string; state: string; prompt: string }) => `${t.id}  ${stateColor(s, t.state)(t.state.padEnd(11))} ${t.prompt.split("\n")[0]!.slice(0, 60)}`;
+    if (task.parent) out(`${s.bold("Parent")}   ${linked(task.parent)}`);
+    for (const [label, list] of [["Subtask", task.subtasks], ["Waits on", task.dependsOn], ["Needed by", task.dependents]] as const) {
+      for (const t of list) out(`${s.bold(label.padEnd(9))}${linked(t)}`);
+    }
     if (task.change) {
       out(`${s.bold("Change")}   ${task.change.state}: ${task.change.files.length} files, ${s.green(`+${task.change.additions}`)} ${s.red(`-${task.change.deletions}`)}`);
       for (const f of task.change.files) out(`         ${f.status.padEnd(9)} ${f.path}  ${s.green(`+${f.additions}`)} ${s.red(`-${f.deletions}`)}`);
@@ -153,7 +170,14 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
   },
 
   async "task cancel"(ctx) {
-    const result = await ctx.client().task.cancel.mutate({ id: one(ctx, "task cancel", "task id") });
+    const result = await ctx.client().task.cancel.mutate({ id: one(ctx, "task cancel", "task id"), withSubtasks: ctx.values["with-subtasks"] === true });
+    if (ctx.json) json(result);
+    else out(`${result.id} ${result.state}${result.subtasksCancelled > 0 ? ` (and ${result.subtasksCancelled} subtasks)` : ""}`);
+    return 0;
+  },
+
+  async "task start"(ctx) {
+    const result = await ctx.client().task.start.mutate({ id: one(ctx, "task start", "task id") });
     if (ctx.json) json(result);
     else out(`${result.id} ${result.state}`);
     return 0;

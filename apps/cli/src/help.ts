@@ -25,7 +25,8 @@ Commands:
   task ls                  list tasks
   task show ID             a task's state, change and open permission requests
   task follow ID           the live timeline; answers permission requests at the prompt
-  task cancel ID           cancel a queued or running task
+  task cancel ID           cancel a blocked, queued or running task (--with-subtasks)
+  task start ID            run a blocked task now, without waiting for its dependencies
   change apply ID          apply a task's change (or --path files of it) to its project
   change discard ID        drop a task's change, worktree and branch
   change rebase ID         move a task's change onto its base branch's current tip
@@ -47,13 +48,16 @@ Adding the same repository again returns the existing project.
 ${GLOBAL_OPTIONS}`,
   "project ls": `Usage: wharf project ls\n\nLists projects: id, name, repository.\n\n${GLOBAL_OPTIONS}`,
   agents: `Usage: wharf agents\n\nLists agents: id, name, whether its command is installed here.\n\n${GLOBAL_OPTIONS}`,
-  "task create": `Usage: wharf task create --project P --agent A [--model M] [--mode X] [--follow] PROMPT
+  "task create": `Usage: wharf task create --project P --agent A [--model M] [--mode X] [--depends-on ID]... [--parent ID] [--follow] PROMPT
 
-Queues a task and prints its id. PROMPT "-" reads the prompt from stdin.
+Queues a task and prints its id. PROMPT "-" reads the prompt from stdin. With --depends-on the task
+waits (blocked) until each of those tasks reaches review, applied or completed, then queues by itself.
   --project P   project id, name or repository path
   --agent A     agent id (see "wharf agents")
   --model M     model to ask the agent for
   --mode X      agent mode (e.g. plan, code)
+  --depends-on ID  a task (same project) this one waits for; repeat for several
+  --parent ID   make this task a subtask of ID (same project)
   --follow      then follow the task as "wharf task follow" does (exit code 1 if it fails)
 
 ${GLOBAL_OPTIONS}`,
@@ -72,7 +76,8 @@ With --json, prints each event as a JSON line: {"seq", "at", "event"}.
 Exits 0 when the task rests in review/completed/applied/discarded, 1 when it failed or was cancelled.
 
 ${GLOBAL_OPTIONS}`,
-  "task cancel": `Usage: wharf task cancel ID\n\nCancels a queued task at once, or asks the runner to stop a running one.\n\n${GLOBAL_OPTIONS}`,
+  "task cancel": `Usage: wharf task cancel ID [--with-subtasks]\n\nCancels a blocked or queued task at once, or asks the runner to stop a running one.\n--with-subtasks also cancels its subtasks (and theirs) that are not finished.\n\n${GLOBAL_OPTIONS}`,
+  "task start": `Usage: wharf task start ID\n\nQueues a blocked task now, without waiting for its dependencies (e.g. after one failed).\n\n${GLOBAL_OPTIONS}`,
   "change apply": `Usage: wharf change apply ID [--path P]... [--message M]
 
 Applies the change of task ID (in review) onto its project's base branch as one commit and prints

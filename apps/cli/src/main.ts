@@ -20,7 +20,10 @@ const commandOptions: Record<string, ParseArgsOptionsConfig> = {
     model: { type: "string" },
     mode: { type: "string" },
     follow: { type: "boolean", short: "f" },
+    "depends-on": { type: "string", multiple: true },
+    parent: { type: "string" },
   },
+  "task cancel": { "with-subtasks": { type: "boolean" } },
   "task ls": { project: { type: "string", short: "p" }, state: { type: "string", multiple: true }, limit: { type: "string" } },
   "task follow": { "no-input": { type: "boolean" } },
   "project set": {

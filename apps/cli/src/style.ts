@@ -24,6 +24,7 @@ export function stateColor(style: Style, state: string): (text: string) => strin
     case "running":
       return style.blue;
     case "needs_input":
+    case "blocked":
       return style.yellow;
     case "review":
       return style.magenta;

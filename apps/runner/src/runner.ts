@@ -85,8 +85,11 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   const workspaces = new Workspaces({ cacheDir: env.cacheDir, graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });
+  // Created before the work loop starts: a turn's end sends the jobs of the tasks it unblocks.
+  const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
   const deps: TaskRunDeps = {
     pool,
+    boss,
     runnerId: env.runnerId,
     worktreesDir: env.worktreesDir,
     graceMs: env.WHARF_CANCEL_GRACE_MS,
@@ -153,7 +156,6 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   });
   await listener.start();
 
-  const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
   await boss.work(
     TASK_QUEUE,
     // NOTIFY wakes the runner for new jobs; the 5 s fetch is only the backstop that also picks up

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { commitAll, computeChange, containedBase, createWorktree, removeWorktree, taskBranch } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
@@ -15,6 +16,8 @@ import type { ServiceManager } from "./workspace/services";
 
 export type TaskRunDeps = {
   pool: pg.Pool;
+  /** Sends the jobs of tasks that a turn's end unblocks (in the same transaction). */
+  boss: PgBoss;
   runnerId: string;
   worktreesDir: string;
   graceMs: number;
@@ -374,7 +377,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
           ? { to: "failed", message: outcome.message, detail: outcome.detail, change: recorded }
           : { to: "cancelled", reason: outcome.kind === "cancelled" ? outcome.reason : "cancelled", change: recorded };
   await writer.transaction(async (client) => {
-    await endTurn(client, task.id, end);
+    await endTurn(client, deps.boss, task.id, end);
   });
 
   if (keepsWorktree(state) && session) deps.sessions.park(task.id, session);

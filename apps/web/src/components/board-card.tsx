@@ -17,9 +17,14 @@ export type Card = {
   summary: string | null;
   createdAt: Date;
   archivedAt: Date | null;
+  parentId: string | null;
+  subtasks: number;
+  subtasksDone: number;
+  blockedReason: string | null;
 };
 
 const idleStatus: Record<TaskState, string> = {
+  blocked: "Waiting for its dependencies",
   queued: "Waiting for a runner",
   running: "Working…",
   needs_input: "Waiting for your permission",
@@ -64,7 +69,7 @@ export function BoardCard({
         data-task-id={task.id}
         data-card-column={column}
         data-card-row={row}
-        aria-label={`${title}. ${stateLabel[task.state]}${task.state === "needs_input" ? ", needs your input" : ""}. ${task.agentName} on ${task.projectName}.`}
+        aria-label={`${title}. ${stateLabel[task.state]}${task.state === "needs_input" ? ", needs your input" : ""}${task.state === "blocked" && task.blockedReason ? `, ${task.blockedReason}` : ""}. ${task.agentName} on ${task.projectName}.`}
         className={`block rounded-lg border bg-panel p-3 shadow-sm transition hover:border-accent/60 focus-visible:border-accent focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none ${task.state === "needs_input" ? "border-amber-500/60" : "border-line"}`}
       >
         <div className="flex items-start justify-between gap-2">
@@ -75,9 +80,23 @@ export function BoardCard({
             </span>
           )}
         </div>
-        <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status">
-          {status ?? task.error ?? task.summary ?? idleStatus[task.state]}
+        <div className="mt-1.5 truncate text-xs text-muted" data-testid="card-status" title={task.blockedReason ?? undefined}>
+          {task.state === "blocked" ? (task.blockedReason ?? idleStatus.blocked) : (status ?? task.error ?? task.summary ?? idleStatus[task.state])}
         </div>
+        {(task.parentId || task.subtasks > 0) && (
+          <div className="mt-1.5 flex items-center gap-2 text-[11px] text-muted" data-testid="card-tree">
+            {task.parentId && (
+              <span className="truncate" data-testid="card-parent">
+                ↳ subtask of <span className="font-mono">#{task.parentId.slice(0, 8)}</span>
+              </span>
+            )}
+            {task.subtasks > 0 && (
+              <span className="ml-auto shrink-0 tabular-nums" data-testid="card-subtasks">
+                {task.subtasksDone}/{task.subtasks} subtasks done
+              </span>
+            )}
+          </div>
+        )}
         {/* Age beside the agent, so the short id below keeps its eight characters in a narrow column. */}
         <div className="mt-2 flex items-center gap-2 text-xs text-muted">
           <span className="min-w-0 truncate">

@@ -5,13 +5,28 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import { agentChoices, defaultLabel } from "~/lib/capabilities";
-import { errorMessage } from "~/lib/format";
+import { errorMessage, taskTitle } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { PromptInput } from "./prompt-input";
 import { Button, inputClass } from "./ui";
 import { invalidateBoard } from "~/lib/live-board";
 
-export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: boolean; onOpenChange: (open: boolean) => void; defaultProjectId?: string }) {
+/**
+ * The New task dialog. With `parent` it makes a subtask of that task (in its project). Either way
+ * the task may wait for other unfinished tasks of its project ("Waits for"): it is then blocked
+ * until each reaches review, applied or completed.
+ */
+export function NewTaskDialog({
+  open,
+  onOpenChange,
+  defaultProjectId,
+  parent,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  defaultProjectId?: string;
+  parent?: { id: string; projectId: string; title: string };
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -22,6 +37,7 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
   const [model, setModel] = useState("");
   const [mode, setMode] = useState("");
   const [prompt, setPrompt] = useState("");
+  const [dependsOn, setDependsOn] = useState<string[]>([]);
   const create = useMutation(
     trpc.task.create.mutationOptions({
       onSuccess: async (task) => {
@@ -32,14 +48,28 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
     }),
   );
 
-  const project = projectId || projects.data?.[0]?.id || "";
+  const project = parent?.projectId ?? (projectId || projects.data?.[0]?.id || "");
+  // Tasks a new one may wait for: the project's unfinished ones (finished ones are met or lost already).
+  const candidates = useQuery(
+    trpc.task.list.queryOptions({ projectId: project, states: ["blocked", "queued", "running", "needs_input"], limit: 100 }, { enabled: open && project !== "" }),
+  );
   const agent = agentId || agents.data?.find((a) => a.available !== false)?.id || agents.data?.[0]?.id || "";
+  // A subtask cannot wait for its parent (the parent waits for it): the server refuses that cycle.
+  const waitable = (candidates.data?.items ?? []).filter((t) => t.id !== parent?.id);
   const choices = agentChoices(agents.data?.find((a) => a.id === agent)?.capabilities);
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (create.isPending) return;
-    create.mutate({ projectId: project, agentId: agent, prompt, model: model.trim() || undefined, mode: mode.trim() || undefined });
+    create.mutate({
+      projectId: project,
+      agentId: agent,
+      prompt,
+      model: model.trim() || undefined,
+      mode: mode.trim() || undefined,
+      parentId: parent?.id,
+      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+    });
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -60,13 +90,24 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
           }}
           className="fixed top-1/2 left-1/2 z-50 max-h-[92vh] w-[min(640px,calc(100vw-1.5rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl border border-line bg-panel p-5 shadow-2xl"
         >
-          <Dialog.Title className="text-lg font-semibold">New task</Dialog.Title>
-          <Dialog.Description className="mt-0.5 text-sm text-muted">The agent works in its own git worktree; you review the change before it lands.</Dialog.Description>
+          <Dialog.Title className="text-lg font-semibold">{parent ? "New subtask" : "New task"}</Dialog.Title>
+          <Dialog.Description className="mt-0.5 text-sm text-muted">
+            {parent ? `A subtask of “${parent.title}”. ` : ""}The agent works in its own git worktree; you review the change before it lands.
+          </Dialog.Description>
           <form onSubmit={submit} className="mt-4 grid gap-3">
             <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
               <label className="grid gap-1 text-sm">
                 <span className="font-medium">Project</span>
-                <select className={inputClass} value={project} onChange={(e) => setProjectId(e.target.value)} name="project">
+                <select
+                  className={inputClass}
+                  value={project}
+                  disabled={parent !== undefined}
+                  onChange={(e) => {
+                    setProjectId(e.target.value);
+                    setDependsOn([]);
+                  }}
+                  name="project"
+                >
                   {projects.data?.map((p) => (
                     <option key={p.id} value={p.id}>
                       {p.name}
@@ -129,6 +170,26 @@ export function NewTaskDialog({ open, onOpenChange, defaultProjectId }: { open: 
                 placeholder={choices.commands.length > 0 ? "What should the agent do? Type / for the agent's commands." : "What should the agent do?"}
               />
             </label>
+            {waitable.length > 0 && (
+              <fieldset className="grid gap-1 text-sm" data-testid="depends-on">
+                <legend className="font-medium">
+                  Waits for <span className="font-normal text-muted">(optional: starts once these reach review)</span>
+                </legend>
+                <div className="grid max-h-32 gap-0.5 overflow-y-auto rounded-md border border-line p-1.5">
+                  {waitable.map((t) => (
+                    <label key={t.id} className="flex min-w-0 items-center gap-2 rounded px-1 py-0.5 hover:bg-raised">
+                      <input
+                        type="checkbox"
+                        checked={dependsOn.includes(t.id)}
+                        onChange={(e) => setDependsOn((ids) => (e.target.checked ? [...ids, t.id] : ids.filter((id) => id !== t.id)))}
+                      />
+                      <span className="min-w-0 truncate">{taskTitle(t.prompt)}</span>
+                      <span className="ml-auto shrink-0 font-mono text-[11px] text-muted">#{t.id.slice(0, 8)}</span>
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+            )}
             {create.error && (
               <p role="alert" className="text-sm text-rose-600 dark:text-rose-400" data-testid="create-error">
                 {errorMessage(create.error)}

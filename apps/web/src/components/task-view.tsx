@@ -18,6 +18,8 @@ import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { SandboxBadge } from "./sandbox-badge";
 import { ServicesPanel } from "./services-panel";
+import { NewTaskDialog } from "./new-task-dialog";
+import { cancellableSubtasks, TaskTree } from "./task-tree";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
 /** xterm.js needs the DOM: loaded in the browser only, and only for agents in a terminal. */
@@ -49,7 +51,12 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
   const [followUp, setFollowUp] = useState("");
   const commands = useAgentCommands(task.data?.agent.id, timeline.commands);
-  const cancel = useMutation(trpc.task.cancel.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })) }));
+  const refresh = () => queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId }));
+  const cancel = useMutation(trpc.task.cancel.mutationOptions({ onSettled: refresh }));
+  const start = useMutation(trpc.task.start.mutationOptions({ onSettled: refresh }));
+  // Cancelling a task with live subtasks asks first whether they go too.
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [composingSubtask, setComposingSubtask] = useState(false);
   const archived = useMutation(
     trpc.task[task.data?.archivedAt ? "unarchive" : "archive"].mutationOptions({
       onSettled: () => Promise.all([queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: taskId })), invalidateBoard(queryClient, trpc)]),
@@ -85,6 +92,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
   const plan = timeline.items.find((i) => i.kind === "plan");
   const usage = timeline.usage;
   const canCancel = canBeCancelled(state);
+  const liveSubtasks = cancellableSubtasks(t);
   const canArchive = isFinishedTaskState(state);
   const canFollowUp = acceptsFollowUp(state);
   const hasChange = t.change !== null || state === "review" || state === "applied" || state === "discarded";
@@ -141,15 +149,44 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
               {t.archivedAt ? "Unarchive" : "Archive"}
             </Button>
           )}
+          <Button onClick={() => setComposingSubtask(true)} title="A new task under this one, in the same project">
+            New subtask
+          </Button>
           {canCancel && (
-            <Button tone="danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: taskId })}>
+            <Button
+              tone="danger"
+              disabled={cancel.isPending}
+              onClick={() => (liveSubtasks > 0 ? setConfirmCancel(true) : cancel.mutate({ id: taskId }))}
+              aria-expanded={liveSubtasks > 0 ? confirmCancel : undefined}
+            >
               {cancel.isPending ? "Cancelling…" : "Cancel"}
             </Button>
           )}
         </div>
       </div>
 
+      {confirmCancel && canCancel && (
+        <div
+          role="alertdialog"
+          aria-label="Cancel the subtasks too?"
+          data-testid="cancel-subtasks-confirm"
+          onKeyDown={(event) => {
+            if (event.key === "Escape") setConfirmCancel(false);
+          }}
+          className="flex flex-wrap items-center gap-2 rounded-lg border border-rose-500/40 bg-rose-500/5 px-3 py-2 text-sm">
+          <span className="min-w-0 flex-1">
+            This task has {liveSubtasks} subtask{liveSubtasks === 1 ? "" : "s"} still waiting or running. Cancel {liveSubtasks === 1 ? "it" : "them"} too?
+          </span>
+          <Button tone="danger" autoFocus onClick={() => { setConfirmCancel(false); cancel.mutate({ id: taskId, withSubtasks: true }); }}>
+            Cancel with subtasks
+          </Button>
+          <Button onClick={() => { setConfirmCancel(false); cancel.mutate({ id: taskId }); }}>Only this task</Button>
+          <Button tone="ghost" onClick={() => setConfirmCancel(false)}>Keep running</Button>
+        </div>
+      )}
+
       {cancel.error && <Notice tone="error" title="Could not cancel">{errorMessage(cancel.error)}</Notice>}
+      {start.error && <Notice tone="error" title="Could not start">{errorMessage(start.error)}</Notice>}
       {archived.error && <Notice tone="error" title="Could not change the archive">{errorMessage(archived.error)}</Notice>}
       {t.error && (state === "failed" || state === "cancelled") && <Notice tone="error" title={state === "failed" ? "The task failed" : "The task was cancelled"}>{t.error}</Notice>}
       {request && !modalOpen && (
@@ -161,6 +198,8 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
           </Button>
         </div>
       )}
+
+      <TaskTree task={t} state={state} onStart={() => start.mutate({ id: taskId })} starting={start.isPending} />
 
       <ServicesPanel taskId={taskId} projectId={t.project.id} state={state} timeline={timeline} />
 
@@ -273,6 +312,9 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
         </aside>
       </div>
 
+      {composingSubtask && (
+        <NewTaskDialog open={composingSubtask} onOpenChange={setComposingSubtask} parent={{ id: t.id, projectId: t.project.id, title: taskTitle(t.prompt) }} />
+      )}
       {request && (
         <PermissionModal
           request={request}

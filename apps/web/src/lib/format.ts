@@ -4,7 +4,7 @@ import { unsuccessfulTaskStates } from "@wharf/api/task-states";
 export type ColumnId = "queued" | "running" | "needs_input" | "review" | "done" | "failed";
 
 export const columns: { id: ColumnId; title: string; states: TaskState[]; empty: string }[] = [
-  { id: "queued", title: "Queued", states: ["queued"], empty: "Nothing waiting for a runner." },
+  { id: "queued", title: "Queued", states: ["blocked", "queued"], empty: "Nothing waiting for a runner." },
   { id: "running", title: "Running", states: ["running"], empty: "No agent is working right now." },
   { id: "needs_input", title: "Needs input", states: ["needs_input"], empty: "No agent is waiting for you." },
   { id: "review", title: "Review", states: ["review"], empty: "No changes to review." },
@@ -17,6 +17,7 @@ export function columnOf(state: TaskState): ColumnId {
 }
 
 export const stateLabel: Record<TaskState, string> = {
+  blocked: "Blocked",
   queued: "Queued",
   running: "Running",
   needs_input: "Needs input",
@@ -29,6 +30,7 @@ export const stateLabel: Record<TaskState, string> = {
 };
 
 export const stateTone: Record<TaskState, string> = {
+  blocked: "bg-orange-500/15 text-orange-700 dark:text-orange-300 ring-orange-500/30",
   queued: "bg-slate-500/15 text-slate-600 dark:text-slate-300 ring-slate-500/30",
   running: "bg-sky-500/15 text-sky-700 dark:text-sky-300 ring-sky-500/30",
   needs_input: "bg-amber-500/15 text-amber-700 dark:text-amber-300 ring-amber-500/40",

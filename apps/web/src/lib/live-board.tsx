@@ -13,6 +13,17 @@ type LiveCards = { items: { id: string; state: string; lastSeq: number; prompt: 
 type Trpc = ReturnType<typeof useTRPC>;
 
 /** Refetches the board's cards (live and finished columns), e.g. after a task was created or archived. */
+type Related = { id: string };
+type TaskTreeData = { parent?: Related | null; subtasks?: Related[]; dependsOn?: Related[]; dependents?: Related[] };
+
+/** Whether a cached `task.get` answer names `taskId` in its tree. */
+function mentions(data: unknown, taskId: string): boolean {
+  if (!data || typeof data !== "object") return false;
+  const tree = data as TaskTreeData;
+  if (tree.parent?.id === taskId) return true;
+  return [tree.subtasks, tree.dependsOn, tree.dependents].some((list) => Array.isArray(list) && list.some((t) => t.id === taskId));
+}
+
 export function invalidateBoard(queryClient: QueryClient, trpc: Trpc) {
   return Promise.all([
     queryClient.invalidateQueries(trpc.board.live.pathFilter()),
@@ -85,6 +96,11 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
         known.current.set(change.taskId, change.state);
         if (before !== change.state) notifyStateChange({ taskId: change.taskId, state: change.state, prompt, status: change.status }, (href) => router.push(href));
         void queryClient.invalidateQueries(trpc.task.get.queryFilter({ id: change.taskId }));
+        // Task pages that list this one (as parent, subtask, dependency or dependent) show its state.
+        void queryClient.invalidateQueries({
+          ...trpc.task.get.pathFilter(),
+          predicate: (query) => mentions(query.state.data, change.taskId),
+        });
         // A follow-up turn may have changed the diff under review.
         void queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId: change.taskId }));
         if (change.state === "needs_input" || before === "needs_input" || before === undefined) {

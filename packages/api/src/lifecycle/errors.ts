@@ -47,3 +47,9 @@ export class UnknownPermissionOptionError extends LifecycleError {
     super(`"${optionId}" is not one of the agent's options: ${offered.join(", ")}.`);
   }
 }
+
+/** A new task's parent or dependencies do not fit: another project, too many, or a cycle. */
+export class TaskLinkError extends LifecycleError {
+  override readonly name = "TaskLinkError";
+  readonly kind = "bad_request" as const;
+}

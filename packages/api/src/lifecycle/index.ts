@@ -4,7 +4,7 @@
  * here loads routers or Prisma. Each function runs in the caller's transaction on a `pg` client.
  * Which states exist and what they mean: ../schemas/task-states.ts.
  */
-export { LifecycleError, LifecycleNotFoundError, TransitionRefusedError, UnknownPermissionOptionError } from "./errors";
+export { LifecycleError, LifecycleNotFoundError, TaskLinkError, TransitionRefusedError, UnknownPermissionOptionError } from "./errors";
 export { notifyControl } from "./notify-control";
 export {
   answerPermission,
@@ -26,5 +26,6 @@ export {
   type ReviewTarget,
 } from "./review";
 export { sendComments, type OpenComment } from "./comments";
-export { cancelTask, claimTask, createTask, endTurn, followUp, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
+export { cancelTask, claimTask, createTask, endTurn, followUp, startTask, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
+export { MAX_DEPENDENCIES } from "./dependencies";
 export { inTransaction } from "../queue";

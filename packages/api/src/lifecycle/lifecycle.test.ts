@@ -4,7 +4,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { inTransaction } from "../queue";
-import { finalTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskStates, type TaskState } from "../schemas";
+import { cancellableTaskStates, finalTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskStates, type TaskState } from "../schemas";
 import { createBoss } from "../task-queue";
 import {
   answerPermission,
@@ -21,6 +21,7 @@ import {
   rebaseTaskChange,
   resumeTask,
   sendComments,
+  startTask,
   TransitionRefusedError,
   type PermissionAskRow,
 } from "./index";
@@ -91,11 +92,12 @@ const cases: Case[] = [
   { name: "claim", allowed: ["queued"], run: (c, id) => claimTask(c, { taskId: id, runnerId: "r1", turn: 0, retry: false }), to: () => "running" },
   { name: "claim (retry)", allowed: liveTaskStates, run: (c, id) => claimTask(c, { taskId: id, runnerId: "r2", turn: 0, retry: true }), to: () => "running" },
   { name: "follow-up", allowed: followUpTaskStates, run: (c, id) => followUp(c, boss, { taskId: id, prompt: "and more" }), to: () => "queued" },
-  { name: "cancel", allowed: liveTaskStates, run: (c, id) => cancelTask(c, boss, { taskId: id, actor: "test" }), to: (from) => (from === "queued" ? "cancelled" : from) },
-  { name: "finish → review", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, id, { to: "review", change }), to: () => "review" },
-  { name: "finish → completed", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, id, { to: "completed" }), to: () => "completed" },
-  { name: "fail", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, id, { to: "failed", message: "it broke" }), to: () => "failed" },
-  { name: "cancel (runner)", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, id, { to: "cancelled", reason: "cancelled by test" }), to: () => "cancelled" },
+  { name: "cancel", allowed: cancellableTaskStates, run: (c, id) => cancelTask(c, boss, { taskId: id, actor: "test" }), to: (from) => (from === "queued" || from === "blocked" ? "cancelled" : from) },
+  { name: "start (blocked)", allowed: ["blocked"], run: (c, id) => startTask(c, boss, { taskId: id, actor: "test" }), to: () => "queued" },
+  { name: "finish → review", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, boss, id, { to: "review", change }), to: () => "review" },
+  { name: "finish → completed", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, boss, id, { to: "completed" }), to: () => "completed" },
+  { name: "fail", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, boss, id, { to: "failed", message: "it broke" }), to: () => "failed" },
+  { name: "cancel (runner)", allowed: ["running", "needs_input"], run: (c, id) => endTurn(c, boss, id, { to: "cancelled", reason: "cancelled by test" }), to: () => "cancelled" },
   { name: "needs input", allowed: ["running", "needs_input"], run: (c, id) => openPermission(c, ask(id), requested(id)), to: () => "needs_input" },
   { name: "apply", allowed: ["review"], run: (c, id) => applyTaskChange(c, id, async () => ({ ok: true, commit: "c0ffee".padEnd(40, "0") })), to: () => "applied" },
   { name: "discard", allowed: ["review"], run: (c, id) => discardTaskChange(c, id), to: () => "discarded" },
@@ -184,7 +186,7 @@ describe("task transitions", () => {
     const id = await taskIn("review");
     expect(await inTransaction(pool, (c) => followUp(c, boss, { taskId: id, prompt: "second" }))).toEqual({ turn: 1 });
     await inTransaction(pool, (c) => claimTask(c, { taskId: id, runnerId: "r", turn: 1, retry: false }));
-    await inTransaction(pool, (c) => endTurn(c, id, { to: "completed" }));
+    await inTransaction(pool, (c) => endTurn(c, boss, id, { to: "completed" }));
     expect(await inTransaction(pool, (c) => followUp(c, boss, { taskId: id, prompt: "third" }))).toEqual({ turn: 2 });
     expect(await row(id)).toMatchObject({ state: "queued", turn: 2, pending_prompt: "third" });
     const { rows } = await pool.query<{ data: { turn: number } }>(`select j.data from pgboss.job j join task t on t.job_id = j.id::text where t.id = $1`, [id]);
@@ -196,7 +198,7 @@ describe("task transitions", () => {
       const id = await taskIn("running");
       await pool.query(`delete from change where task_id = $1`, [id]);
       await inTransaction(pool, (c) =>
-        endTurn(c, id, end === "failed" ? { to: end, message: "x", change } : end === "cancelled" ? { to: end, reason: "x", change } : { to: end, change }),
+        endTurn(c, boss, id, end === "failed" ? { to: end, message: "x", change } : end === "cancelled" ? { to: end, reason: "x", change } : { to: end, change }),
       );
       expect(await row(id)).toMatchObject({ state: end, change_state: changeState });
     }

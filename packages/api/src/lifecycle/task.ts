@@ -2,7 +2,8 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { appendTaskEvents, sendTaskJob } from "../queue";
-import { cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, type ChangeFile, type TaskEvent } from "../schemas";
+import { blockedTaskStates, cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, type ChangeFile, type TaskEvent } from "../schemas";
+import { checkTaskLinks, descendantsIn, insertDependencies, queueBlockedTask, settleDependents } from "./dependencies";
 import { TransitionRefusedError } from "./errors";
 import { notifyControl } from "./notify-control";
 import { lockTask, requireState } from "./task-row";
@@ -15,25 +16,50 @@ import { lockTask, requireState } from "./task-row";
 
 const pgBossDb = (client: pg.PoolClient) => ({ db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } });
 
-/** → queued: inserts the task with its first events and sends its job, all in the caller's transaction. */
+/**
+ * → queued, or → blocked when it depends on tasks not yet in review, applied or completed: inserts
+ * the task with its first events, its dependencies, and (queued) sends its job, all in the caller's
+ * transaction.
+ */
 export async function createTask(
   client: pg.PoolClient,
   boss: PgBoss,
-  input: { projectId: string; agentId: string; prompt: string; model?: string | undefined; mode?: string | undefined },
-): Promise<{ id: string; createdAt: Date }> {
+  input: {
+    projectId: string;
+    agentId: string;
+    prompt: string;
+    model?: string | undefined;
+    mode?: string | undefined;
+    parentId?: string | undefined;
+    dependsOn?: readonly string[] | undefined;
+  },
+): Promise<{ id: string; createdAt: Date; state: "queued" | "blocked"; blockedReason: string | null }> {
+  const dependsOn = input.dependsOn ?? [];
+  const reason = await checkTaskLinks(client, { projectId: input.projectId, parentId: input.parentId, dependsOn });
+  const state = reason === null ? "queued" : "blocked";
   const { rows } = await client.query(
-    `insert into task (id, project_id, agent_id, prompt, model, mode, state, turn, updated_at)
-     values (gen_random_uuid(), $1, $2, $3, $4, $5, 'queued', 0, now()) returning id, created_at as "createdAt"`,
-    [input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null],
+    `insert into task (id, project_id, agent_id, prompt, model, mode, state, turn, parent_id, blocked_reason, updated_at)
+     values (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"TaskState", 0, $7, $8, now()) returning id, created_at as "createdAt"`,
+    [input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null, state, input.parentId ?? null, reason],
   );
   const created = z.array(z.object({ id: z.string(), createdAt: z.date() })).parse(rows)[0]!;
+  await insertDependencies(client, created.id, dependsOn);
   await appendTaskEvents(client, created.id, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state: "queued", reason: "created" },
-  ], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 });
-  await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
-  return created;
+    { type: "status", state, reason: reason ?? "created" },
+  ], state);
+  if (state === "queued") {
+    const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 });
+    await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
+  }
+  return { ...created, state, blockedReason: reason };
+}
+
+/** blocked → queued, as a person asks it: runs the task without waiting for its dependencies. */
+export async function startTask(client: pg.PoolClient, boss: PgBoss, input: { taskId: string; actor: string }): Promise<void> {
+  const task = await lockTask(client, input.taskId);
+  requireState(task, "start", blockedTaskStates, (state) => `Task ${task.id} is ${state}; only a blocked task (waiting for its dependencies) can be started by hand.`);
+  await queueBlockedTask(client, boss, input.taskId, `started by ${input.actor} without waiting for its dependencies`);
 }
 
 const claimedSchema = z.object({
@@ -99,32 +125,45 @@ export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { tas
 }
 
 /**
- * Cancel, as a person asks it. queued → cancelled in place (its job is cancelled too); running or
- * needs_input: the request is stored and the owning runner is told, and the runner's end of the
- * turn moves the task to cancelled (`endTurn`).
+ * Cancel, as a person asks it. blocked | queued → cancelled in place (a queued task's job is
+ * cancelled too); running or needs_input: the request is stored and the owning runner is told, and
+ * the runner's end of the turn moves the task to cancelled (`endTurn`). With `withSubtasks`, every
+ * subtask (and theirs) that can still be cancelled is cancelled the same way.
  */
 export async function cancelTask(
   client: pg.PoolClient,
   boss: PgBoss,
-  input: { taskId: string; actor: string },
-): Promise<{ state: "cancelled" | "cancelling" }> {
-  const task = await lockTask(client, input.taskId);
+  input: { taskId: string; actor: string; withSubtasks?: boolean | undefined },
+): Promise<{ state: "cancelled" | "cancelling"; subtasks: number }> {
+  const state = await cancelOne(client, boss, input.taskId, input.actor);
+  if (!input.withSubtasks) return { state, subtasks: 0 };
+  let subtasks = 0;
+  for (const id of await descendantsIn(client, input.taskId, cancellableTaskStates)) {
+    await cancelOne(client, boss, id, `${input.actor} (with its parent)`);
+    subtasks += 1;
+  }
+  return { state, subtasks };
+}
+
+async function cancelOne(client: pg.PoolClient, boss: PgBoss, taskId: string, actor: string): Promise<"cancelled" | "cancelling"> {
+  const task = await lockTask(client, taskId);
   requireState(task, "cancel", cancellableTaskStates, (state) => {
     const hint = state === "review" ? " To drop its change, use change.discard." : "";
-    return `Task ${task.id} is ${state}; only queued, running or waiting tasks can be cancelled.${hint}`;
+    return `Task ${task.id} is ${state}; only blocked, queued, running or waiting tasks can be cancelled.${hint}`;
   });
-  if (task.state === "queued") {
+  if (task.state === "queued" || task.state === "blocked") {
     await client.query(
-      `update task set state = 'cancelled', cancel_requested = true, finished_at = now(), updated_at = now() where id = $1`,
-      [input.taskId],
+      `update task set state = 'cancelled', cancel_requested = true, blocked_reason = null, finished_at = now(), updated_at = now() where id = $1`,
+      [taskId],
     );
-    await appendTaskEvents(client, input.taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${input.actor}` }], "cancelled");
-    if (task.jobId) await boss.cancel(TASK_QUEUE, task.jobId, pgBossDb(client));
-    return { state: "cancelled" };
+    await appendTaskEvents(client, taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${actor}` }], "cancelled");
+    if (task.state === "queued" && task.jobId) await boss.cancel(TASK_QUEUE, task.jobId, pgBossDb(client));
+    await settleDependents(client, boss, taskId);
+    return "cancelled";
   }
-  await client.query(`update task set cancel_requested = true, updated_at = now() where id = $1`, [input.taskId]);
-  await notifyControl(client, { action: "cancel", taskId: input.taskId });
-  return { state: "cancelling" };
+  await client.query(`update task set cancel_requested = true, updated_at = now() where id = $1`, [taskId]);
+  await notifyControl(client, { action: "cancel", taskId });
+  return "cancelling";
 }
 
 /** What a turn left in the worktree, as the runner recorded it. */
@@ -148,8 +187,10 @@ export type TurnEnd =
  * running | needs_input → review | completed | failed | cancelled, by the runner at the end of a
  * turn. Stores the change (pending for review; the work of a failed or cancelled turn is kept as
  * a discarded change on its branch). Review and completed keep the worktree for a follow-up.
+ * Tasks that depend on this one are settled in the same transaction: queued when this was their
+ * last unmet dependency, told when it failed or was cancelled.
  */
-export async function endTurn(client: pg.PoolClient, taskId: string, end: TurnEnd): Promise<{ changeId: string | null }> {
+export async function endTurn(client: pg.PoolClient, boss: PgBoss, taskId: string, end: TurnEnd): Promise<{ changeId: string | null }> {
   const task = await lockTask(client, taskId);
   requireState(task, end.to === "review" || end.to === "completed" ? "finish" : end.to === "failed" ? "fail" : "cancel (runner)", ["running", "needs_input"], (state) => `Task ${task.id} is ${state}; only a running or waiting task can end its turn.`);
   const events: TaskEvent[] = [];
@@ -182,5 +223,6 @@ export async function endTurn(client: pg.PoolClient, taskId: string, end: TurnEn
     [taskId, end.to, end.to === "failed" ? end.message : null, keepWorktree],
   );
   await appendTaskEvents(client, taskId, events, end.to);
+  await settleDependents(client, boss, taskId);
   return { changeId };
 }

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { CHANNEL_EVENTS, consoleLogger, PgListener, type Logger } from "@wharf/db/pg";
-import { eventsNotifySchema, liveTaskStates, taskStateSchema, type TaskState } from "../schemas";
+import { blockedTaskStates, eventsNotifySchema, liveTaskStates, taskStateSchema, type TaskState } from "../schemas";
 import { listTasksMovedSince, readBoardRows } from "../queries/board-status";
 import { statusLine } from "./board-status";
 
@@ -188,8 +188,8 @@ export class LiveHub implements Live {
     const since = this.lostAt ?? new Date();
     this.lostAt = null;
     if (this.boards.size === 0) return;
-    // Tasks that may have moved while nobody listened: live ones and those updated since the loss.
-    for (const row of await listTasksMovedSince(this.pool, liveTaskStates, since)) {
+    // Tasks that may have moved while nobody listened: live and blocked ones and those updated since the loss.
+    for (const row of await listTasksMovedSince(this.pool, [...blockedTaskStates, ...liveTaskStates], since)) {
       const state = taskStateSchema.safeParse(row.state);
       this.queueBoard(row.id, row.lastSeq, state.success ? state.data : undefined);
     }

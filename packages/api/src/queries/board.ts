@@ -32,6 +32,12 @@ const cardRowSchema = z.object({
   /** The task's pull / merge request, once opened (change.openPullRequest). */
   prUrl: z.string().nullable(),
   prNumber: z.number().int().nullable(),
+  /** Subtasks: the parent's id, and how many subtasks this task has (and how many of them are done with). */
+  parentId: z.string().nullable(),
+  subtasks: z.number().int(),
+  subtasksDone: z.number().int(),
+  /** While blocked: what it waits for, or which dependency failed. */
+  blockedReason: z.string().nullable(),
 });
 export type BoardCard = z.infer<typeof cardRowSchema>;
 
@@ -43,7 +49,9 @@ const cardColumns = `
   a.name as "agentName", left(t.prompt, ${CARD_TEXT}) as "prompt", t.state::text as "state", t.branch as "branch",
   t.last_seq as "lastSeq", left(t.error, ${CARD_TEXT}) as "error", left(t.summary, ${CARD_TEXT}) as "summary",
   t.created_at as "createdAt", t.updated_at as "updatedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
-  t.pr_url as "prUrl", t.pr_number as "prNumber"`;
+  t.pr_url as "prUrl", t.pr_number as "prNumber", t.parent_id::text as "parentId", left(t.blocked_reason, ${CARD_TEXT}) as "blockedReason",
+  (select count(*)::int from task s where s.parent_id = t.id) as "subtasks",
+  (select count(*)::int from task s where s.parent_id = t.id and s.state in ('review', 'applied', 'completed', 'discarded')) as "subtasksDone"`;
 
 /**
  * The filter as SQL over `$1` project, `$2` agent, `$3` search text (a LIKE pattern, escaped), and

@@ -38,6 +38,8 @@ const taskRowSchema = z.object({
   pushedBranch: z.string().nullable(),
   prUrl: z.string().nullable(),
   prNumber: z.number().int().nullable(),
+  parentId: z.string().nullable(),
+  blockedReason: z.string().nullable(),
   project: z.object({ id: z.string(), name: z.string() }),
   agent: z.object({ id: z.string(), name: z.string(), transport: z.enum(["acp", "pty", "native"]) }),
 });
@@ -49,6 +51,7 @@ const taskColumns = `t.id, t.project_id as "projectId", t.agent_id as "agentId",
   t.cost_amount as "costAmount", t.cost_currency as "costCurrency", t.summary, t.error, t.created_at as "createdAt",
   t.updated_at as "updatedAt", t.started_at as "startedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
   t.pushed_branch as "pushedBranch", t.pr_url as "prUrl", t.pr_number as "prNumber",
+  t.parent_id as "parentId", t.blocked_reason as "blockedReason",
   json_build_object('id', p.id, 'name', p.name) as project,
   json_build_object('id', a.id, 'name', a.name, 'transport', a.transport) as agent`;
 
@@ -96,4 +99,27 @@ export async function findTaskReferences(db: Queryable, projectId: string, agent
     [projectId, agentId],
   );
   return z.array(z.object({ project: z.boolean(), agent: z.boolean() })).parse(rows)[0]!;
+}
+
+const linkedTaskSchema = z.object({ id: z.string(), prompt: z.string(), state: taskStateSchema });
+const treeSchema = z.object({
+  parent: linkedTaskSchema.nullable(),
+  subtasks: z.array(linkedTaskSchema),
+  dependsOn: z.array(linkedTaskSchema),
+  dependents: z.array(linkedTaskSchema),
+});
+export type TaskTree = z.infer<typeof treeSchema>;
+
+/** The task's place in its tree: parent, subtasks, what it depends on and what depends on it (prompts cut to a title). */
+export async function getTaskTree(db: Queryable, id: string): Promise<TaskTree> {
+  const linked = (alias: string) => `json_build_object('id', ${alias}.id, 'prompt', left(${alias}.prompt, 200), 'state', ${alias}.state)`;
+  const { rows } = await db.query(
+    `select
+       (select ${linked("p")} from task c join task p on p.id = c.parent_id where c.id = $1) as parent,
+       coalesce((select json_agg(${linked("s")} order by s.created_at, s.id) from task s where s.parent_id = $1), '[]') as subtasks,
+       coalesce((select json_agg(${linked("x")} order by x.created_at, x.id) from task_dependency d join task x on x.id = d.depends_on_id where d.task_id = $1), '[]') as "dependsOn",
+       coalesce((select json_agg(${linked("x")} order by x.created_at, x.id) from task_dependency d join task x on x.id = d.task_id where d.depends_on_id = $1), '[]') as dependents`,
+    [id],
+  );
+  return treeSchema.parse(rows[0]);
 }

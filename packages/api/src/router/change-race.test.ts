@@ -50,7 +50,7 @@ async function taskInReview(n: number): Promise<{ id: string; worktree: string; 
   const change = await computeChange({ worktreePath: worktree.path, baseCommit: worktree.baseCommit, headCommit });
   await services.pool.query(`update task set worktree_path = $2, branch = $3, base_commit = $4 where id = $1`, [id, worktree.path, worktree.branch, worktree.baseCommit]);
   await inTransaction(services.pool, (client) =>
-    endTurn(client, id, { to: "review", change: { branch: worktree.branch, baseCommit: worktree.baseCommit, headCommit, ...change } }),
+    endTurn(client, services.boss, id, { to: "review", change: { branch: worktree.branch, baseCommit: worktree.baseCommit, headCommit, ...change } }),
   );
   return { id, worktree: worktree.path, branch: worktree.branch, file };
 }

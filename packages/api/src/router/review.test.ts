@@ -88,7 +88,7 @@ async function endTurnWith(id: string, worktree: string, branch: string, baseCom
       const { turn } = await followUp(client, services.boss, { taskId: id, prompt: "next turn" });
       await claimTask(client, { taskId: id, runnerId: "review-test", turn, retry: false });
     }
-    await endTurn(client, id, { to: "review", change: { branch, baseCommit, headCommit, ...change } });
+    await endTurn(client, services.boss, id, { to: "review", change: { branch, baseCommit, headCommit, ...change } });
   });
   return headCommit;
 }

@@ -2,10 +2,10 @@ import { TRPCError } from "@trpc/server";
 import { readEvents } from "@wharf/db/pg";
 import { z } from "zod";
 import { atEdge, notFound } from "../errors";
-import { cancelTask, createTask, followUp, inTransaction } from "../lifecycle";
+import { cancelTask, createTask, followUp, inTransaction, MAX_DEPENDENCIES, startTask } from "../lifecycle";
 import { getChangeSummary } from "../queries/change";
 import { listPendingPermissions } from "../queries/permission";
-import { findTaskReferences, getTask, getTaskLastSeq, listTasks } from "../queries/task";
+import { findTaskReferences, getTask, getTaskLastSeq, getTaskTree, listTasks } from "../queries/task";
 import { changeFileSchema, taskEventSchema, taskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 import { taskArchive } from "./task-archive";
@@ -27,6 +27,10 @@ const taskCreateInput = z.object({
   prompt,
   model: z.string().trim().min(1).max(200).optional(),
   mode: z.string().trim().min(1).max(200).optional(),
+  /** The task this one is a subtask of (same project). */
+  parentId: taskId.optional(),
+  /** Tasks (same project) this one waits for: it stays blocked until each reaches review, applied or completed. */
+  dependsOn: z.array(taskId).max(MAX_DEPENDENCIES, `A task depends on at most ${MAX_DEPENDENCIES} tasks.`).optional(),
 });
 
 export const taskRouter = {
@@ -36,7 +40,7 @@ export const taskRouter = {
     if (!refs.project) throw new TRPCError({ code: "NOT_FOUND", message: `Project ${input.projectId} does not exist. Add it first with project.create.` });
     if (!refs.agent) throw new TRPCError({ code: "NOT_FOUND", message: `Agent "${input.agentId}" is not known. See agent.list for the agents you can use.` });
     const created = await atEdge(() => inTransaction(pool, (client) => createTask(client, boss, input)));
-    return { id: created.id, state: "queued" as const, createdAt: created.createdAt };
+    return { id: created.id, state: created.state, blockedReason: created.blockedReason, createdAt: created.createdAt };
   }),
 
   list: protectedProcedure
@@ -63,9 +67,14 @@ export const taskRouter = {
     // moved to review could be seen with the change its own transaction wrote still missing.
     const task = await getTask(pool, input.id);
     if (!task) throw notFound("Task", input.id);
-    const [change, permissions] = await Promise.all([getChangeSummary(pool, input.id), listPendingPermissions(pool, { taskId: input.id, limit: 500 })]);
+    const [change, permissions, tree] = await Promise.all([
+      getChangeSummary(pool, input.id),
+      listPendingPermissions(pool, { taskId: input.id, limit: 500 }),
+      getTaskTree(pool, input.id),
+    ]);
     return {
       ...task,
+      ...tree,
       change: change ? { ...change, files: parseFiles(change.files) } : null,
       permissions: permissions.map(({ id, toolCallId, title, toolKind, options, toolCall, createdAt }) => ({ id, toolCallId, title, toolKind, options, toolCall, createdAt })),
     };
@@ -107,10 +116,20 @@ export const taskRouter = {
   /** archive, unarchive, archiveFinished: see task-archive.ts. */
   ...taskArchive,
 
-  cancel: protectedProcedure.input(z.object({ id: taskId })).mutation(async ({ ctx, input }) => {
+  /** Cancels the task; with `withSubtasks`, also every subtask (and theirs) that can still be cancelled. */
+  cancel: protectedProcedure.input(z.object({ id: taskId, withSubtasks: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
     const { pool, boss } = ctx.services;
-    const { state } = await atEdge(() => inTransaction(pool, (client) => cancelTask(client, boss, { taskId: input.id, actor: ctx.actor })));
-    return { id: input.id, state };
+    const { state, subtasks } = await atEdge(() =>
+      inTransaction(pool, (client) => cancelTask(client, boss, { taskId: input.id, actor: ctx.actor, withSubtasks: input.withSubtasks })),
+    );
+    return { id: input.id, state, subtasksCancelled: subtasks };
+  }),
+
+  /** Starts a blocked task now, without waiting for its dependencies (e.g. after one failed). */
+  start: protectedProcedure.input(z.object({ id: taskId })).mutation(async ({ ctx, input }) => {
+    const { pool, boss } = ctx.services;
+    await atEdge(() => inTransaction(pool, (client) => startTask(client, boss, { taskId: input.id, actor: ctx.actor })));
+    return { id: input.id, state: "queued" as const };
   }),
 
   /** A follow-up prompt for a task in review (or completed): same session, same worktree. */

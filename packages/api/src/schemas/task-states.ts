@@ -2,15 +2,17 @@
  * The task states and what each one means, defined once. This file imports nothing, so the typed
  * client (run by plain Node) can load it without the server; the zod enum lives in events.ts.
  *
+ *   blocked → queued                                          (its dependencies are met, or a person starts it)
  *   queued → running ⇄ needs_input → review | completed      (one turn)
  *   review | completed → queued                               (follow-up prompt, next turn)
  *   review → applied | discarded                              (a person decides)
- *   queued | running | needs_input → failed | cancelled
+ *   blocked | queued | running | needs_input → failed | cancelled
  *
  * The transitions themselves are written in packages/api/src/lifecycle.
  */
 
 export const taskStates = [
+  "blocked",
   "queued",
   "running",
   "needs_input",
@@ -36,8 +38,14 @@ export const restingTaskStates = [...followUpTaskStates, ...finalTaskStates] as 
  * the final states). The board's finished columns hold these, and only these can be archived.
  */
 export const finishedTaskStates = ["completed", ...finalTaskStates] as const satisfies readonly TaskState[];
-/** States `task.cancel` acts on (queued in place; running or waiting through its runner). */
-export const cancellableTaskStates = [...liveTaskStates] as const satisfies readonly TaskState[];
+/** Waits for its dependencies (or, after one failed, for a person); no job exists for it yet. */
+export const blockedTaskStates = ["blocked"] as const satisfies readonly TaskState[];
+/** A dependency in one of these states is met: its dependents may run. */
+export const dependencyMetTaskStates = ["review", "applied", "completed"] as const satisfies readonly TaskState[];
+/** A dependency in one of these states will never be met: its dependents wait for a person. */
+export const dependencyLostTaskStates = ["failed", "cancelled", "discarded"] as const satisfies readonly TaskState[];
+/** States `task.cancel` acts on (blocked and queued in place; running or waiting through its runner). */
+export const cancellableTaskStates = [...blockedTaskStates, ...liveTaskStates] as const satisfies readonly TaskState[];
 /** The only state whose change can be applied or discarded. */
 export const reviewTaskStates = ["review"] as const satisfies readonly TaskState[];
 /** The outcomes a script treats as "the task did not do its job". */
@@ -51,5 +59,6 @@ export const isFinishedTaskState = (state: string): boolean => has(finishedTaskS
 export const isRestingTaskState = (state: string): boolean => has(restingTaskStates, state);
 export const acceptsFollowUp = (state: string): boolean => has(followUpTaskStates, state);
 export const canBeCancelled = (state: string): boolean => has(cancellableTaskStates, state);
+export const isBlockedTaskState = (state: string): boolean => has(blockedTaskStates, state);
 /** A task in one of these states keeps its worktree (the agent works in it, or a follow-up will). */
 export const keepsWorktree = (state: string): boolean => isLiveTaskState(state) || acceptsFollowUp(state);
