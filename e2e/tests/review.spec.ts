@@ -94,3 +94,22 @@ test("a person comments on two lines, marks files viewed, applies two of three f
   await expect(review.getByText("Discarded")).toBeVisible({ timeout: 30_000 });
   expect(existsSync(path.join(repo, "c.txt"))).toBe(false);
 });
+
+test("a person pushes the task branch to the project's remote from the review", async ({ page, request }) => {
+  const repo = makeRepo();
+  const remote = `${repo}-remote.git`;
+  execFileSync("git", ["init", "-q", "--bare", remote]);
+  execFileSync("git", ["remote", "add", "origin", remote], { cwd: repo });
+  const id = await startTask(request, repo, scenarioPrompt("Write a file", { steps: [{ type: "write_file", path: "pushed.txt", content: "pushed\n" }, { type: "text", text: "Done." }] }));
+  await page.goto(`/tasks/${id}`);
+  await expect(page.getByText("Change ready — review it →")).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("tab", { name: /review/i }).click();
+  const review = page.getByTestId("review");
+  await review.getByRole("button", { name: "Push", exact: true }).click();
+  await expect(review.getByTestId("published")).toContainText(`origin/wharf/${id}`, { timeout: 30_000 });
+  expect(execFileSync("git", ["--git-dir", remote, "show", `wharf/${id}:pushed.txt`], { encoding: "utf8" })).toBe("pushed\n");
+  // No forge is set up for this remote: opening a pull request says what to set, and changes nothing.
+  await review.getByRole("button", { name: "Open pull request" }).click();
+  await expect(review.getByRole("alert")).toContainText("The pull request could not be opened");
+  await shoot(page, "review-pushed");
+});

@@ -21,6 +21,8 @@ export type Card = {
   subtasks: number;
   subtasksDone: number;
   blockedReason: string | null;
+  /** The pull (merge) request opened for the task, if any. */
+  prNumber?: number | null;
 };
 
 const idleStatus: Record<TaskState, string> = {
@@ -111,6 +113,11 @@ export function BoardCard({
           <span className="truncate font-mono text-[11px]" title={task.branch ?? undefined}>
             {task.id.slice(0, 8)}
           </span>
+          {task.prNumber ? (
+            <span className="ml-auto shrink-0 rounded bg-accent/12 px-1.5 text-[11px] text-accent" title="A pull request is open for this task">
+              PR #{task.prNumber}
+            </span>
+          ) : null}
         </div>
       </Link>
       {onArchive && (

@@ -27,7 +27,8 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const reviewing = state === "review";
   const change = useQuery(trpc.change.get.queryOptions({ taskId }, { retry: false }));
   const comments = useQuery(trpc.comment.list.queryOptions({ taskId }, { enabled: change.isSuccess }));
-  const viewed = useQuery(trpc.review.viewed.queryOptions({ taskId }, { enabled: change.isSuccess && reviewing }));
+  // Read in every state (shown only in review), so it is live when a turn brings the task back.
+  const viewed = useQuery(trpc.review.viewed.queryOptions({ taskId }, { enabled: change.isSuccess }));
   const files = useMemo(() => (change.data ? parseUnifiedDiff(change.data.diff) : []), [change.data]);
   // Files left out of the next apply (all are in by default).
   const [excluded, setExcluded] = useState<Set<string>>(() => new Set());
@@ -60,27 +61,32 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const apply = useMutation(trpc.change.apply.mutationOptions({ onSettled: refresh }));
   const discard = useMutation(trpc.change.discard.mutationOptions({ onSettled: refresh }));
   const rebase = useMutation(trpc.change.rebase.mutationOptions({ onSettled: refresh }));
-  // The mark shows at once (optimistic); the server's answer replaces it.
-  const viewedKey = trpc.review.viewed.queryKey({ taskId });
+  // A mark shows at once; the server's answer replaces it once it is read again.
+  const [marking, setMarking] = useState<ReadonlyMap<string, boolean>>(() => new Map());
   const setViewed = useMutation(
     trpc.review.setViewed.mutationOptions({
-      onMutate: async ({ path, viewed: value }) => {
-        await queryClient.cancelQueries({ queryKey: viewedKey });
-        queryClient.setQueryData(viewedKey, (old) => {
-          if (!old) return old;
-          const files = old.files.map((f) => (f.path === path ? { ...f, viewed: value } : f));
-          return { ...old, files, viewed: files.filter((f) => f.viewed).length };
+      onSettled: async (_data, _error, { path }) => {
+        await refreshViewed();
+        setMarking((prev) => {
+          const next = new Map(prev);
+          next.delete(path);
+          return next;
         });
       },
-      onSettled: refreshViewed,
     }),
   );
   const addComment = useMutation(trpc.comment.add.mutationOptions({ onSettled: refreshComments }));
   const deleteComment = useMutation(trpc.comment.delete.mutationOptions({ onSettled: refreshComments }));
   const send = useMutation(trpc.comment.send.mutationOptions({ onSettled: refresh }));
+  const push = useMutation(trpc.change.push.mutationOptions({ onSettled: refresh }));
+  const pullRequest = useMutation(trpc.change.openPullRequest.mutationOptions({ onSettled: refresh }));
+  const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
 
-  const isViewed = (path: string) => viewed.data?.files.find((f) => f.path === path)?.viewed ?? false;
-  const toggleViewed = (path: string, value = !isViewed(path)) => setViewed.mutate({ taskId, path, viewed: value });
+  const isViewed = (path: string) => marking.get(path) ?? viewed.data?.files.find((f) => f.path === path)?.viewed ?? false;
+  const toggleViewed = (path: string, value = !isViewed(path)) => {
+    setMarking((prev) => new Map(prev).set(path, value));
+    setViewed.mutate({ taskId, path, viewed: value });
+  };
 
   // `v`: the viewed mark of the file under the pointer or focus.
   useEffect(() => {
@@ -113,7 +119,9 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const chosen = c.files.filter((f) => !excluded.has(f.path)).map((f) => f.path);
   const partial = chosen.length < c.files.length;
   const openComments = (comments.data ?? []).filter((x) => x.state === "open");
-  const actionError = apply.error ?? discard.error ?? rebase.error ?? send.error;
+  const actionError = apply.error ?? discard.error ?? rebase.error ?? send.error ?? push.error ?? pullRequest.error;
+  const prUrl = pullRequest.data?.url ?? task.data?.prUrl ?? null;
+  const pushedTo = push.data ? `${push.data.remote}/${push.data.branch}` : task.data?.pushedBranch;
   const base = c.base;
 
   const doApply = () =>
@@ -140,7 +148,7 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
         </div>
         {reviewing && viewed.data && (
           <span className="text-xs text-muted" data-testid="viewed-count" title="Mark the file under the pointer with v">
-            {viewed.data.viewed} / {viewed.data.total} viewed
+            {viewed.data.files.filter((f) => isViewed(f.path)).length} / {viewed.data.total} viewed
           </span>
         )}
         <div className="ml-auto flex items-center gap-1 rounded-md bg-raised p-0.5 text-xs" role="group" aria-label="Diff layout">
@@ -160,6 +168,12 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
             <Button tone="ghost" disabled={discard.isPending || apply.isPending} onClick={() => discard.mutate({ taskId })}>
               {discard.isPending ? "Discarding…" : partial ? "Discard all" : "Discard"}
             </Button>
+            <Button tone="ghost" disabled={push.isPending || pullRequest.isPending} onClick={() => push.mutate({ taskId })} title="Push the task branch to the project's remote">
+              {push.isPending ? "Pushing…" : "Push"}
+            </Button>
+            <Button tone="ghost" disabled={push.isPending || pullRequest.isPending} onClick={() => pullRequest.mutate({ taskId, draft: false })} title="Push and open a pull (merge) request on the project's forge">
+              {pullRequest.isPending ? "Opening…" : prUrl ? "Update pull request" : "Open pull request"}
+            </Button>
             <Button tone="ghost" onClick={() => setEditingMessage(!editingMessage)} aria-expanded={editingMessage}>
               Commit message
             </Button>
@@ -167,6 +181,19 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
               {apply.isPending ? "Applying…" : partial ? `Apply ${chosen.length} of ${c.files.length} files` : "Apply"}
             </Button>
           </div>
+        )}
+        {(prUrl || pushedTo) && (
+          <span className="basis-full text-xs text-muted" data-testid="published">
+            {pushedTo && <>Pushed to <span className="font-mono">{pushedTo}</span></>}
+            {prUrl && (
+              <>
+                {pushedTo ? " · " : ""}
+                <a className="font-medium text-accent hover:underline" href={prUrl} target="_blank" rel="noreferrer">
+                  Pull request{pullRequest.data?.number ? ` #${pullRequest.data.number}` : task.data?.prNumber ? ` #${task.data.prNumber}` : ""}
+                </a>
+              </>
+            )}
+          </span>
         )}
         {c.state === "applied" && <span className="text-sm font-medium text-emerald-600 dark:text-emerald-400">Applied{c.appliedCommit ? ` as ${c.appliedCommit.slice(0, 10)}` : ""}</span>}
         {c.state === "discarded" && <span className="text-sm text-muted">Discarded</span>}
@@ -205,7 +232,19 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
       )}
       {rebase.data && rebase.data.outcome !== "rebased" && rebase.data.message && <Notice title="Rebase">{rebase.data.message}</Notice>}
       {actionError && (
-        <Notice tone="error" title={apply.error ? "The change could not be applied" : discard.error ? "The change could not be discarded" : rebase.error ? "The rebase failed" : "The comments could not be sent"}>
+        <Notice tone="error" title={
+            apply.error
+              ? "The change could not be applied"
+              : discard.error
+                ? "The change could not be discarded"
+                : rebase.error
+                  ? "The rebase failed"
+                  : push.error
+                    ? "The branch could not be pushed"
+                    : pullRequest.error
+                      ? "The pull request could not be opened"
+                      : "The comments could not be sent"
+          }>
           <span data-testid="apply-error">{errorMessage(actionError)}</span>
         </Notice>
       )}
