@@ -17,7 +17,7 @@ test("a person gives a project MCP servers: mistakes are shown, secrets are stor
   await row.getByRole("button", { name: "Workspace" }).click();
   const form = row.getByTestId("workspace-form");
   await form.getByRole("button", { name: "Add MCP server" }).click();
-  await form.getByLabel("Name of MCP server 1").fill("git hub");
+  await form.getByLabel("Name of MCP server 1", { exact: true }).fill("git hub");
   await form.getByLabel("Command of MCP git hub").fill("/usr/local/bin/github-mcp-server");
   await form.getByLabel("Arguments of MCP git hub").fill("stdio");
   await form.getByRole("button", { name: "Add variable to MCP git hub" }).click();
@@ -25,7 +25,7 @@ test("a person gives a project MCP servers: mistakes are shown, secrets are stor
   await form.getByLabel("Value of GITHUB_TOKEN of MCP git hub").fill(TOKEN);
   await form.getByRole("button", { name: "Add MCP server" }).click();
   await form.getByLabel("Type of MCP server 2").selectOption("http");
-  await form.getByLabel("Name of MCP server 2").fill("search");
+  await form.getByLabel("Name of MCP server 2", { exact: true }).fill("search");
   await form.getByLabel("URL of MCP search").fill("not a url");
   await form.getByRole("button", { name: "Add header to MCP search" }).click();
   await form.getByLabel("Header name of MCP search").fill("Authorization");
@@ -35,7 +35,7 @@ test("a person gives a project MCP servers: mistakes are shown, secrets are stor
   await expect(errors.filter({ hasText: "name: An MCP server's name is letters" })).toBeVisible();
   await expect(errors.filter({ hasText: "url: An http(s) URL" })).toBeVisible();
   await shoot(page, "mcp-project-errors");
-  await form.getByLabel("Name of MCP git hub").fill("github");
+  await form.getByLabel("Name of MCP git hub", { exact: true }).fill("github");
   await form.getByLabel("URL of MCP search").fill("https://mcp.example.com/mcp");
   await form.getByRole("button", { name: "Save workspace" }).click();
   await expect(form).toBeHidden();
@@ -52,6 +52,7 @@ test("a person gives a project MCP servers: mistakes are shown, secrets are stor
   await expect(form.getByLabel("Value of GITHUB_TOKEN of MCP github")).toHaveValue("");
   await expect(form.getByLabel("Value of GITHUB_TOKEN of MCP github")).toHaveAttribute("placeholder", "set — type to replace");
   await expect(page.locator("body")).not.toContainText(TOKEN);
+  await form.getByTestId("mcp-servers").scrollIntoViewIfNeeded();
   await shoot(page, "mcp-project-settings");
   await form.getByRole("button", { name: "Save workspace" }).click();
   await expect(form).toBeHidden();
@@ -66,7 +67,7 @@ test("a person gives an agent its own MCP server in the agent form", async ({ pa
   await dialog.getByLabel(/^Command/).fill("/bin/true");
   await dialog.getByRole("button", { name: "Add MCP server" }).click();
   await dialog.getByLabel("Type of MCP server 1").selectOption("sse");
-  await dialog.getByLabel("Name of MCP server 1").fill("events");
+  await dialog.getByLabel("Name of MCP server 1", { exact: true }).fill("events");
   await dialog.getByLabel("URL of MCP events").fill("https://mcp.example.com/sse");
   await dialog.getByRole("button", { name: "Add header to MCP events" }).click();
   await dialog.getByLabel("Header name of MCP events").fill("Authorization");
