@@ -3,7 +3,7 @@ import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { commitAll, computeChange, containedBase, createWorktree, removeWorktree, taskBranch } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
-import { keepsWorktree, type TaskEvent } from "@wharf/api/schemas";
+import { keepsWorktree, mcpServersStoredSchema, mergeMcpServers, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
 import { capabilitiesFromCommands, capabilitiesFromInfo, type CapabilityStore } from "./agent-capabilities";
 import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, type Logger } from "./agents/transport";
@@ -71,6 +71,9 @@ const taskRow = z.object({
   env: z.record(z.string(), z.string()),
   secret_env: z.record(z.string(), z.string()),
   sandbox_network: z.boolean(),
+  /** With their secret values: they go to the agent in session/new only, never to a log or an event. */
+  project_mcp_servers: mcpServersStoredSchema,
+  agent_mcp_servers: mcpServersStoredSchema,
 });
 type TaskRow = z.infer<typeof taskRow>;
 
@@ -206,7 +209,7 @@ async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: stri
       const loaded = await client.query(
         `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.turn, t.pending_prompt, t.worktree_path, t.branch, t.base_commit, t.session_id,
                 p.repo_path, p.base_branch, p.id as project_id, p.setup_script, p.teardown_script, p.copy_files, p.setup_timeout_seconds, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
-                a.command, a.args, a.env, a.secret_env, a.sandbox_network
+                a.command, a.args, a.env, a.secret_env, a.sandbox_network, p.mcp_servers as project_mcp_servers, a.mcp_servers as agent_mcp_servers
          from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
         [job.taskId],
       );
@@ -298,6 +301,7 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
     ...(task.mode ? { mode: task.mode } : {}),
     ...(task.model ? { model: task.model } : {}),
     timeouts: { initializeMs: deps.initializeMs },
+    mcpServers: mergeMcpServers(task.project_mcp_servers, task.agent_mcp_servers),
     hooks: {
       onEvent: (event: TaskEvent) => {
         writer.push(event);

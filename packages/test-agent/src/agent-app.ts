@@ -10,7 +10,7 @@ import {
   type McpServer,
   type PromptResponse,
 } from "@agentclientprotocol/sdk";
-import { configOptions, modeState, resolveProfile } from "./agent-profile.ts";
+import { checkMcpServers, configOptions, modeState, resolveProfile } from "./agent-profile.ts";
 import { scenarioFromPrompt } from "./scenario-source.ts";
 import { scenarioTurns, type Scenario, type Step } from "./scenario-schema.ts";
 import { runSteps, scheduleAfterResponse } from "./turn-runner.ts";
@@ -90,6 +90,7 @@ export function createAgentApp(scenario: Scenario): AgentApp {
         protocolVersion: PROTOCOL_VERSION,
         agentCapabilities: {
           loadSession: profile.loadSession,
+          mcpCapabilities: { http: profile.mcp.http, sse: profile.mcp.sse },
           promptCapabilities: { image: false, audio: false, embeddedContext: true },
         },
         agentInfo: { name: agentName, title: "Wharf test agent", version: agentVersion },
@@ -97,6 +98,7 @@ export function createAgentApp(scenario: Scenario): AgentApp {
       };
     })
     .onRequest(methods.agent.session.new, ({ params, client }) => {
+      checkMcpServers(profile, params.mcpServers);
       const session = openSession(`sess_${randomUUID()}`, params.cwd, params.mcpServers, params._meta);
       afterResponse(
         () =>
@@ -115,6 +117,7 @@ export function createAgentApp(scenario: Scenario): AgentApp {
     .onRequest(methods.agent.session.load, ({ params }) => {
       if (!profile.loadSession) throw RequestError.methodNotFound(methods.agent.session.load);
       if (!sessionIdPattern.test(params.sessionId)) throw RequestError.sessionNotFound(params.sessionId);
+      checkMcpServers(profile, params.mcpServers);
       const session =
         sessions.get(params.sessionId) ??
         openSession(params.sessionId, params.cwd, params.mcpServers, params._meta);

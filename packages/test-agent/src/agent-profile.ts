@@ -1,5 +1,7 @@
+import { RequestError } from "@agentclientprotocol/sdk";
 import type {
   AvailableCommand,
+  McpServer,
   SessionConfigOption,
   SessionModeState,
 } from "@agentclientprotocol/sdk";
@@ -13,6 +15,7 @@ export type ResolvedProfile = {
   models: string[];
   commands: AvailableCommand[];
   loadSession: boolean;
+  mcp: { http: boolean; sse: boolean };
   initializeDelayMs: number;
 };
 
@@ -38,8 +41,19 @@ export function resolveProfile(profile: AgentProfile | undefined): ResolvedProfi
       input: c.hint === undefined ? undefined : { hint: c.hint },
     })),
     loadSession: profile?.loadSession ?? true,
+    mcp: { http: profile?.mcp?.http ?? false, sse: profile?.mcp?.sse ?? false },
     initializeDelayMs: profile?.initializeDelayMs ?? 0,
   };
+}
+
+/** Refuses (invalid params) an http or sse MCP server when the profile does not advertise its transport. */
+export function checkMcpServers(profile: ResolvedProfile, servers: McpServer[]): void {
+  for (const server of servers) {
+    const type = "type" in server ? server.type : "stdio";
+    if (type !== "stdio" && !profile.mcp[type]) {
+      throw RequestError.invalidParams({ mcpServer: server.name }, `MCP server "${server.name}" uses ${type}, which this agent did not advertise`);
+    }
+  }
 }
 
 export function modeState(profile: ResolvedProfile, session: SessionState): SessionModeState {

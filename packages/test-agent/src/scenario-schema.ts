@@ -282,6 +282,11 @@ export const agentProfileSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1).optional(),
   commands: z.array(commandSchema).optional(),
   loadSession: z.boolean().default(true),
+  /**
+   * The MCP transports beyond stdio it advertises (agentCapabilities.mcpCapabilities); session/new
+   * and session/load refuse a server of a transport it did not advertise. Default: stdio only.
+   */
+  mcp: z.strictObject({ http: z.boolean().default(false), sse: z.boolean().default(false) }).optional(),
   /** Delay the `initialize` response (for start-up timeouts). */
   initializeDelayMs: z.number().int().nonnegative().default(0),
 });

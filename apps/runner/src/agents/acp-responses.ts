@@ -13,6 +13,8 @@ export const initializeResponseSchema = z.looseObject({
     z.looseObject({
       loadSession: lenient(z.boolean()),
       sessionCapabilities: lenient(z.looseObject({ resume: lenient(z.looseObject({})) })),
+      /** Which MCP transports beyond stdio session/new takes. */
+      mcpCapabilities: lenient(z.looseObject({ http: lenient(z.boolean()), sse: lenient(z.boolean()) })),
     }),
   ),
   agentInfo: lenient(z.looseObject({ name: lenient(z.string()), title: lenient(z.string()), version: lenient(z.string()) })),

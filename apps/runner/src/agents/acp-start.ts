@@ -1,4 +1,4 @@
-import { methods, PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk";
+import { methods, PROTOCOL_VERSION, RequestError, type McpServer } from "@agentclientprotocol/sdk";
 import { terminateGroup } from "../processes/terminate";
 import { buildClient } from "./acp-client";
 import {
@@ -9,8 +9,10 @@ import {
   type InitializeAnswer,
   type SessionChoices,
 } from "./acp-responses";
+import { acpMcpServers } from "./acp-mcp";
 import { AcpSession } from "./acp-session";
 import { CommandNotRunnableError } from "../processes/command";
+import type { McpServerConfig } from "@wharf/api/schemas";
 import type { Sandbox } from "../sandbox";
 import { AgentProcess, spawnError } from "./agent-process";
 import {
@@ -34,7 +36,16 @@ const defaultInitializeMs = 15_000;
 const defaultSessionMs = 120_000;
 const setupMs = 30_000;
 
-type Setup = { proc: AgentProcess; session: AcpSession; agent: AgentSpec; log: Logger; /** Longest wait for session/new, load or resume. */ sessionMs: number };
+type Setup = {
+  proc: AgentProcess;
+  session: AcpSession;
+  agent: AgentSpec;
+  log: Logger;
+  /** Longest wait for session/new, load or resume. */
+  sessionMs: number;
+  /** For session/new and session/load, secret values included: never log it. */
+  mcpServers: McpServer[];
+};
 
 /** An agent process that has answered `initialize` and has no session yet. */
 export type LaunchedAgent = { proc: AgentProcess; session: AcpSession; init: InitializeAnswer };
@@ -104,7 +115,7 @@ async function initialize(setup: Setup, ms: number): Promise<InitializeAnswer> {
 async function resume(setup: Setup, init: InitializeAnswer, sessionId: string): Promise<SessionChoices | null> {
   const { session, proc, log } = setup;
   const caps = init.agentCapabilities;
-  const params = { sessionId, cwd: session.root, mcpServers: [] };
+  const params = { sessionId, cwd: session.root, mcpServers: setup.mcpServers };
   const viaResume = caps?.sessionCapabilities?.resume != null;
   if (!viaResume && caps?.loadSession !== true) {
     log.warn("the agent cannot resume sessions; starting a new one", { agent: setup.agent.name });
@@ -136,7 +147,7 @@ async function newSession(setup: Setup): Promise<{ sessionId: string; choices: S
     setup,
     "session",
     methods.agent.session.new,
-    session.connection.agent.request(methods.agent.session.new, { cwd: session.root, mcpServers: [] }),
+    session.connection.agent.request(methods.agent.session.new, { cwd: session.root, mcpServers: setup.mcpServers }),
     sessionMs,
   );
   const parsed = newSessionResponseSchema.safeParse(raw);
@@ -219,6 +230,8 @@ export type SessionBinding = {
   /** The environment of the terminals it opens. */
   terminalEnv: Record<string, string>;
   resumeSessionId?: string;
+  /** Given in session/new or session/load as far as the agent takes them (see acp-mcp.ts). */
+  mcpServers: McpServerConfig[];
   mode?: string;
   model?: string;
   sessionMs?: number;
@@ -246,7 +259,7 @@ export async function launchAgent(opts: LaunchOptions): Promise<LaunchedAgent> {
     askPermission: (params, signal) => session.askPermission(params, signal),
     log: opts.hooks.log,
   }).connect(proc.io.stream);
-  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: defaultSessionMs };
+  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: defaultSessionMs, mcpServers: [] };
   try {
     const init = await initialize(setup, opts.initializeMs ?? defaultInitializeMs);
     return { proc, session, init };
@@ -275,7 +288,11 @@ async function failedStart(setup: Setup, error: unknown): Promise<AgentError> {
 export async function openSession(launched: LaunchedAgent, opts: SessionBinding): Promise<AgentSession> {
   const { proc, session, init } = launched;
   session.bind(opts.hooks, opts.cwd, opts.terminalEnv);
-  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: opts.sessionMs ?? defaultSessionMs };
+  const mcp = acpMcpServers(init, opts.mcpServers);
+  for (const { name, why } of mcp.refused) {
+    session.emit({ type: "error", message: `MCP server "${name}" was not given to ${opts.agent.name}: ${why}.` });
+  }
+  const setup: Setup = { proc, session, agent: opts.agent, log: opts.hooks.log, sessionMs: opts.sessionMs ?? defaultSessionMs, mcpServers: mcp.given };
   try {
     const resumed = opts.resumeSessionId ? await resume(setup, init, opts.resumeSessionId) : null;
     let choices: SessionChoices;

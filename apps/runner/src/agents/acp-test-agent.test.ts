@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { taskEventSchema } from "@wharf/api/schemas";
+import { taskEventSchema, type McpServerConfig } from "@wharf/api/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv } from "../agent-env";
 import { alive, runningMembers } from "../testing/processes";
@@ -52,6 +52,7 @@ async function start(hooks: RecordingHooks, opts: Options = {}): Promise<AgentSe
     env: opts.env ?? agentEnv(process.env, { WHARF_SCENARIO: scenario }),
     hooks,
     ...(opts.resumeSessionId && { resumeSessionId: opts.resumeSessionId }),
+    ...(opts.mcpServers && { mcpServers: opts.mcpServers }),
     ...(opts.mode && { mode: opts.mode }),
     ...(opts.model && { model: opts.model }),
     ...(opts.timeouts && { timeouts: opts.timeouts }),
@@ -318,6 +319,29 @@ describe.concurrent("ACP client against the scripted test agent", () => {
     await session.prompt("go");
     const record = JSON.parse(await readFile(path.join(session.cwd, "resumed.json"), "utf8"));
     expect(record.sessionId).toBe(sessionId);
+    await session.close();
+  });
+
+  it("gives the MCP servers again in session/load, as far as the agent takes them", async () => {
+    const profile = { agent: { mcp: { http: true, sse: false } }, steps: [{ type: "record", path: "loaded.json" }] };
+    const mcpServers: McpServerConfig[] = [
+      { type: "stdio" as const, name: "files", command: "/usr/bin/mcp-files", args: ["-v"], env: { TOKEN: "t" } },
+      { type: "http" as const, name: "search", url: "https://mcp.example.com/mcp", headers: { Authorization: "Bearer h" } },
+      { type: "sse" as const, name: "events", url: "https://mcp.example.com/sse", headers: {} },
+    ];
+    const first = await start(new RecordingHooks(), { scenario: profile, mcpServers });
+    const sessionId = first.sessionId;
+    await first.close();
+    const hooks = new RecordingHooks();
+    const session = await start(hooks, { cwd: first.cwd, resumeSessionId: sessionId, scenario: profile, mcpServers });
+    expect(session.sessionId).toBe(sessionId);
+    await session.prompt("go");
+    const record = JSON.parse(await readFile(path.join(session.cwd, "loaded.json"), "utf8"));
+    expect(record.mcpServers).toEqual([
+      { name: "files", command: "/usr/bin/mcp-files", args: ["-v"], env: [{ name: "TOKEN", value: "t" }] },
+      { type: "http", name: "search", url: "https://mcp.example.com/mcp", headers: [{ name: "Authorization", value: "Bearer h" }] },
+    ]);
+    expect(hooks.events).toContainEqual({ type: "error", message: `MCP server "events" was not given to Wharf test agent: it is an sse server, and the agent takes only stdio and http MCP servers.` });
     await session.close();
   });
 

@@ -167,6 +167,7 @@ describe("one mapping of StartOptions", () => {
       terminalEnv: { A: "terminal" },
       hooks,
       resumeSessionId: "session-1",
+      mcpServers: [{ type: "stdio", name: "tools", command: "/bin/tools", args: [], env: {} }],
       mode: "mode-1",
       model: "model-1",
       timeouts: { initializeMs: 1111, sessionMs: 2222 },

@@ -67,7 +67,7 @@ export type WarmOptions = {
  * mapped here does not compile.
  */
 export function splitStartOptions(opts: StartOptions): { launch: Omit<LaunchOptions, "cwd" | "hooks">; binding: SessionBinding } {
-  const { agent, cwd, env, terminalEnv, hooks, resumeSessionId, mode, model, timeouts, ...unmapped } = opts;
+  const { agent, cwd, env, terminalEnv, hooks, resumeSessionId, mcpServers, mode, model, timeouts, ...unmapped } = opts;
   unmapped satisfies Record<string, never>;
   const { initializeMs, sessionMs, ...unmappedTimeouts } = timeouts ?? {};
   unmappedTimeouts satisfies Record<string, never>;
@@ -79,6 +79,7 @@ export function splitStartOptions(opts: StartOptions): { launch: Omit<LaunchOpti
       hooks,
       terminalEnv: terminalEnv ?? env,
       ...(resumeSessionId !== undefined && { resumeSessionId }),
+      mcpServers: mcpServers ?? [],
       ...(mode !== undefined && { mode }),
       ...(model !== undefined && { model }),
       ...(sessionMs !== undefined && { sessionMs }),

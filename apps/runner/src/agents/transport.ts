@@ -1,4 +1,4 @@
-import type { PermissionOption, TaskEvent, TaskEventOf } from "@wharf/api/schemas";
+import type { McpServerConfig, PermissionOption, TaskEvent, TaskEventOf } from "@wharf/api/schemas";
 import type { SelectConfigOption } from "./acp-responses";
 
 /**
@@ -43,6 +43,11 @@ export interface StartOptions {
   terminalEnv?: Record<string, string>;
   hooks: SessionHooks;
   resumeSessionId?: string;
+  /**
+   * MCP servers for the session (project's and agent's merged), secret values included: passed in
+   * session/new or session/load only. Default none.
+   */
+  mcpServers?: McpServerConfig[];
   mode?: string;
   model?: string;
   timeouts?: {

@@ -16,16 +16,18 @@ import {
   type ApiKeyState,
   type SecretRow,
 } from "~/lib/agent-form";
-import { nativeVars } from "@wharf/api/schemas";
+import { mcpServersInputSchema, nativeVars, type McpServerView } from "@wharf/api/schemas";
+import { mcpInputFromRows, mcpRowsFromViews, type McpServerRow } from "~/lib/mcp-form";
 import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { McpServersEditor } from "./mcp-servers-editor";
 import { Button, inputClass } from "./ui";
 
 type Props = {
   open: boolean;
   onOpenChange: (open: boolean) => void;
   /** The agent to edit; none to add one. */
-  agent?: (AgentLike & { builtin: boolean; taskCount: number }) | null;
+  agent?: (AgentLike & { builtin: boolean; taskCount: number; mcpServers?: McpServerView[] }) | null;
 };
 
 export function AgentFormDialog({ open, onOpenChange, agent }: Props) {
@@ -51,6 +53,8 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
   const [idTouched, setIdTouched] = useState(mode === "edit");
   const [local, setLocal] = useState<Record<string, string>>({});
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [mcpRows, setMcpRows] = useState<McpServerRow[]>(() => mcpRowsFromViews(agent?.mcpServers ?? []));
+  const [mcpLocal, setMcpLocal] = useState<Record<string, string>>({});
   const networkHint = useId();
 
   const done = async () => {
@@ -81,8 +85,13 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
     const issues = localIssues(state);
     setLocal(issues);
     setEdited(new Set());
-    if (Object.keys(issues).length > 0) return;
-    save.mutate(toUpsertInput(state, mode, builtin ? agent?.transport : undefined));
+    const mcpServers = mcpInputFromRows(mcpRows);
+    const mcpChecked = mcpServersInputSchema.safeParse(mcpServers);
+    const mcpIssues: Record<string, string> = {};
+    for (const issue of mcpChecked.error?.issues ?? []) mcpIssues[["mcpServers", ...issue.path.map(String)].join(".")] ??= issue.message;
+    setMcpLocal(mcpIssues);
+    if (Object.keys(issues).length > 0 || Object.keys(mcpIssues).length > 0) return;
+    save.mutate({ ...toUpsertInput(state, mode, builtin ? agent?.transport : undefined), mcpServers });
   };
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -264,6 +273,10 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
         <Button className="w-fit" onClick={() => set({ secrets: [...state.secrets, { key: rowKey(), name: "", value: "", stored: false, action: "keep" }] })}>
           + Add secret
         </Button>
+      </Section>
+
+      <Section title="MCP servers" hint="given to its sessions; they win over a project's of the same name">
+        <McpServersEditor rows={mcpRows} onChange={setMcpRows} errors={{ ...mcpLocal, ...(fieldErrors.mcpServers ? { mcpServers: fieldErrors.mcpServers } : {}) }} />
       </Section>
 
       <label className="flex items-start gap-2 text-sm" data-testid="agent-network">

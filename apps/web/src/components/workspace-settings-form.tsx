@@ -1,10 +1,12 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { workspaceSettingsPatchSchema, type ServiceSpec } from "@wharf/api/schemas";
+import { mcpServersInputSchema, workspaceSettingsPatchSchema, type McpServerView, type ServiceSpec } from "@wharf/api/schemas";
 import { useState, type FormEvent } from "react";
 import { errorMessage } from "~/lib/format";
+import { mcpInputFromRows, mcpRowsFromViews, type McpServerRow } from "~/lib/mcp-form";
 import { useTRPC } from "~/trpc/react";
+import { McpServersEditor } from "./mcp-servers-editor";
 import { Button, inputClass } from "./ui";
 
 type Project = {
@@ -14,6 +16,7 @@ type Project = {
   copyFiles: string[];
   services: ServiceSpec[];
   setupTimeoutSeconds: number;
+  mcpServers: McpServerView[];
 };
 
 type ServiceRow = { name: string; command: string; ports: string };
@@ -63,6 +66,7 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
   const [copyFiles, setCopyFiles] = useState(project.copyFiles.join("\n"));
   const [timeout, setTimeoutSeconds] = useState(String(project.setupTimeoutSeconds));
   const [services, setServices] = useState<ServiceRow[]>(project.services.map((s) => ({ name: s.name, command: s.command, ports: String(s.ports) })));
+  const [mcpRows, setMcpRows] = useState<McpServerRow[]>(() => mcpRowsFromViews(project.mcpServers));
   const [errors, setErrors] = useState<FieldErrors>({});
   const update = useMutation(
     trpc.project.update.mutationOptions({
@@ -83,13 +87,18 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
       services: services.filter((s) => s.name.trim() || s.command.trim()).map((s) => ({ name: s.name.trim(), command: s.command, ports: Number(s.ports) || 1 })),
       setupTimeoutSeconds: Number(timeout),
     };
+    const mcpServers = mcpInputFromRows(mcpRows);
     const checked = workspaceSettingsPatchSchema.safeParse(patch);
-    if (!checked.success) {
-      setErrors(issuesToErrors(checked.error.issues));
+    const mcpChecked = mcpServersInputSchema.safeParse(mcpServers);
+    if (!checked.success || !mcpChecked.success) {
+      setErrors({
+        ...(checked.success ? {} : issuesToErrors(checked.error.issues)),
+        ...(mcpChecked.success ? {} : issuesToErrors(mcpChecked.error.issues.map((i) => ({ ...i, path: ["mcpServers", ...i.path] })))),
+      });
       return;
     }
     setErrors({});
-    update.mutate({ id: project.id, ...patch });
+    update.mutate({ id: project.id, ...patch, mcpServers });
   };
 
   const setService = (i: number, change: Partial<ServiceRow>) => setServices((rows) => rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
@@ -154,6 +163,14 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
         <div>
           <Button onClick={() => setServices((rows) => [...rows, { name: "", command: "", ports: "1" }])}>Add service</Button>
         </div>
+      </fieldset>
+
+      <fieldset className="grid gap-2">
+        <legend className="text-sm font-medium">MCP servers</legend>
+        <p className="text-xs text-muted">
+          Given to the agent of each task of this project when its session starts (an agent&apos;s own server of the same name wins). http and sse servers reach only agents that take them; the task says when one does not.
+        </p>
+        <McpServersEditor rows={mcpRows} onChange={setMcpRows} errors={errors} />
       </fieldset>
 
       <FieldError errors={errors} name="form" />

@@ -1,5 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
+import type { McpServerConfig } from "../schemas/mcp";
 
 const transport = z.enum(["acp", "pty", "native"]);
 
@@ -23,6 +24,8 @@ const agentRow = z.object({
   capabilities: z.unknown(),
   /** In the OS sandbox: false leaves the agent loopback only. */
   sandboxNetwork: z.boolean(),
+  /** Read only to list names and non-secret fields: see mcpServerViews. */
+  mcpServers: z.unknown(),
   /** Tasks that use this agent. */
   taskCount: z.coerce.number().int(),
 });
@@ -30,7 +33,7 @@ export type AgentRow = z.infer<typeof agentRow>;
 
 const agentColumns = `a.id, a.name, a.transport::text as transport, a.command, coalesce(a.args, '{}') as args, a.env,
   a.secret_env as "secretEnv", a.builtin, a.available, a.version, a.detect_error as "detectError", a.detected_at as "detectedAt",
-  a.capabilities, a.sandbox_network as "sandboxNetwork", (select count(*) from task t where t.agent_id = a.id) as "taskCount"`;
+  a.capabilities, a.sandbox_network as "sandboxNetwork", a.mcp_servers as "mcpServers", (select count(*) from task t where t.agent_id = a.id) as "taskCount"`;
 
 export async function findAgent(db: Queryable, id: string): Promise<AgentRow | null> {
   const { rows } = await db.query(`select ${agentColumns} from agent a where a.id = $1`, [id]);
@@ -55,12 +58,13 @@ const agentSettingsRow = z.object({
   args: z.array(z.string()),
   env: z.unknown(),
   secretEnv: z.unknown(),
+  mcpServers: z.unknown(),
 });
 export type AgentSettingsRow = z.infer<typeof agentSettingsRow>;
 
 export async function findAgentSettings(db: Queryable, id: string): Promise<AgentSettingsRow | null> {
   const { rows } = await db.query(
-    `select a.builtin, a.name, a.transport::text as transport, a.command, coalesce(a.args, '{}') as args, a.env, a.secret_env as "secretEnv"
+    `select a.builtin, a.name, a.transport::text as transport, a.command, coalesce(a.args, '{}') as args, a.env, a.secret_env as "secretEnv", a.mcp_servers as "mcpServers"
      from agent a where a.id = $1`,
     [id],
   );
@@ -76,6 +80,8 @@ export type AgentFields = {
   env: Record<string, string>;
   /** Unset keeps the stored choice (on for a new agent). */
   sandboxNetwork?: boolean;
+  /** With their secret values (see resolveMcpServers); unset keeps the stored list (none for a new agent). */
+  mcpServers?: McpServerConfig[] | undefined;
 };
 
 /**
@@ -84,14 +90,16 @@ export type AgentFields = {
  */
 export async function upsertAgent(db: Queryable, fields: AgentFields, secretEnv: Record<string, string>, resetReported: boolean): Promise<void> {
   await db.query(
-    `insert into agent (id, name, transport, command, args, env, secret_env, builtin, sandbox_network, updated_at)
-     values ($1, $2, $3::"AgentTransport", $4, $5::text[], $6::jsonb, $7::jsonb, false, coalesce($9::boolean, true), now())
+    `insert into agent (id, name, transport, command, args, env, secret_env, builtin, sandbox_network, mcp_servers, updated_at)
+     values ($1, $2, $3::"AgentTransport", $4, $5::text[], $6::jsonb, $7::jsonb, false, coalesce($9::boolean, true), coalesce($10::jsonb, '[]'::jsonb), now())
      on conflict (id) do update set name = excluded.name, transport = excluded.transport, command = excluded.command,
        args = excluded.args, env = excluded.env, secret_env = excluded.secret_env, updated_at = now(),
        sandbox_network = coalesce($9::boolean, agent.sandbox_network),
+       mcp_servers = coalesce($10::jsonb, agent.mcp_servers),
        capabilities = case when $8 then '{}'::jsonb else agent.capabilities end,
        version = case when $8 then null else agent.version end`,
-    [fields.id, fields.name, fields.transport, fields.command, fields.args, JSON.stringify(fields.env), JSON.stringify(secretEnv), resetReported, fields.sandboxNetwork ?? null],
+    [fields.id, fields.name, fields.transport, fields.command, fields.args, JSON.stringify(fields.env), JSON.stringify(secretEnv), resetReported, fields.sandboxNetwork ?? null,
+      fields.mcpServers === undefined ? null : JSON.stringify(fields.mcpServers)],
   );
 }
 

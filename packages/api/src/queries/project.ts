@@ -1,5 +1,6 @@
 import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
+import { mcpServerViews, type McpServerConfig } from "../schemas/mcp";
 import { serviceSchema, type workspaceSettingsPatchSchema } from "../schemas/workspace";
 
 /** A project as the API returns it: these fields and no others. */
@@ -21,13 +22,15 @@ const projectRow = z.object({
   forgeProject: z.string().nullable(),
   /** Whether a forge token is stored; the token itself is write-only and never selected here. */
   hasForgeToken: z.boolean(),
+  /** MCP servers for its tasks' agents; env and header values by name only. */
+  mcpServers: z.unknown().transform(mcpServerViews),
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
 const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript",
   p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt",
   p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
-  p.forge_token is not null as "hasForgeToken"`;
+  p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers"`;
 
 export async function findProject(db: Queryable, id: string): Promise<ProjectRow | null> {
   const { rows } = await db.query(`select ${projectColumns} from project p where p.id = $1`, [id]);
@@ -66,7 +69,14 @@ type PublishPatch = {
   forgeToken?: string | null | undefined;
 };
 
-export type ProjectPatch = z.output<typeof workspaceSettingsPatchSchema> & PublishPatch & { name?: string | undefined };
+export type ProjectPatch = z.output<typeof workspaceSettingsPatchSchema> &
+  PublishPatch & { name?: string | undefined; /** With their secret values (see resolveMcpServers). */ mcpServers?: McpServerConfig[] | undefined };
+
+/** A project's MCP servers with their secret values, for resolving an update; null if there is no such project. */
+export async function findProjectMcpServers(db: Queryable, id: string): Promise<unknown> {
+  const { rows } = await db.query<{ mcp_servers: unknown }>(`select mcp_servers from project where id = $1`, [id]);
+  return rows[0] ? rows[0].mcp_servers : null;
+}
 
 /** A blank script is no script. */
 const script = (value: string | null | undefined) => (value === undefined ? undefined : value === null || value.trim() === "" ? null : value);
@@ -93,6 +103,7 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
        forge_api_url = case when $11::jsonb ? 'forgeApiUrl' then $11->>'forgeApiUrl' else p.forge_api_url end,
        forge_project = case when $11::jsonb ? 'forgeProject' then $11->>'forgeProject' else p.forge_project end,
        forge_token = case when $11::jsonb ? 'forgeToken' then $11->>'forgeToken' else p.forge_token end,
+       mcp_servers = coalesce($12::jsonb, p.mcp_servers),
        updated_at = now()
      where p.id = $1
      returning ${projectColumns}`,
@@ -108,6 +119,7 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
       patch.services === undefined ? null : JSON.stringify(patch.services),
       patch.setupTimeoutSeconds ?? null,
       JSON.stringify(publish),
+      patch.mcpServers === undefined ? null : JSON.stringify(patch.mcpServers),
     ],
   );
   return z.array(projectRow).parse(rows)[0] ?? null;

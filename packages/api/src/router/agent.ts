@@ -4,6 +4,7 @@ import { nativeAgentCommand, nativeVars } from "../schemas/native-agent";
 import { z } from "zod";
 import type { Queryable } from "@wharf/db/pg";
 import { redetectAgents } from "../agents/sync";
+import { McpSecretMissingError, mcpServersInputSchema, mcpServerViews, resolveMcpServers } from "../schemas/mcp";
 import { deleteUnusedAgent, findAgent, findAgentSettings, listAgents, upsertAgent, type AgentRow } from "../queries/agent";
 import { protectedProcedure } from "../trpc";
 import { agentInstall } from "./agent-install";
@@ -29,6 +30,8 @@ function toAgentView(row: AgentRow) {
     capabilities: readCapabilities(row.capabilities),
     /** In the OS sandbox: false leaves the agent loopback only. */
     sandboxNetwork: row.sandboxNetwork,
+    /** MCP servers for its sessions; env and header values by name only. */
+    mcpServers: mcpServerViews(row.mcpServers),
     /** Tasks that use this agent; an agent with tasks cannot be deleted. */
     taskCount: row.taskCount,
   };
@@ -101,6 +104,11 @@ const agentUpsertInput = z
       .record(envName, z.string().min(1, "A secret value cannot be empty; send null to remove it.").max(10_000).nullable())
       .refine((m) => Object.keys(m).length <= 100, "At most 100 variables.")
       .optional(),
+    /**
+     * MCP servers for its sessions (they win over a project's of the same name), replacing the
+     * list: an env or header value sets it, null keeps the stored one; absent: unchanged.
+     */
+    mcpServers: mcpServersInputSchema.optional(),
     /** "new": refuse when the id is taken; "existing": refuse when it is not. Default: either. */
     expect: z.enum(["new", "existing"]).optional(),
   })
@@ -142,8 +150,16 @@ export const agentRouter = {
   upsert: protectedProcedure.input(agentUpsertInput).mutation(async ({ ctx, input }) => {
     const { pool } = ctx.services;
     // A native agent runs the built-in agent: its own command and args are not used.
-    const { secretEnv: secretChange, expect, ...fields } = input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input;
+    const { secretEnv: secretChange, expect, mcpServers: mcpInput, ...rest } = input.transport === "native" ? { ...input, command: nativeAgentCommand, args: [] } : input;
     const existing = await findAgentSettings(pool, input.id);
+    let mcpServers;
+    try {
+      mcpServers = mcpInput === undefined ? undefined : resolveMcpServers(mcpInput, existing?.mcpServers ?? []);
+    } catch (error) {
+      if (error instanceof McpSecretMissingError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+      throw error;
+    }
+    const fields = { ...rest, mcpServers };
     if (expect === "new" && existing) {
       throw new TRPCError({ code: "CONFLICT", message: `An agent with the id "${input.id}" already exists (${existing.name}). Pick another id, or edit that agent.` });
     }

@@ -3,7 +3,8 @@ import { TRPCError } from "@trpc/server";
 import { GitError, inspectRepo } from "@wharf/git";
 import { z } from "zod";
 import { notFound } from "../errors";
-import { findProject, findProjectByRepoPath, insertProject, listProjects, updateProject } from "../queries/project";
+import { findProject, findProjectByRepoPath, findProjectMcpServers, insertProject, listProjects, updateProject } from "../queries/project";
+import { McpSecretMissingError, mcpServersInputSchema, resolveMcpServers } from "../schemas/mcp";
 import { workspaceSettingsPatchSchema } from "../schemas/workspace";
 import { protectedProcedure } from "../trpc";
 
@@ -50,6 +51,11 @@ const projectUpdateInput = z.object({
     .optional(),
   /** Write-only: a value sets the token, null removes it; it never comes back (see `hasForgeToken`). */
   forgeToken: z.string().trim().min(1, "The token is empty; send null to remove it.").max(2000).nullable().optional(),
+  /**
+   * MCP servers for the project's tasks, replacing the list: an env or header value sets it, null
+   * keeps the stored one. Values are never returned (`mcpServers[].envKeys`, `headerNames`).
+   */
+  mcpServers: mcpServersInputSchema.optional(),
 });
 
 export const projectRouter = {
@@ -80,7 +86,18 @@ export const projectRouter = {
 
   /** Changes a project's name, workspace, push and forge settings (see projectUpdateInput). */
   update: protectedProcedure.input(projectUpdateInput).mutation(async ({ ctx, input }) => {
-    const { id, ...patch } = input;
+    const { id, mcpServers, ...rest } = input;
+    let patch: Parameters<typeof updateProject>[2] = rest;
+    if (mcpServers !== undefined) {
+      const stored = await findProjectMcpServers(ctx.services.pool, id);
+      if (stored === null) throw notFound("Project", id);
+      try {
+        patch = { ...rest, mcpServers: resolveMcpServers(mcpServers, stored) };
+      } catch (error) {
+        if (error instanceof McpSecretMissingError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+        throw error;
+      }
+    }
     const project = await updateProject(ctx.services.pool, id, patch);
     if (!project) throw notFound("Project", id);
     return project;

@@ -4,3 +4,4 @@ export * from "./capabilities";
 export * from "./limits";
 export * from "./native-agent";
 export * from "./workspace";
+export * from "./mcp";
