@@ -4,7 +4,7 @@ import path from "node:path";
 import { migrate, resolveDatabase, type ResolvedDatabase } from "@wharf/db/server";
 import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort } from "./port";
-import { startRunnerHost, StackError, type RunnerHost } from "./stack";
+import { startRunnerHost, startStack, StackError, type RunnerHost, type Stack } from "./stack";
 
 const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 const quiet = () => undefined;
@@ -41,7 +41,7 @@ describe("./wharf runner (a runner alone)", () => {
       rmSync(runnerHome, { recursive: true, force: true });
     }, 60_000);
 
-    it("starts only a runner, with its own WHARF_HOME, which takes work from that database", { timeout: 120_000 }, async () => {
+    it("starts only a runner, with its own WHARF_HOME, against that database", { timeout: 120_000 }, async () => {
       const env: NodeJS.ProcessEnv = { ...process.env, WHARF_HOME: dbHome };
       delete env.DATABASE_URL;
       database = await resolveDatabase(env, { log: { info: quiet, warn: quiet, error: quiet } });
@@ -59,5 +59,34 @@ describe("./wharf runner (a runner alone)", () => {
       await host.stop();
       expect(lines.some((l) => l.startsWith("runner |") && l.includes("stopping"))).toBe(true);
     });
+  });
+});
+
+describe("./wharf start --no-runner", () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), "wharf-no-runner-"));
+  let stack: Stack | null = null;
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(home, { recursive: true, force: true });
+  }, 60_000);
+
+  it("serves the board on the embedded database with no runner process", { timeout: 180_000 }, async () => {
+    const lines: string[] = [];
+    const env: NodeJS.ProcessEnv = { ...process.env, WHARF_HOME: home };
+    delete env.DATABASE_URL;
+    stack = await startStack({
+      root: repoRoot,
+      env,
+      host: "127.0.0.1",
+      port: await findFreePort(),
+      runner: false,
+      log: (source, line) => lines.push(`${source} | ${line}`),
+      healthTimeoutMs: 90_000,
+    });
+    expect(stack.embeddedDatabase).toBe(true);
+    const response = await fetch(`${stack.url}/api/trpc/health.check`, { headers: { authorization: `Bearer ${stack.token}` } });
+    expect(response.status).toBe(200);
+    expect(lines.some((l) => l.includes("no runner on this host"))).toBe(true);
+    expect(lines.filter((l) => l.startsWith("runner"))).toEqual([]);
   });
 });
