@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { appendTaskEvents, sendTaskJob } from "../queue";
-import { cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, type ChangeFile, type TaskEvent } from "../schemas";
+import { cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskQueueFor, type ChangeFile, type TaskEvent } from "../schemas";
 import { TransitionRefusedError } from "./errors";
 import { notifyControl } from "./notify-control";
 import { lockTask, requireState } from "./task-row";
@@ -31,7 +31,7 @@ export async function createTask(
     { type: "message", role: "user", text: input.prompt },
     { type: "status", state: "queued", reason: "created" },
   ], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 });
+  const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 }, input.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
   return created;
 }
@@ -93,7 +93,7 @@ export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { tas
     { type: "message", role: "user", text: input.prompt },
     { type: "status", state: "queued", reason: "follow-up prompt" },
   ], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn });
+  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn }, task.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [input.taskId, jobId]);
   return { turn };
 }
@@ -119,7 +119,8 @@ export async function cancelTask(
       [input.taskId],
     );
     await appendTaskEvents(client, input.taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${input.actor}` }], "cancelled");
-    if (task.jobId) await boss.cancel(TASK_QUEUE, task.jobId, pgBossDb(client));
+    // Jobs sent before routing by agent are in TASK_QUEUE; cancelling an id a queue lacks does nothing.
+    if (task.jobId) for (const queue of [taskQueueFor(task.agentId), TASK_QUEUE]) await boss.cancel(queue, task.jobId, pgBossDb(client));
     return { state: "cancelled" };
   }
   await client.query(`update task set cancel_requested = true, updated_at = now() where id = $1`, [input.taskId]);
