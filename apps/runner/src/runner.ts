@@ -159,6 +159,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
   const queues = new TaskQueues({
     boss,
+    databaseUrl: env.DATABASE_URL,
     concurrency: env.WHARF_RUNNER_CONCURRENCY,
     log,
     handle: async (job) => {

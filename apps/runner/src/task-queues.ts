@@ -1,3 +1,4 @@
+import pg from "pg";
 import type { Job, PgBoss } from "pg-boss";
 import { ensureTaskQueue } from "@wharf/api/task-queue";
 import { TASK_QUEUE } from "@wharf/api/schemas";
@@ -22,8 +23,37 @@ class Slots {
   }
 }
 
+/**
+ * Runs `fn` holding one of an agent's `cap` fleet-wide slots: PostgreSQL advisory locks
+ * (agent, slot), taken on a connection of their own that lives as long as the task. A runner that
+ * dies loses its connection, and with it its slots, at once.
+ */
+async function withFleetSlot<T>(databaseUrl: string, agentId: string, cap: number, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "wharf-runner-cap" });
+  await client.connect();
+  try {
+    const key = `wharf-agent-cap:${agentId}`;
+    let slot = -1;
+    for (let i = 0; i < cap && slot < 0; i++) {
+      const { rows } = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext($1), $2) as ok`, [key, i]);
+      if (rows[0]?.ok) slot = i;
+    }
+    if (slot < 0) {
+      // Every slot is taken: wait (in the database, no polling) for one of them.
+      slot = Math.floor(Math.random() * cap);
+      await client.query(`select pg_advisory_lock(hashtext($1), $2)`, [key, slot]);
+    }
+    return await fn();
+  } finally {
+    // Ending the session releases its advisory locks.
+    await client.end().catch(() => undefined);
+  }
+}
+
 export type TaskQueuesOptions = {
   boss: PgBoss;
+  /** For the fleet-wide caps' own connections. */
+  databaseUrl: string;
   /** Tasks this runner runs at once, over every agent's queue. */
   concurrency: number;
   handle: (job: Job<unknown>) => Promise<void>;
@@ -32,9 +62,13 @@ export type TaskQueuesOptions = {
 
 /**
  * The queues this runner works: one per agent its host has (`wharf-task.<agent>`), plus the old
- * shared queue for jobs sent before routing by agent. Each agent's worker passes the agent's
- * fleet-wide cap as pg-boss `groupConcurrency` (its jobs are one group): the fetch itself, in the
- * database, refuses a job while that many of the group are active on any runner.
+ * shared queue for jobs sent before routing by agent.
+ *
+ * An agent's fleet-wide cap is kept twice, both in the database: its worker passes the cap as
+ * pg-boss `groupConcurrency` (its jobs are one group), so a runner does not fetch a job while that
+ * many are active; that check is not atomic across runners fetching at the same moment (each
+ * sees none active and both claim), so a fetched job then takes one of the cap's advisory-lock
+ * slots (withFleetSlot) before it runs, waiting for one when all are taken.
  *
  * Every queue's worker may hold `concurrency` jobs; one set of slots keeps the runner at
  * `concurrency` running tasks overall. A job fetched while the slots are full waits here, claimed.
@@ -49,7 +83,7 @@ export class TaskQueues {
     this.slots = new Slots(opts.concurrency);
   }
 
-  private async work(queue: string, groupConcurrency: number | null): Promise<void> {
+  private async work(queue: string, agentId: string | null, groupConcurrency: number | null): Promise<void> {
     await this.opts.boss.work(
       queue,
       {
@@ -62,14 +96,17 @@ export class TaskQueues {
         ...(groupConcurrency !== null ? { groupConcurrency } : {}),
       },
       async (jobs) => {
-        for (const job of jobs) await this.slots.run(() => this.opts.handle(job));
+        for (const job of jobs) {
+          const run = () => this.slots.run(() => this.opts.handle(job));
+          await (agentId !== null && groupConcurrency !== null ? withFleetSlot(this.opts.databaseUrl, agentId, groupConcurrency, run) : run());
+        }
       },
     );
   }
 
   /** Starts the shared queue's worker and those of `agents`. */
   async start(agents: HostAgent[]): Promise<void> {
-    await this.work(TASK_QUEUE, null);
+    await this.work(TASK_QUEUE, null, null);
     await this.sync(agents);
   }
 
@@ -85,7 +122,7 @@ export class TaskQueues {
       }
       for (const [id, cap] of wanted) {
         if (this.working.has(id)) continue;
-        await this.work(await ensureTaskQueue(this.opts.boss, id), cap);
+        await this.work(await ensureTaskQueue(this.opts.boss, id), id, cap);
         this.working.set(id, cap);
       }
       this.opts.log.info("working the queues of", { agents: [...this.working].map(([id, cap]) => (cap === null ? id : `${id} (at most ${cap} fleet-wide)`)) });

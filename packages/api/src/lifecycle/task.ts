@@ -6,6 +6,7 @@ import { cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, 
 import { TransitionRefusedError } from "./errors";
 import { notifyControl } from "./notify-control";
 import { lockTask, requireState } from "./task-row";
+import { noRunnerReason } from "../queries/runner";
 
 /*
  * Task transitions. Each runs inside the caller's transaction on `client`: it takes the task's
@@ -27,9 +28,11 @@ export async function createTask(
     [input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null],
   );
   const created = z.array(z.object({ id: z.string(), createdAt: z.date() })).parse(rows)[0]!;
+  // A task whose agent no live runner has waits for one: its card says so until a runner takes it.
+  const waiting = await noRunnerReason(client, input.agentId);
   await appendTaskEvents(client, created.id, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state: "queued", reason: "created" },
+    { type: "status", state: "queued", reason: waiting ?? "created" },
   ], "queued");
   const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 }, input.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
@@ -89,9 +92,10 @@ export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { tas
     [input.taskId, input.prompt],
   );
   const { turn } = z.array(z.object({ turn: z.number().int() })).parse(rows)[0]!;
+  const waiting = await noRunnerReason(client, task.agentId);
   await appendTaskEvents(client, input.taskId, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state: "queued", reason: "follow-up prompt" },
+    { type: "status", state: "queued", reason: waiting ? `follow-up prompt; ${waiting}` : "follow-up prompt" },
   ], "queued");
   const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn }, task.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [input.taskId, jobId]);

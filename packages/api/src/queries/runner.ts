@@ -78,3 +78,19 @@ export async function listRunners(db: Queryable): Promise<RunnerRow[]> {
   );
   return z.array(runnerRow).parse(rows);
 }
+
+/**
+ * Why a task for `agentId` would wait: "no runner has <agent> installed" when no live runner found
+ * the agent on its host (its job stays queued until one that has it joins); null when one has.
+ */
+export async function noRunnerReason(db: Queryable, agentId: string): Promise<string | null> {
+  const { rows } = await db.query(
+    `select a.name,
+            exists (select 1 from runner r where $1 = any(r.agents) and r.stopped_at is null
+                      and r.heartbeat_at > now() - make_interval(secs => r.heartbeat_ms * $2 / 1000.0)) as "served"
+       from agent a where a.id = $1`,
+    [agentId, MISSED_HEARTBEATS],
+  );
+  const row = z.array(z.object({ name: z.string(), served: z.boolean() })).parse(rows)[0];
+  return row && !row.served ? `no runner has ${row.name} installed` : null;
+}
