@@ -18,7 +18,7 @@ export type HostAgent = { id: string; maxRunning: number | null };
  * (the agent's PATH, or this process's, after Wharf's agent folder). A stat per agent, no spawn:
  * cheap enough for every heartbeat, so an agent installed while the runner runs is picked up.
  */
-export async function detectHostAgents(pool: pg.Pool, home: string): Promise<HostAgent[]> {
+async function detectHostAgents(pool: pg.Pool, home: string): Promise<HostAgent[]> {
   const { rows } = await pool.query(`select id, command, env, max_running as "maxRunning" from agent order by id`);
   return z
     .array(agentRow)
@@ -28,7 +28,7 @@ export async function detectHostAgents(pool: pg.Pool, home: string): Promise<Hos
 }
 
 /** This checkout's commit (short), which tells hosts running different code apart; "unknown" outside git. */
-export async function wharfVersion(): Promise<string> {
+async function wharfVersion(): Promise<string> {
   try {
     const { stdout } = await promisify(execFile)("git", ["rev-parse", "--short", "HEAD"], { cwd: import.meta.dirname, timeout: 5_000 });
     return stdout.trim() || "unknown";
