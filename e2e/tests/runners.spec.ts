@@ -1,5 +1,25 @@
-import { expect, test } from "@playwright/test";
+import path from "node:path";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { mutate, query, shoot } from "./wharf";
+
+const screenshots = path.join(import.meta.dirname, "..", "screenshots");
+
+/** A close-up of one element in light and dark (a field deep in a scrolling dialog). */
+async function closeUp(page: Page, element: Locator, name: string) {
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+  // In the middle of the dialog's scrolling body, clear of its sticky footer.
+  await element.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  for (const mode of ["light", "dark"] as const) {
+    await page.evaluate((m) => {
+      document.documentElement.dataset.theme = m;
+    }, mode);
+    await expect(page.locator("html")).toHaveAttribute("data-theme", mode);
+    await element.screenshot({ path: path.join(screenshots, `${name}-${mode}.png`), animations: "disabled" });
+  }
+  await page.evaluate((t) => {
+    document.documentElement.dataset.theme = t ?? "light";
+  }, theme);
+}
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -27,4 +47,26 @@ test("the runners page shows the live runner with its agents, and follows a chan
   await shoot(page, "runners");
   await mutate(request, "agent.delete", { id: "runners-page-extra" });
   await expect(row.getByLabel("Agents on this host")).not.toContainText("runners-page-extra", { timeout: 15_000 });
+});
+
+test("the agent form sets and clears an agent's fleet-wide cap", async ({ page, request }) => {
+  await mutate(request, "agent.upsert", { id: "cap-form", name: "Capped", transport: "acp", command: process.execPath, args: ["-e", "0"] });
+  await page.goto("/agents");
+  await page.locator('[data-agent-id="cap-form"]').getByRole("button", { name: "Edit Capped" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit Capped" });
+  const field = dialog.getByRole("spinbutton", { name: "At most running at once, across all runners" });
+  await expect(field).toHaveValue("");
+  await field.fill("2");
+  await closeUp(page, dialog.getByTestId("agent-max-running"), "agent-cap");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  expect((await query<{ maxRunning: number | null }>(request, "agent.get", { id: "cap-form" })).maxRunning).toBe(2);
+
+  await page.locator('[data-agent-id="cap-form"]').getByRole("button", { name: "Edit Capped" }).click();
+  await expect(field).toHaveValue("2");
+  await field.fill("");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  expect((await query<{ maxRunning: number | null }>(request, "agent.get", { id: "cap-form" })).maxRunning).toBeNull();
+  await mutate(request, "agent.delete", { id: "cap-form" });
 });
