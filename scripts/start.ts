@@ -1,13 +1,16 @@
-// The launcher behind `./wharf start`: database, migrations, token, web + runner, until a signal.
-// Built into one module (scripts/dist/launcher.mjs, see launcher/build.mjs) and run with plain Node.
+// The launcher behind `./wharf start` (database, migrations, token, web + runner, until a signal),
+// `./wharf start --no-runner` (the same without the runner) and `./wharf runner` (a runner alone,
+// against DATABASE_URL). Built into one module (scripts/dist/launcher.mjs, see launcher/build.mjs)
+// and run with plain Node; the role comes as its one argument (--role=all|web|runner).
 import path from "node:path";
-import { LauncherEnvError, parseLauncherEnv, StartAbortedError, startStack, type Stack } from "./launcher";
+import { LauncherEnvError, parseLauncherEnv, parseRole, StartAbortedError, startRunnerHost, startStack, type RunnerHost, type Stack } from "./launcher";
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 const stopRequested = new AbortController();
 const forceRequested = new AbortController();
 let signalsSeen = 0;
-let stack: Stack | null = null;
+let what = "web and runner";
+let stack: Pick<Stack, "stop"> | null = null;
 
 function log(source: string, line: string): void {
   process.stdout.write(`${source.padEnd(6)} | ${line}\n`);
@@ -16,7 +19,7 @@ function log(source: string, line: string): void {
 function onStopSignal(signal: NodeJS.Signals): void {
   signalsSeen += 1;
   if (signalsSeen === 1) {
-    log("wharf", `${signal} received; stopping web and runner, then the database (again to stop at once)`);
+    log("wharf", `${signal} received; stopping ${what}, then the database (again to stop at once)`);
     stopRequested.abort();
     if (stack) void shutdown(stack, 0);
   } else if (signalsSeen === 2) {
@@ -43,7 +46,7 @@ function fail(error: unknown): never {
 }
 
 let shuttingDown: Promise<never> | null = null;
-function shutdown(running: Stack, code: number): Promise<never> {
+function shutdown(running: Pick<Stack, "stop">, code: number): Promise<never> {
   return (shuttingDown ??= (async () => {
     log("wharf", "stopping…");
     try {
@@ -58,11 +61,40 @@ function shutdown(running: Stack, code: number): Promise<never> {
 }
 
 let env;
+let role;
 try {
   env = parseLauncherEnv(process.env);
+  role = parseRole(process.argv.slice(2));
+  what = { all: "web and runner", web: "the web server", runner: "the runner" }[role];
 } catch (error) {
   if (error instanceof LauncherEnvError) fail(error);
   throw error;
+}
+
+if (role === "runner") {
+  let host: RunnerHost;
+  try {
+    host = await startRunnerHost({
+      root: path.resolve(import.meta.dirname, ".."),
+      env: process.env,
+      ...(env.runnerConcurrency ? { runnerConcurrency: env.runnerConcurrency } : {}),
+      log,
+      signal: stopRequested.signal,
+      force: forceRequested.signal,
+    });
+  } catch (error) {
+    if (error instanceof StartAbortedError) {
+      log("wharf", "stopped");
+      process.exit(0);
+    }
+    fail(error);
+  }
+  stack = host;
+  if (stopRequested.signal.aborted) await shutdown(host, 0);
+  process.stdout.write(`\n  A Wharf runner is running (data in ${host.home}); its tasks show on the board of the web host. Press Ctrl-C to stop.\n\n`);
+  const error = await host.failed;
+  log("wharf", error.message);
+  await shutdown(host, 1);
 }
 
 try {
@@ -72,6 +104,7 @@ try {
     host: env.host,
     port: env.port,
     ...(env.runnerConcurrency ? { runnerConcurrency: env.runnerConcurrency } : {}),
+    runner: role === "all",
     log,
     signal: stopRequested.signal,
     force: forceRequested.signal,
@@ -84,15 +117,16 @@ try {
   fail(error);
 }
 
-if (stopRequested.signal.aborted) await shutdown(stack, 0);
+const web: Stack = stack as Stack;
+if (stopRequested.signal.aborted) await shutdown(web, 0);
 
-const tokenLine = stack.tokenCreated
-  ? `Access token (new; shown only now, stored in ${stack.tokenFile}):\n    ${stack.token}`
-  : `Access token: stored in ${stack.tokenFile}`;
+const tokenLine = web.tokenCreated
+  ? `Access token (new; shown only now, stored in ${web.tokenFile}):\n    ${web.token}`
+  : `Access token: stored in ${web.tokenFile}`;
 process.stdout.write(
-  `\n  Wharf is running at ${stack.url}\n  ${tokenLine}\n  Scripts send it as "Authorization: Bearer <token>". Press Ctrl-C to stop.\n\n`,
+  `\n  Wharf is running at ${web.url}${role === "web" ? " (no runner here: start runners with ./wharf runner)" : ""}\n  ${tokenLine}\n  Scripts send it as "Authorization: Bearer <token>". Press Ctrl-C to stop.\n\n`,
 );
 
-const error = await stack.failed;
+const error = await web.failed;
 log("wharf", error.message);
-await shutdown(stack, 1);
+await shutdown(web, 1);

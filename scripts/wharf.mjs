@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// `./wharf start | test | bench`. Runs on the system Node (18+): it installs the toolchain
+// `./wharf start [--no-runner] | runner | test | bench`. Runs on the system Node (18+): it installs the toolchain
 // Wharf itself needs (Node 24, pnpm) before anything else.
 import { existsSync, readFileSync, writeSync } from "node:fs";
 import { spawn } from "node:child_process";
@@ -17,6 +17,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `Usage: ./wharf <command>
 
   start   install what is missing, build, and start Wharf (web + runner + database)
+          --no-runner: web (+ database) only; tasks run on runners started with ./wharf runner
+  runner  start only a runner, against the database of a Wharf started elsewhere (DATABASE_URL
+          required; see "Scaling out" in README.md)
   test    install what is missing and run every test (typecheck, lint, vitest, Playwright)
   bench   run the benchmarks (./wharf bench --help lists their options)
 
@@ -35,14 +38,15 @@ async function buildLauncher(tc) {
 
 /**
  * Hands the launcher over to ./wharf, which runs it in place of this process (one Node process
- * stays, not two): the node binary, the PATH to run it with, and the launcher, one per line, on
- * the file descriptor ./wharf opened for it.
+ * stays, not two): the node binary, the PATH to run it with, the launcher and its argument (the
+ * role), one per line, on the file descriptor ./wharf opened for it.
  * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
  * @param {string} launcher
+ * @param {string} roleArg
  * @param {number} fd
  */
-function handOver(tc, launcher, fd) {
-  const lines = [tc.node, tc.env.PATH ?? "", launcher, launcherNodeFlags.join(" ")];
+function handOver(tc, launcher, roleArg, fd) {
+  const lines = [tc.node, tc.env.PATH ?? "", launcher, roleArg, launcherNodeFlags.join(" ")];
   if (lines.some((line) => line.includes("\n"))) throw new SetupError("A path of the toolchain contains a line break; move it elsewhere.");
   writeSync(fd, `${lines.join("\n")}\n`);
   return 0;
@@ -60,11 +64,12 @@ const launcherNodeFlags = ["--max-semi-space-size=1", "--lite-mode"];
  * group and passes stop signals on to it.
  * @param {import("./bootstrap/toolchain.mjs").Toolchain} tc
  * @param {string} launcher
+ * @param {string} roleArg
  * @returns {Promise<number>}
  */
-function launch(tc, launcher) {
+function launch(tc, launcher, roleArg) {
   return new Promise((resolve) => {
-    const child = spawn(tc.node, [...launcherNodeFlags, launcher], { cwd: root, env: tc.env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+    const child = spawn(tc.node, [...launcherNodeFlags, launcher, roleArg], { cwd: root, env: tc.env, stdio: ["ignore", "inherit", "inherit"], detached: true });
     /** @param {NodeJS.Signals} signal */
     const forward = (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -78,16 +83,38 @@ function launch(tc, launcher) {
   });
 }
 
+/**
+ * The launcher's role from the command line: `start` (all), `start --no-runner` (web), `runner`.
+ * @param {string} command
+ * @param {string[]} args
+ */
+function roleOf(command, args) {
+  if (command === "runner" && args.length === 0) return "runner";
+  if (command === "start" && args.length === 0) return "all";
+  if (command === "start" && args.length === 1 && args[0] === "--no-runner") return "web";
+  throw new SetupError(`"${[command, ...args].join(" ")}" is not a way to start Wharf.`, `Use ./wharf start, ./wharf start --no-runner or ./wharf runner.`);
+}
+
 /** @param {string | undefined} command */
 async function main(command) {
   switch (command) {
-    case "start": {
+    case "start":
+    case "runner": {
+      const roleArg = `--role=${roleOf(command, process.argv.slice(3))}`;
+      // A runner needs no DATABASE_URL to be built, but it is the first thing it needs to run: say so
+      // before minutes of installing.
+      if (command === "runner" && !process.env.DATABASE_URL) {
+        throw new SetupError(
+          "./wharf runner joins the database of a Wharf started elsewhere, and DATABASE_URL is not set.",
+          `Set DATABASE_URL to that PostgreSQL, e.g. DATABASE_URL=postgres://wharf:PASSWORD@db-host:5432/wharf ./wharf runner (see "Scaling out" in README.md).`,
+        );
+      }
       const tc = await ensureToolchain(root, process.env);
       await prepare(root, tc);
       await ensureBubblewrap(tc.env);
       const launcher = await buildLauncher(tc);
       const fd = Number(process.env.WHARF_LAUNCH_FD);
-      return Number.isInteger(fd) && fd > 2 ? handOver(tc, launcher, fd) : launch(tc, launcher);
+      return Number.isInteger(fd) && fd > 2 ? handOver(tc, launcher, roleArg, fd) : launch(tc, launcher, roleArg);
     }
     case "test": {
       const tc = await ensureToolchain(root, process.env);

@@ -36,3 +36,14 @@ export function parseLauncherEnv(source: NodeJS.ProcessEnv): LauncherEnv {
   }
   return { port: parsed.data.WHARF_PORT, host: parsed.data.WHARF_HOST, runnerConcurrency: parsed.data.WHARF_RUNNER_CONCURRENCY };
 }
+
+/** What a host runs: everything (`./wharf start`), the web server alone (`--no-runner`), a runner alone (`./wharf runner`). */
+export type LauncherRole = "all" | "web" | "runner";
+
+/** The launcher's arguments, as scripts/wharf.mjs passes them: none, or one --role=all|web|runner. */
+export function parseRole(args: readonly string[]): LauncherRole {
+  if (args.length === 0) return "all";
+  const match = args.length === 1 ? /^--role=(all|web|runner)$/.exec(args[0] ?? "") : null;
+  if (!match) throw new LauncherEnvError([`the launcher takes one argument, --role=all|web|runner (got: ${args.join(" ")}); start Wharf with ./wharf start or ./wharf runner`]);
+  return match[1] as LauncherRole;
+}

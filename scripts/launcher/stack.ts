@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ensureAccessToken, tokenPath, writeLauncherStatus } from "@wharf/api/launcher";
-import { migrate, resolveDatabase, wharfHome, type Logger } from "@wharf/db/server";
+import { assertReachable, migrate, redactUrl, resolveDatabase, wharfHome, type Logger } from "@wharf/db/server";
 import { reapAgentsOf } from "./agents";
 import { waitForHealth } from "./health";
 import { assertPortFree } from "./port";
@@ -43,6 +43,11 @@ export type StackOptions = {
   host: string;
   port: number;
   runnerConcurrency?: number;
+  /**
+   * Whether this host also runs a runner (default true). `./wharf start --no-runner` is the web
+   * server alone, a board whose tasks run on other hosts (`./wharf runner`, see startRunnerHost).
+   */
+  runner?: boolean;
   /** Receives every line: children's output with their name, and the launcher's own notices as "wharf". */
   log: (source: string, line: string) => void;
   healthTimeoutMs?: number;
@@ -98,9 +103,8 @@ function lineLogger(write: (line: string) => void): Logger {
   };
 }
 
-function locateApps(root: string) {
+function locateWeb(root: string) {
   const webDir = path.join(root, "apps", "web");
-  const runnerDir = path.join(root, "apps", "runner");
   if (!existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
     throw new StackError(`The web app has no production build in ${webDir}/.next. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
   }
@@ -109,9 +113,37 @@ function locateApps(root: string) {
   if (!existsSync(webServer) || !existsSync(path.join(path.dirname(webServer), ".next", "static"))) {
     throw new StackError(`The web app's build has no standalone server at ${webServer}. Run ./wharf start (it builds) or pnpm --filter @wharf/web build.`);
   }
+  return webServer;
+}
+
+function locateRunner(root: string) {
+  const runnerDir = path.join(root, "apps", "runner");
   const runnerBuild = path.join(runnerDir, "scripts", "build.mjs");
   if (!existsSync(runnerBuild)) throw new StackError(`The runner's build script ${runnerBuild} is missing.`);
-  return { webServer, runnerDir, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
+  return { runnerDir, runnerBuild, runnerMain: path.join(runnerDir, "dist", "main.mjs") };
+}
+
+/**
+ * A runner-only host works against another host's database: DATABASE_URL must be set and the
+ * database must answer, or start-up stops here with what to set.
+ */
+async function checkRunnerDatabase(env: NodeJS.ProcessEnv): Promise<string> {
+  const url = env.DATABASE_URL;
+  if (!url) {
+    throw new StackError(
+      "A runner alone needs the fleet's database: set DATABASE_URL to the PostgreSQL the web host uses " +
+        "(e.g. DATABASE_URL=postgres://wharf:PASSWORD@db-host:5432/wharf ./wharf runner). See \"Scaling out\" in README.md.",
+    );
+  }
+  try {
+    await assertReachable(url);
+  } catch (error) {
+    throw new StackError(
+      `The database at DATABASE_URL (${redactUrl(url)}) cannot be reached: ${(error as Error).message}. ` +
+        "Check DATABASE_URL, that PostgreSQL listens on an address this host can reach (listen_addresses, pg_hba.conf) and that no firewall blocks its port.",
+    );
+  }
+  return url;
 }
 
 /**
@@ -135,6 +167,7 @@ async function buildRunner(runnerBuild: string, cwd: string, signal: AbortSignal
  * already started is stopped again, in the reverse order of start.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  const withRunner = opts.runner ?? true;
   const note = (line: string) => opts.log("wharf", line);
   const force = opts.force;
   // Stop steps in start order; run last to first. Web and runner are one step (they start together).
@@ -149,10 +182,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
-    const { webServer, runnerDir, runnerBuild, runnerMain } = locateApps(opts.root);
+    const webServer = locateWeb(opts.root);
+    const { runnerDir, runnerBuild, runnerMain } = locateRunner(opts.root);
     await assertPortFree(opts.host, opts.port);
     checkAbort();
-    await buildRunner(runnerBuild, runnerDir, opts.signal);
+    if (withRunner) await buildRunner(runnerBuild, runnerDir, opts.signal);
     checkAbort();
 
     const home = wharfHome(opts.env);
@@ -191,34 +225,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       NEXT_TELEMETRY_DISABLED: "1",
       ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
     };
-    const supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, extra: Partial<SupervisorOptions> = {}) => {
-      const supervisor = new Supervisor({
-        name,
-        command: process.execPath,
-        args,
-        cwd,
-        env,
-        onLine: (line) => opts.log(name, line),
-        onNotice: note,
-        ...(opts.restart ? { restart: opts.restart } : {}),
-        ...(opts.stopTimeoutMs ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
-        ...extra,
-      });
-      supervisor.start();
-      return supervisor;
-    };
+    const supervise = supervisorFactory(opts);
     // The standalone server reads its address from HOSTNAME and PORT.
     const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), { ...childEnv, HOSTNAME: opts.host, PORT: String(opts.port) });
-    // Whenever a runner exits (crash, SIGKILL, stop), the agents it started are stopped too.
-    const runner = supervise("runner", [...serverNodeFlags, runnerMain], runnerDir, childEnv, {
-      afterExit: async (child) => {
-        await reapAgentsOf(child, AGENT_GRACE_MS, note);
-      },
-    });
+    const runner = withRunner ? superviseRunner(supervise, runnerMain, runnerDir, childEnv, note) : null;
     stopSteps.push(async () => {
-      await Promise.all([web.stop(force ? { force } : {}), runner.stop(force ? { force } : {})]);
+      await Promise.all([web.stop(force ? { force } : {}), runner?.stop(force ? { force } : {})]);
     });
-    void runner.gaveUp.then((error) => reportRunnerGaveUp(home, error, note));
+    if (runner) void runner.gaveUp.then((error) => reportRunnerGaveUp(home, error, note));
+    else note("no runner on this host (--no-runner): tasks wait for a runner started elsewhere with ./wharf runner");
 
     // A wildcard address is reached here through loopback, which the web server always answers.
     const url = `http://${exposure.urlHost}:${opts.port}`;
@@ -251,6 +266,76 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await stopAll().catch((stopError: unknown) => note(`stopping after a failed start also failed: ${(stopError as Error).message}`));
     throw error;
   }
+}
+
+type Supervise = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, extra?: Partial<SupervisorOptions>) => Supervisor;
+
+function supervisorFactory(opts: Pick<StackOptions, "log" | "restart" | "stopTimeoutMs">): Supervise {
+  return (name, args, cwd, env, extra = {}) => {
+    const supervisor = new Supervisor({
+      name,
+      command: process.execPath,
+      args,
+      cwd,
+      env,
+      onLine: (line) => opts.log(name, line),
+      onNotice: (line) => opts.log("wharf", line),
+      ...(opts.restart ? { restart: opts.restart } : {}),
+      ...(opts.stopTimeoutMs ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+      ...extra,
+    });
+    supervisor.start();
+    return supervisor;
+  };
+}
+
+/** Whenever a runner exits (crash, SIGKILL, stop), the agents it started are stopped too. */
+function superviseRunner(supervise: Supervise, runnerMain: string, runnerDir: string, env: NodeJS.ProcessEnv, note: (line: string) => void): Supervisor {
+  return supervise("runner", [...serverNodeFlags, runnerMain], runnerDir, env, {
+    afterExit: async (child) => {
+      await reapAgentsOf(child, AGENT_GRACE_MS, note);
+    },
+  });
+}
+
+export type RunnerHostOptions = Pick<StackOptions, "root" | "env" | "runnerConcurrency" | "log" | "restart" | "signal" | "force" | "stopTimeoutMs">;
+
+export type RunnerHost = {
+  home: string;
+  /** Resolves if the runner keeps dying: a runner-only host has nothing else to do, the caller stops. */
+  failed: Promise<ProcessKeepsExitingError>;
+  stop(): Promise<void>;
+};
+
+/**
+ * `./wharf runner`: a runner alone, joining the database of a Wharf started elsewhere (DATABASE_URL
+ * is required; no embedded database, no web server, no access token). Migrations are applied as
+ * `./wharf start` does (under the same advisory lock), so a runner of newer code brings the
+ * schema along and one of older code refuses with the migration it does not know.
+ */
+export async function startRunnerHost(opts: RunnerHostOptions): Promise<RunnerHost> {
+  const note = (line: string) => opts.log("wharf", line);
+  const { runnerDir, runnerBuild, runnerMain } = locateRunner(opts.root);
+  const url = await checkRunnerDatabase(opts.env);
+  if (opts.signal?.aborted) throw new StartAbortedError();
+  await buildRunner(runnerBuild, runnerDir, opts.signal);
+  const { applied } = await migrate(url, lineLogger((line) => opts.log("db", line)));
+  if (applied.length > 0) note(`applied migrations: ${applied.join(", ")}`);
+  if (opts.signal?.aborted) throw new StartAbortedError();
+  note(`joining the database at ${redactUrl(url)}`);
+  const home = wharfHome(opts.env);
+  const env: NodeJS.ProcessEnv = {
+    ...opts.env,
+    WHARF_HOME: home,
+    ...(opts.runnerConcurrency ? { WHARF_RUNNER_CONCURRENCY: String(opts.runnerConcurrency) } : {}),
+  };
+  const runner = superviseRunner(supervisorFactory(opts), runnerMain, runnerDir, env, note);
+  let stopping: Promise<void> | null = null;
+  return {
+    home,
+    failed: runner.gaveUp,
+    stop: () => (stopping ??= runner.stop(opts.force ? { force: opts.force } : {})),
+  };
 }
 
 /** How long a dead runner's agents get between SIGTERM and SIGKILL. */

@@ -14,6 +14,8 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required: the PostgreSQL URL Wharf uses (./wharf start sets it)."),
   WHARF_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   WHARF_RUNNER_ID: z.string().min(1).max(100).optional(),
+  /** How often the runner refreshes its heartbeat (and re-detects its agents); gone after three missed. */
+  WHARF_RUNNER_HEARTBEAT_MS: z.coerce.number().int().min(100, "WHARF_RUNNER_HEARTBEAT_MS must be at least 100").max(600_000).default(10_000),
   /** How long an agent gets between session/cancel and SIGTERM, and SIGTERM and SIGKILL. */
   WHARF_CANCEL_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   /** Idle agent processes (tasks in review) are stopped after this long; a follow-up restarts them. */

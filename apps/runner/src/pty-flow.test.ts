@@ -155,10 +155,12 @@ describe("an agent in a terminal (pty)", () => {
     await expect(stack.api.task.terminalResize({ id: acp.id, cols: 0, rows: 10 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   }, 30_000);
 
-  it("says clearly when the command does not exist", async () => {
+  it("says clearly when the command does not exist: no runner has it, and the task waits for one", async () => {
     await stack.api.agent.upsert({ id: "pty-missing", name: "PTY missing", transport: "pty", command: "wharf-no-such-cli", args: [] });
     const created = await start("pty-missing", "anything");
-    const task = await stack.waitForState(created.id, ["failed"]);
-    expect(task.error).toMatch(/Agent "PTY missing" could not be started: the command "wharf-no-such-cli" was not found/);
+    const queued = await stack.waitForEvent(created.id, (e) => e.type === "status" && e.state === "queued", "the queued status");
+    expect(queued.event).toMatchObject({ reason: "no runner has PTY missing installed" });
+    expect((await stack.api.task.get({ id: created.id })).state).toBe("queued");
+    await stack.api.task.cancel({ id: created.id });
   }, 30_000);
 });

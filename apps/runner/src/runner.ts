@@ -1,10 +1,10 @@
-import os from "node:os";
 import pg from "pg";
 import { z } from "zod";
 import { configureSandbox, enableHint, sandboxFor, type Sandbox, type SandboxMode } from "./sandbox";
 import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
-import { CHANNEL_CONTROL, TASK_QUEUE, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
+import { CHANNEL_CONTROL, CHANNEL_RUNNERS, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
+import { AGENTS_CHANGED } from "@wharf/api/runners";
 import { PgListener } from "@wharf/db/pg";
 import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
@@ -15,6 +15,8 @@ import type { RunnerEnv } from "./env";
 import { LiveSessions } from "./live-sessions";
 import { PermissionBroker } from "./permission-broker";
 import { reconcile } from "./reconcile";
+import { RunnerRegistry } from "./registry";
+import { TaskQueues } from "./task-queues";
 import { runTaskTurn, type ActiveRun, type TaskRunDeps } from "./task-run";
 import { WorkspaceControl } from "./workspace/control";
 import { ServiceManager } from "./workspace/services";
@@ -36,16 +38,6 @@ function reportSandbox(sandbox: Sandbox, log: Logger): void {
   else log.info("the OS sandbox is turned off (WHARF_SANDBOX=off)");
 }
 
-/** This runner's row: health.check and the pages read whether agents are sandboxed from it. */
-async function recordRunner(pool: pg.Pool, env: RunnerEnv, sandbox: Sandbox): Promise<void> {
-  const { status } = sandbox;
-  await pool.query(
-    `insert into runner (id, hostname, pid, concurrency, sandbox_on, sandbox_mode, sandbox_reason) values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (id) do update set heartbeat_at = now(), sandbox_on = excluded.sandbox_on, sandbox_mode = excluded.sandbox_mode, sandbox_reason = excluded.sandbox_reason`,
-    [env.runnerId, os.hostname(), process.pid, env.WHARF_RUNNER_CONCURRENCY, status.on, status.mode, status.reason],
-  );
-}
-
 export type RunnerOptions = {
   /**
    * The OS sandbox of this runner's agents, instead of WHARF_SANDBOX (tests that look at host
@@ -62,7 +54,18 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   const settings = { mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH };
   const sandbox = opts.sandbox === undefined ? configureSandbox(settings) : sandboxFor({ ...settings, mode: opts.sandbox });
   reportSandbox(sandbox, log);
-  await recordRunner(pool, env, sandbox);
+  // This runner's row: health.check and the pages read whether agents are sandboxed from it, the
+  // Runners page the rest.
+  const registry = new RunnerRegistry({
+    pool,
+    id: env.runnerId,
+    home: env.home,
+    concurrency: env.WHARF_RUNNER_CONCURRENCY,
+    heartbeatMs: env.WHARF_RUNNER_HEARTBEAT_MS,
+    sandbox: sandbox.status,
+    log,
+  });
+  const hostAgents = await registry.register();
   await reconcile({ pool, worktreesDir: env.worktreesDir, log });
 
   const broker = new PermissionBroker(pool, log);
@@ -149,30 +152,35 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
       }
     }
   });
+  // An agent was added, changed or deleted: look at this host's agents again (their queues follow).
+  listener.listen(CHANNEL_RUNNERS, (payload: string) => {
+    if (payload === AGENTS_CHANGED) registry.refresh();
+  });
   listener.onReconnect(() => {
+    registry.refresh();
     broker.recheckAll();
     void cancelRequestedWhileAway(pool, active, log);
     void releasedWhileAway(pool, sessions, log);
   });
   await listener.start();
 
-  await boss.work(
-    TASK_QUEUE,
-    // NOTIFY wakes the runner for new jobs; the 5 s fetch is only the backstop that also picks up
-    // jobs pg-boss put back for retry after another runner died.
-    { localConcurrency: env.WHARF_RUNNER_CONCURRENCY, batchSize: 1, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 2 },
-    async (jobs) => {
-      for (const job of jobs) {
-        const data = taskJobSchema.safeParse(job.data);
-        if (!data.success) {
-          log.error("dropping a malformed task job", { jobId: job.id, issues: data.error.issues });
-          continue;
-        }
-        await runTaskTurn(deps, { ...data.data, retry: job.retryCount > 0, signal: job.signal });
+  const queues = new TaskQueues({
+    boss,
+    databaseUrl: env.DATABASE_URL,
+    concurrency: env.WHARF_RUNNER_CONCURRENCY,
+    log,
+    handle: async (job) => {
+      const data = taskJobSchema.safeParse(job.data);
+      if (!data.success) {
+        log.error("dropping a malformed task job", { jobId: job.id, issues: data.error.issues });
+        return;
       }
+      await runTaskTurn(deps, { ...data.data, retry: job.retryCount > 0, signal: job.signal });
     },
-  );
-  log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY });
+  });
+  await queues.start(hostAgents);
+  registry.onAgentsChanged((agents) => void queues.sync(agents));
+  log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY, agents: hostAgents.map((a) => a.id) });
 
   // Agents that never reported their modes and commands are asked once, in the background.
   const probeStop = new AbortController();
@@ -188,11 +196,13 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
       stopping ??= (async () => {
         for (const run of active.values()) run.cancel("the runner is stopping");
         probeStop.abort();
+        await queues.idle();
         await boss.stop({ graceful: true, timeout: env.WHARF_CANCEL_GRACE_MS * 3 + 2000, close: true });
         await Promise.all([sessions.closeAll(), agents.close(), services.stopAll()]);
         await workspaceControl.idle();
         await probing;
         await capabilities.idle();
+        await registry.stop();
         await listener.close();
         await pool.end();
       })();

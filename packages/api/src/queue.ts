@@ -1,11 +1,18 @@
 import type { PgBoss } from "pg-boss";
 import type pg from "pg";
 import { appendEvents } from "@wharf/db/pg";
-import { TASK_QUEUE, type TaskEvent, type TaskJob } from "./schemas";
+import type { TaskEvent, TaskJob } from "./schemas";
+import { ensureTaskQueue } from "./task-queue";
 
-/** Sends the task job through the caller's transaction, so the task row and its job commit together. */
-export async function sendTaskJob(boss: PgBoss, client: pg.PoolClient, job: TaskJob): Promise<string> {
-  const id = await boss.send(TASK_QUEUE, job, {
+/**
+ * Sends the task job to its agent's queue through the caller's transaction, so the task row and its
+ * job commit together. The job's group is the agent: runners cap the agent's running tasks
+ * fleet-wide with pg-boss's groupConcurrency.
+ */
+export async function sendTaskJob(boss: PgBoss, client: pg.PoolClient, job: TaskJob, agentId: string): Promise<string> {
+  const queue = await ensureTaskQueue(boss, agentId);
+  const id = await boss.send(queue, job, {
+    group: { id: agentId },
     db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) },
   });
   if (!id) throw new Error(`pg-boss did not accept the job for task ${job.taskId}`);

@@ -7,6 +7,7 @@ import { healthRouter } from "./router/health";
 import { permissionRouter } from "./router/permission";
 import { projectRouter } from "./router/project";
 import { reviewRouter } from "./router/review";
+import { runnerRouter } from "./router/runner";
 import { taskRouter } from "./router/task";
 import { createTRPCRouter } from "./trpc";
 
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   comment: commentRouter,
   review: reviewRouter,
   board: boardRouter,
+  runner: runnerRouter,
 });
 
 export type AppRouter = typeof appRouter;

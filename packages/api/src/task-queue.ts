@@ -1,5 +1,5 @@
 import { PgBoss } from "pg-boss";
-import { TASK_QUEUE } from "./schemas";
+import { TASK_QUEUE, taskQueueFor } from "./schemas";
 
 /*
  * The task queue, shared by the sender (API) and the consumer (runner). Kept apart from
@@ -33,4 +33,18 @@ export async function createBoss(databaseUrl: string, role: "api" | "runner"): P
   await boss.start();
   await boss.createQueue(TASK_QUEUE, taskQueueOptions);
   return boss;
+}
+
+const created = new WeakMap<PgBoss, Set<string>>();
+
+/** Creates the agent's task queue once per boss (pg-boss's createQueue is idempotent, this saves the round trips). */
+export async function ensureTaskQueue(boss: PgBoss, agentId: string): Promise<string> {
+  const name = taskQueueFor(agentId);
+  let names = created.get(boss);
+  if (!names) created.set(boss, (names = new Set()));
+  if (!names.has(name)) {
+    await boss.createQueue(name, taskQueueOptions);
+    names.add(name);
+  }
+  return name;
 }

@@ -2,7 +2,7 @@
  * What a process that talks to PostgreSQL through `pg` alone needs (the runner, the web): no
  * embedded server and no migrations are loaded from here, which saves memory and start-up time.
  */
-export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "./channels";
+export { CHANNEL_CONTROL, CHANNEL_EVENTS, CHANNEL_RUNNERS } from "./channels";
 export { isConnectionError } from "./connection-error";
 export { appendEvents, readEvents, TaskNotFoundError, type Queryable, type StoredEvent } from "./events";
 export {

@@ -5,4 +5,5 @@
 export { migrate } from "./migrate";
 export { resolveDatabase, type ResolvedDatabase } from "./resolve-database";
 export { wharfHome } from "./paths";
+export { assertReachable, redactUrl } from "./reachable";
 export type { Logger } from "./logger";

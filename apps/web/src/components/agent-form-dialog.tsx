@@ -56,6 +56,7 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
   const [mcpRows, setMcpRows] = useState<McpServerRow[]>(() => mcpRowsFromViews(agent?.mcpServers ?? []));
   const [mcpLocal, setMcpLocal] = useState<Record<string, string>>({});
   const networkHint = useId();
+  const maxRunningHint = useId();
 
   const done = async () => {
     await queryClient.invalidateQueries(trpc.agent.pathFilter());
@@ -293,6 +294,24 @@ function AgentForm({ agent, onDone }: { agent: Props["agent"]; onDone: () => voi
             In the OS sandbox. Off: loopback only, so the agent and what it starts reach this machine (a local model) and nothing else.
           </span>
         </span>
+      </label>
+
+      <label className="grid gap-1 text-sm" data-testid="agent-max-running">
+        <span className="font-medium">At most running at once, across all runners</span>
+        <input
+          type="number"
+          min={1}
+          inputMode="numeric"
+          className={`${inputClass} w-32 tabular-nums`}
+          placeholder="no cap"
+          value={state.maxRunningText}
+          onChange={(e) => set({ maxRunningText: e.target.value })}
+          aria-describedby={maxRunningHint}
+        />
+        <span id={maxRunningHint} className="text-muted">
+          Empty: each runner&apos;s own concurrency is the only limit. A number keeps this agent to that many tasks over the whole fleet; the rest wait queued.
+        </span>
+        {fieldErrors.maxRunning && <FieldError>{fieldErrors.maxRunning}</FieldError>}
       </label>
 
       {save.error && !zodFailed && (

@@ -12,6 +12,7 @@ const nav = [
   { href: "/", label: "Board" },
   { href: "/projects", label: "Projects" },
   { href: "/agents", label: "Agents" },
+  { href: "/runners", label: "Runners" },
 ];
 
 function Header() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyForm, formFromAgent, issuesByField, localIssues, parseArgs, slugify, toUpsertInput, type AgentLike } from "./agent-form";
 
-const stored: AgentLike = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"], sandboxNetwork: true };
+const stored: AgentLike = { id: "my-agent", name: "My agent", transport: "acp", command: "node", args: ["/opt/agent.js", "--fast"], env: { MODE: "x" }, secretEnvKeys: ["API_KEY", "OLD_KEY", "KEPT_KEY"], sandboxNetwork: true, maxRunning: null };
 
 describe("agent form", () => {
   it("takes one argument per line and drops blank lines", () => {
@@ -28,8 +28,17 @@ describe("agent form", () => {
       env: { MODE: "x" },
       secretEnv: { API_KEY: "new-value", OLD_KEY: null, NEW_KEY: "fresh" },
       sandboxNetwork: true,
+      maxRunning: null,
       expect: "existing",
     });
+  });
+
+  it("keeps an agent's fleet-wide cap, and clears it when the field is emptied", () => {
+    const capped = formFromAgent({ ...stored, maxRunning: 2 });
+    expect(capped.maxRunningText).toBe("2");
+    expect(toUpsertInput(capped, "edit").maxRunning).toBe(2);
+    expect(toUpsertInput({ ...capped, maxRunningText: " " }, "edit").maxRunning).toBeNull();
+    expect(toUpsertInput({ ...capped, maxRunningText: " 3 " }, "edit").maxRunning).toBe(3);
   });
 
   it("keeps an agent's network switch and sends the one the form shows", () => {
@@ -68,6 +77,7 @@ describe("agent form", () => {
       env: { WHARF_NATIVE_MAX_ROUNDS: "9", WHARF_NATIVE_BASE_URL: "http://127.0.0.1:11434/v1", WHARF_NATIVE_MODEL: "a,c" },
       secretEnv: {},
       sandboxNetwork: true,
+      maxRunning: null,
       expect: "existing",
     });
     expect(toUpsertInput({ ...state, apiKey: { stored: true, action: "replace", value: "sk-new" } }, "edit").secretEnv).toEqual({ WHARF_NATIVE_API_KEY: "sk-new" });

@@ -28,19 +28,21 @@ export type AgentFormState = {
   apiKey: ApiKeyState;
   /** In the OS sandbox: network access for the agent and what it starts; off is loopback only. */
   sandboxNetwork: boolean;
+  /** Fleet-wide cap on its running tasks, as typed; empty: no cap. */
+  maxRunningText: string;
 };
 
 /** The variables a native agent is set up with (README "A native agent on a local model"). */
 const nativeFieldNames: ReadonlySet<string> = new Set(Object.values(nativeVars));
 
 /** What the form needs of a stored agent, as `agent.get` returns it. */
-export type AgentLike = Pick<RouterOutputs["agent"]["get"], "id" | "name" | "transport" | "command" | "args" | "env" | "secretEnvKeys" | "sandboxNetwork">;
+export type AgentLike = Pick<RouterOutputs["agent"]["get"], "id" | "name" | "transport" | "command" | "args" | "env" | "secretEnvKeys" | "sandboxNetwork" | "maxRunning">;
 
 let nextKey = 1;
 export const rowKey = () => nextKey++;
 
 export function emptyForm(): AgentFormState {
-  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [], baseUrl: "", model: "", apiKey: { value: "", stored: false, action: "keep" }, sandboxNetwork: true };
+  return { id: "", name: "", transport: "acp", command: "", argsText: "", env: [], secrets: [], baseUrl: "", model: "", apiKey: { value: "", stored: false, action: "keep" }, sandboxNetwork: true, maxRunningText: "" };
 }
 
 export function formFromAgent(agent: AgentLike): AgentFormState {
@@ -60,6 +62,7 @@ export function formFromAgent(agent: AgentLike): AgentFormState {
     model: agent.env[nativeVars.model] ?? "",
     apiKey: { value: "", stored: agent.secretEnvKeys.includes(nativeVars.apiKey), action: "keep" },
     sandboxNetwork: agent.sandboxNetwork,
+    maxRunningText: agent.maxRunning === null ? "" : String(agent.maxRunning),
   };
 }
 
@@ -126,6 +129,8 @@ export function toUpsertInput(state: AgentFormState, mode: "add" | "edit", trans
     env,
     secretEnv,
     sandboxNetwork: state.sandboxNetwork,
+    // Empty clears the cap; anything else goes as a number for the API to check (it says what is wrong).
+    maxRunning: state.maxRunningText.trim() === "" ? null : Number(state.maxRunningText.trim()),
     expect: mode === "add" ? "new" : "existing",
   };
 }

@@ -28,6 +28,7 @@ beforeAll(async () => {
       };
     },
     watchBoard: (wake) => real.live.watchBoard(wake),
+    watchRunners: (wake) => real.live.watchRunners(wake),
     onUnavailable: (handler) => real.live.onUnavailable(handler),
     counts: () => real.live.counts(),
     close: () => real.live.close(),

@@ -105,13 +105,13 @@ export async function insertDependencies(client: pg.PoolClient, taskId: string, 
 /** blocked → queued: writes the state, the event and sends the job, in the caller's transaction. */
 export async function queueBlockedTask(client: pg.PoolClient, boss: PgBoss, taskId: string, reason: string): Promise<void> {
   const { rows } = await client.query(
-    `update task set state = 'queued', blocked_reason = null, updated_at = now() where id = $1 and state = 'blocked' returning turn`,
+    `update task set state = 'queued', blocked_reason = null, updated_at = now() where id = $1 and state = 'blocked' returning turn, agent_id as "agentId"`,
     [taskId],
   );
-  const turn = z.array(z.object({ turn: z.number().int() })).parse(rows)[0]?.turn;
-  if (turn === undefined) throw new Error(`task ${taskId} was not blocked when it was to be queued`);
+  const row = z.array(z.object({ turn: z.number().int(), agentId: z.string() })).parse(rows)[0];
+  if (row === undefined) throw new Error(`task ${taskId} was not blocked when it was to be queued`);
   await appendTaskEvents(client, taskId, [{ type: "status", state: "queued", reason }], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId, turn });
+  const jobId = await sendTaskJob(boss, client, { taskId, turn: row.turn }, row.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [taskId, jobId]);
 }
 

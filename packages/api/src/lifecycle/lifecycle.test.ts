@@ -4,7 +4,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { inTransaction } from "../queue";
-import { cancellableTaskStates, finalTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskStates, type TaskState } from "../schemas";
+import { cancellableTaskStates, finalTaskStates, followUpTaskStates, liveTaskStates, taskQueueFor, taskStates, type TaskState } from "../schemas";
 import { createBoss } from "../task-queue";
 import {
   answerPermission,
@@ -174,12 +174,18 @@ describe("task transitions", () => {
     await expect(inTransaction(pool, (c) => followUp(c, boss, { taskId: missing, prompt: "x" }))).rejects.toMatchObject({ kind: "not_found" });
   });
 
-  it("creates a task queued on turn 0 with its job", async () => {
+  it("creates a task queued on turn 0 with its job, in its agent's queue and group", async () => {
     const created = await inTransaction(pool, (c) => createTask(c, boss, { projectId, agentId, prompt: "first" }));
     expect(await row(created.id)).toMatchObject({ state: "queued", turn: 0, pending_prompt: null });
     expect(await statusEvents(created.id)).toEqual(["queued"]);
-    const { rows } = await pool.query<{ data: unknown }>(`select j.data from pgboss.job j join task t on t.job_id = j.id::text where t.id = $1 and j.name = $2`, [created.id, TASK_QUEUE]);
-    expect(rows[0]?.data).toEqual({ taskId: created.id, turn: 0 });
+    const { rows } = await pool.query<{ data: unknown; group_id: string }>(
+      `select j.data, j.group_id from pgboss.job j join task t on t.job_id = j.id::text where t.id = $1 and j.name = $2`,
+      [created.id, taskQueueFor(agentId)],
+    );
+    expect(rows[0]).toEqual({ data: { taskId: created.id, turn: 0 }, group_id: agentId });
+    // No runner is registered here: the task says why it waits.
+    const { rows: queued } = await pool.query<{ reason: string }>(`select payload->>'reason' as reason from task_event where task_id = $1 and type = 'status'`, [created.id]);
+    expect(queued[0]?.reason).toMatch(/^no runner has .+ installed$/);
   });
 
   it("numbers follow-ups on the row and keeps the prompt there for the runner", async () => {

@@ -7,6 +7,7 @@ const lockedTaskSchema = z.object({
   id: z.string(),
   state: taskStateSchema,
   jobId: z.string().nullable(),
+  agentId: z.string(),
   turn: z.number().int(),
   cancelRequested: z.boolean(),
 });
@@ -15,7 +16,7 @@ export type LockedTask = z.infer<typeof lockedTaskSchema>;
 /** Takes the task's row lock for the rest of the caller's transaction and returns its state. */
 export async function lockTask(client: pg.PoolClient, taskId: string): Promise<LockedTask> {
   const { rows } = await client.query(
-    `select id, state::text as state, job_id as "jobId", turn, cancel_requested as "cancelRequested"
+    `select id, state::text as state, job_id as "jobId", agent_id as "agentId", turn, cancel_requested as "cancelRequested"
      from task where id = $1 for update`,
     [taskId],
   );

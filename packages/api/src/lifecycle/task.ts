@@ -2,11 +2,12 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { appendTaskEvents, sendTaskJob } from "../queue";
-import { blockedTaskStates, cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, type ChangeFile, type TaskEvent } from "../schemas";
+import { blockedTaskStates, cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskQueueFor, type ChangeFile, type TaskEvent } from "../schemas";
 import { checkTaskLinks, descendantsIn, insertDependencies, queueBlockedTask, settleDependents } from "./dependencies";
 import { TransitionRefusedError } from "./errors";
 import { notifyControl } from "./notify-control";
 import { lockTask, requireState } from "./task-row";
+import { noRunnerReason } from "../queries/runner";
 
 /*
  * Task transitions. Each runs inside the caller's transaction on `client`: it takes the task's
@@ -44,12 +45,14 @@ export async function createTask(
   );
   const created = z.array(z.object({ id: z.string(), createdAt: z.date() })).parse(rows)[0]!;
   await insertDependencies(client, created.id, dependsOn);
+  // A task whose agent no live runner has waits for one: its card says so until a runner takes it.
+  const waiting = state === "queued" ? await noRunnerReason(client, input.agentId) : null;
   await appendTaskEvents(client, created.id, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state, reason: reason ?? "created" },
+    { type: "status", state, reason: reason ?? waiting ?? "created" },
   ], state);
   if (state === "queued") {
-    const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 });
+    const jobId = await sendTaskJob(boss, client, { taskId: created.id, turn: 0 }, input.agentId);
     await client.query(`update task set job_id = $2 where id = $1`, [created.id, jobId]);
   }
   return { ...created, state, blockedReason: reason };
@@ -115,11 +118,12 @@ export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { tas
     [input.taskId, input.prompt],
   );
   const { turn } = z.array(z.object({ turn: z.number().int() })).parse(rows)[0]!;
+  const waiting = await noRunnerReason(client, task.agentId);
   await appendTaskEvents(client, input.taskId, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state: "queued", reason: "follow-up prompt" },
+    { type: "status", state: "queued", reason: waiting ? `follow-up prompt; ${waiting}` : "follow-up prompt" },
   ], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn });
+  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn }, task.agentId);
   await client.query(`update task set job_id = $2 where id = $1`, [input.taskId, jobId]);
   return { turn };
 }
@@ -157,7 +161,8 @@ async function cancelOne(client: pg.PoolClient, boss: PgBoss, taskId: string, ac
       [taskId],
     );
     await appendTaskEvents(client, taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${actor}` }], "cancelled");
-    if (task.state === "queued" && task.jobId) await boss.cancel(TASK_QUEUE, task.jobId, pgBossDb(client));
+    // Jobs sent before routing by agent are in TASK_QUEUE; cancelling an id a queue lacks does nothing.
+    if (task.state === "queued" && task.jobId) for (const queue of [taskQueueFor(task.agentId), TASK_QUEUE]) await boss.cancel(queue, task.jobId, pgBossDb(client));
     await settleDependents(client, boss, taskId);
     return "cancelled";
   }

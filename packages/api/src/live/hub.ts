@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { CHANNEL_EVENTS, consoleLogger, PgListener, type Logger } from "@wharf/db/pg";
+import { CHANNEL_EVENTS, CHANNEL_RUNNERS, consoleLogger, PgListener, type Logger } from "@wharf/db/pg";
 import { blockedTaskStates, eventsNotifySchema, liveTaskStates, taskStateSchema, type TaskState } from "../schemas";
 import { listTasksMovedSince, readBoardRows } from "../queries/board-status";
 import { statusLine } from "./board-status";
@@ -50,6 +50,8 @@ export interface Live {
   watchTask(taskId: string, wake: TaskWake): () => void;
   /** Registers for coalesced board changes of every task; the returned function removes it. */
   watchBoard(wake: BoardWake): () => void;
+  /** Registers for "a runner registered, beat, stopped, or an agent changed" (wharf_runners), and after a reconnect; returns the remover. */
+  watchRunners(wake: () => void): () => void;
   /** Called when the database becomes unreachable (see DatabaseUnavailableError); returns the remover. */
   onUnavailable(handler: (error: DatabaseUnavailableError) => void): () => void;
   counts(): LiveCounts;
@@ -78,6 +80,7 @@ export class LiveHub implements Live {
   private readonly listener: PgListener;
   private readonly tasks = new Map<string, Set<TaskWake>>();
   private readonly boards = new Set<BoardWake>();
+  private readonly runners = new Set<() => void>();
   private readonly pool: Pick<pg.Pool, "query">;
   private readonly log: Logger;
   private readonly coalesceMs: number;
@@ -100,6 +103,9 @@ export class LiveHub implements Live {
       maxBackoffMs: opts.maxBackoffMs,
     });
     this.listener.listen(CHANNEL_EVENTS, (payload) => this.onNotify(payload));
+    this.listener.listen(CHANNEL_RUNNERS, () => {
+      for (const wake of [...this.runners]) this.invoke(wake);
+    });
     this.listener.onError((error) => {
       if (error.message.startsWith("connection lost")) this.lostAt ??= new Date();
       // A lost connection alone may be a blip (the first reconnect re-reads what was missed); a
@@ -140,6 +146,13 @@ export class LiveHub implements Live {
     this.boards.add(wake);
     return () => {
       this.boards.delete(wake);
+    };
+  }
+
+  watchRunners(wake: () => void): () => void {
+    this.runners.add(wake);
+    return () => {
+      this.runners.delete(wake);
     };
   }
 
@@ -185,6 +198,7 @@ export class LiveHub implements Live {
     if (this.unavailable) this.log.info("the database is reachable again", { downForMs: Date.now() - this.unavailable.since.getTime() });
     this.unavailable = null;
     for (const set of [...this.tasks.values()]) for (const wake of [...set]) this.invoke(() => wake(null));
+    for (const wake of [...this.runners]) this.invoke(wake);
     const since = this.lostAt ?? new Date();
     this.lostAt = null;
     if (this.boards.size === 0) return;

@@ -54,6 +54,7 @@ function watchingBoards() {
       registered.resolve();
       return unwatch;
     },
+    watchRunners: (wake) => hub.watchRunners(wake),
     onUnavailable: (handler) => hub.onUnavailable(handler),
     counts: () => hub.counts(),
     close: () => hub.close(),

@@ -1,6 +1,11 @@
 import type { Queryable } from "@wharf/db/pg";
+import { CHANNEL_RUNNERS } from "@wharf/db/channels";
 import { z } from "zod";
 import type { McpServerConfig } from "../schemas/mcp";
+
+/** The payload on wharf_runners that tells runners to look at their agents again (one was added, changed or deleted). */
+export const AGENTS_CHANGED = "agents";
+const notifyRunners = (db: Queryable) => db.query(`select pg_notify($1, $2)`, [CHANNEL_RUNNERS, AGENTS_CHANGED]);
 
 const transport = z.enum(["acp", "pty", "native"]);
 
@@ -26,6 +31,8 @@ const agentRow = z.object({
   sandboxNetwork: z.boolean(),
   /** Read only to list names and non-secret fields: see mcpServerViews. */
   mcpServers: z.unknown(),
+  /** At most this many of its tasks run at once across the fleet; null: no cap. */
+  maxRunning: z.number().int().nullable(),
   /** Tasks that use this agent. */
   taskCount: z.coerce.number().int(),
 });
@@ -33,7 +40,7 @@ export type AgentRow = z.infer<typeof agentRow>;
 
 const agentColumns = `a.id, a.name, a.transport::text as transport, a.command, coalesce(a.args, '{}') as args, a.env,
   a.secret_env as "secretEnv", a.builtin, a.available, a.version, a.detect_error as "detectError", a.detected_at as "detectedAt",
-  a.capabilities, a.sandbox_network as "sandboxNetwork", a.mcp_servers as "mcpServers", (select count(*) from task t where t.agent_id = a.id) as "taskCount"`;
+  a.capabilities, a.sandbox_network as "sandboxNetwork", a.mcp_servers as "mcpServers", a.max_running as "maxRunning", (select count(*) from task t where t.agent_id = a.id) as "taskCount"`;
 
 export async function findAgent(db: Queryable, id: string): Promise<AgentRow | null> {
   const { rows } = await db.query(`select ${agentColumns} from agent a where a.id = $1`, [id]);
@@ -82,6 +89,8 @@ export type AgentFields = {
   sandboxNetwork?: boolean;
   /** With their secret values (see resolveMcpServers); unset keeps the stored list (none for a new agent). */
   mcpServers?: McpServerConfig[] | undefined;
+  /** Fleet-wide cap on its running tasks; null removes it, unset keeps the stored one. */
+  maxRunning?: number | null;
 };
 
 /**
@@ -90,17 +99,19 @@ export type AgentFields = {
  */
 export async function upsertAgent(db: Queryable, fields: AgentFields, secretEnv: Record<string, string>, resetReported: boolean): Promise<void> {
   await db.query(
-    `insert into agent (id, name, transport, command, args, env, secret_env, builtin, sandbox_network, mcp_servers, updated_at)
-     values ($1, $2, $3::"AgentTransport", $4, $5::text[], $6::jsonb, $7::jsonb, false, coalesce($9::boolean, true), coalesce($10::jsonb, '[]'::jsonb), now())
+    `insert into agent (id, name, transport, command, args, env, secret_env, builtin, sandbox_network, mcp_servers, max_running, updated_at)
+     values ($1, $2, $3::"AgentTransport", $4, $5::text[], $6::jsonb, $7::jsonb, false, coalesce($9::boolean, true), coalesce($10::jsonb, '[]'::jsonb), case when $11 then $12::int end, now())
      on conflict (id) do update set name = excluded.name, transport = excluded.transport, command = excluded.command,
        args = excluded.args, env = excluded.env, secret_env = excluded.secret_env, updated_at = now(),
        sandbox_network = coalesce($9::boolean, agent.sandbox_network),
        mcp_servers = coalesce($10::jsonb, agent.mcp_servers),
+       max_running = case when $11 then $12::int else agent.max_running end,
        capabilities = case when $8 then '{}'::jsonb else agent.capabilities end,
        version = case when $8 then null else agent.version end`,
     [fields.id, fields.name, fields.transport, fields.command, fields.args, JSON.stringify(fields.env), JSON.stringify(secretEnv), resetReported, fields.sandboxNetwork ?? null,
-      fields.mcpServers === undefined ? null : JSON.stringify(fields.mcpServers)],
+      fields.mcpServers === undefined ? null : JSON.stringify(fields.mcpServers), fields.maxRunning !== undefined, fields.maxRunning ?? null],
   );
+  await notifyRunners(db);
 }
 
 /**
@@ -109,6 +120,7 @@ export async function upsertAgent(db: Queryable, fields: AgentFields, secretEnv:
  */
 export async function deleteUnusedAgent(db: Queryable, id: string): Promise<boolean> {
   const { rowCount } = await db.query(`delete from agent a where a.id = $1 and not a.builtin and not exists (select 1 from task t where t.agent_id = $1)`, [id]);
+  if ((rowCount ?? 0) > 0) await notifyRunners(db);
   return (rowCount ?? 0) > 0;
 }
 

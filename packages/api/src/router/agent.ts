@@ -32,6 +32,7 @@ function toAgentView(row: AgentRow) {
     sandboxNetwork: row.sandboxNetwork,
     /** MCP servers for its sessions; env and header values by name only. */
     mcpServers: mcpServerViews(row.mcpServers),
+    maxRunning: row.maxRunning,
     /** Tasks that use this agent; an agent with tasks cannot be deleted. */
     taskCount: row.taskCount,
   };
@@ -96,6 +97,11 @@ const agentUpsertInput = z
     env: envMap.default({}),
     /** In the OS sandbox: false leaves the agent and what it starts loopback only (local models). Default: on. */
     sandboxNetwork: z.boolean().optional(),
+    /**
+     * At most this many of the agent's tasks run at once across every runner (null: no cap beyond
+     * each runner's concurrency; unset keeps the stored value). Enforced in the database.
+     */
+    maxRunning: z.number().int("maxRunning must be a whole number of tasks, e.g. 2.").min(1, "maxRunning must be at least 1; send null for no cap.").max(1000).nullable().optional(),
     /**
      * Write-only secret variables, as a change: a value sets or replaces that variable, null
      * removes it, and variables not named stay as they are. Values are never returned.

@@ -1,7 +1,18 @@
 import { z } from "zod";
 
-/** The pg-boss queue every runner consumes. */
+/**
+ * The pg-boss queue of task jobs sent before tasks were routed by agent; runners still drain it.
+ * New jobs go to their agent's queue (taskQueueFor).
+ */
 export const TASK_QUEUE = "wharf-task";
+
+/**
+ * The queue of one agent's task jobs: a runner works only the queues of the agents its host has,
+ * so a task goes only to a runner that can start its agent.
+ */
+export function taskQueueFor(agentId: string): string {
+  return `${TASK_QUEUE}.${agentId}`;
+}
 
 /**
  * A job asks a runner to work on a task: the first run, or a follow-up prompt (turn > 0) for a
@@ -14,7 +25,7 @@ export const taskJobSchema = z.object({
 export type TaskJob = z.infer<typeof taskJobSchema>;
 
 /** NOTIFY channels. Payloads are JSON and parsed with the schemas below. */
-export { CHANNEL_CONTROL, CHANNEL_EVENTS } from "@wharf/db/channels";
+export { CHANNEL_CONTROL, CHANNEL_EVENTS, CHANNEL_RUNNERS } from "@wharf/db/channels";
 
 /**
  * After a batch of events is committed: the task and the highest seq written. Also sent without new

@@ -1,0 +1,5 @@
+import { RunnersPage } from "~/components/runners-page";
+
+export default function Runners() {
+  return <RunnersPage />;
+}
