@@ -3,7 +3,7 @@ import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@wharf/db/testing";
 import { inTransaction } from "../queue";
-import { TASK_QUEUE } from "../schemas";
+import { taskQueueFor } from "../schemas";
 import { createBoss } from "../task-queue";
 import { blockedReason } from "./dependencies";
 import { cancelTask, claimTask, createTask, endTurn, LifecycleNotFoundError, startTask, TaskLinkError, TransitionRefusedError } from "./index";
@@ -41,13 +41,13 @@ async function run(taskId: string): Promise<void> {
   const { rows } = await pool.query<{ job_id: string | null; turn: number }>(`select job_id, turn from task where id = $1`, [taskId]);
   const jobId = rows[0]?.job_id;
   expect(jobId, `task ${taskId} has a job`).toBeTruthy();
-  const job = await boss.getJobById<{ taskId: string; turn: number }>(TASK_QUEUE, jobId!);
+  const job = await boss.getJobById<{ taskId: string; turn: number }>(taskQueueFor(agentId), jobId!);
   expect(job).toMatchObject({ state: "created", data: { taskId, turn: rows[0]!.turn } });
   await inTransaction(pool, (c) => claimTask(c, { taskId, runnerId: "deps-runner", turn: job!.data.turn, retry: false }));
 }
 
 async function jobsFor(taskId: string): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and data->>'taskId' = $2 and state < 'completed'`, [TASK_QUEUE, taskId]);
+  const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from pgboss.job where name = $1 and data->>'taskId' = $2 and state < 'completed'`, [taskQueueFor(agentId), taskId]);
   return rows[0]!.n;
 }
 
