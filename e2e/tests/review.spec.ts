@@ -69,6 +69,8 @@ test("a person comments on two lines, marks files viewed, applies two of three f
   expect(said).toContain("Capitalise the name.");
 
   // The turn changed a.txt: its mark is gone, b.txt's stays.
+  type Viewed = { files: Array<{ path: string; viewed: boolean }> };
+  await expect.poll(async () => (await query<Viewed>(request, "review.viewed", { taskId: id })).files.find((f) => f.path === "a.txt")?.viewed, { timeout: 15_000 }).toBe(false);
   await expect(file("a.txt")).toHaveAttribute("data-viewed", "false", { timeout: 15_000 });
   await expect(file("b.txt")).toHaveAttribute("data-viewed", "true");
   await expect(review.getByTestId("viewed-count")).toHaveText("1 / 3 viewed");

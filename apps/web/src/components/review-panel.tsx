@@ -35,6 +35,8 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const [message, setMessage] = useState("");
   const [editingMessage, setEditingMessage] = useState(false);
   const current = useRef<string | null>(null);
+  // Viewed marks shown before the server has them (see setViewed below).
+  const [marking, setMarking] = useState<ReadonlyMap<string, { value: boolean; settledAt?: number }>>(() => new Map());
 
   const refresh = () =>
     Promise.all([
@@ -53,7 +55,11 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
     return onEvents((batch) => {
       if (batch.some((e) => e.event.type === "review" && e.event.subject === "comments")) void refreshComments();
       if (batch.some((e) => e.event.type === "review" && e.event.subject === "viewed")) void refreshViewed();
-      if (batch.some((e) => e.event.type === "change_ready" || (e.event.type === "status" && e.event.state !== "running"))) void refresh();
+      if (batch.some((e) => e.event.type === "change_ready" || (e.event.type === "status" && e.event.state !== "running"))) {
+        // A new turn's change supersedes marks still showing from before it: the server says.
+        setMarking(new Map());
+        void refresh();
+      }
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the query keys depend on taskId only
   }, [onEvents, taskId]);
@@ -61,17 +67,12 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const apply = useMutation(trpc.change.apply.mutationOptions({ onSettled: refresh }));
   const discard = useMutation(trpc.change.discard.mutationOptions({ onSettled: refresh }));
   const rebase = useMutation(trpc.change.rebase.mutationOptions({ onSettled: refresh }));
-  // A mark shows at once; the server's answer replaces it once it is read again.
-  const [marking, setMarking] = useState<ReadonlyMap<string, boolean>>(() => new Map());
+  // A mark shows at once; any answer of the server read after the change was stored replaces it.
   const setViewed = useMutation(
     trpc.review.setViewed.mutationOptions({
-      onSettled: async (_data, _error, { path }) => {
-        await refreshViewed();
-        setMarking((prev) => {
-          const next = new Map(prev);
-          next.delete(path);
-          return next;
-        });
+      onSettled: (_data, _error, { path, viewed: value }) => {
+        setMarking((prev) => new Map(prev).set(path, { value, settledAt: Date.now() }));
+        void refreshViewed();
       },
     }),
   );
@@ -82,11 +83,23 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   const pullRequest = useMutation(trpc.change.openPullRequest.mutationOptions({ onSettled: refresh }));
   const task = useQuery(trpc.task.get.queryOptions({ id: taskId }, { retry: false }));
 
-  const isViewed = (path: string) => marking.get(path) ?? viewed.data?.files.find((f) => f.path === path)?.viewed ?? false;
+  const isViewed = (path: string) => {
+    const mark = marking.get(path);
+    if (mark && (mark.settledAt === undefined || viewed.dataUpdatedAt <= mark.settledAt)) return mark.value;
+    return viewed.data?.files.find((f) => f.path === path)?.viewed ?? false;
+  };
   const toggleViewed = (path: string, value = !isViewed(path)) => {
-    setMarking((prev) => new Map(prev).set(path, value));
+    setMarking((prev) => new Map(prev).set(path, { value }));
     setViewed.mutate({ taskId, path, viewed: value });
   };
+
+  // A new head (a later turn, a rebase, a partial apply): marks are read again, whatever the events.
+  const head = change.data?.headCommit;
+  useEffect(() => {
+    if (!head) return;
+    setMarking(new Map());
+    void queryClient.invalidateQueries(trpc.review.viewed.queryFilter({ taskId }));
+  }, [head, queryClient, trpc, taskId]);
 
   // `v`: the viewed mark of the file under the pointer or focus.
   useEffect(() => {
