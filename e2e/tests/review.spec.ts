@@ -115,3 +115,29 @@ test("a person pushes the task branch to the project's remote from the review", 
   await expect(review.getByRole("alert")).toContainText("The pull request could not be opened");
   await shoot(page, "review-pushed");
 });
+
+test("a person sets where a project publishes: a bad API URL is refused, the token is stored and never shown", async ({ page, request }) => {
+  const repo = makeRepo();
+  await startTask(request, repo, scenarioPrompt("Nothing", { steps: [{ type: "text", text: "ok" }] }));
+  await page.goto("/projects");
+  const row = page.getByTestId("project-row").filter({ hasText: repo });
+  await row.getByRole("button", { name: "Publishing" }).click();
+  const form = row.getByTestId("forge-form");
+  await form.getByLabel("Forge", { exact: true }).selectOption("gitlab");
+  await form.getByLabel("API URL").fill("not a url");
+  await form.getByRole("button", { name: "Save publishing" }).click();
+  await expect(form.getByTestId("forge-error")).toContainText("An http(s) URL");
+  await form.getByLabel("API URL").fill("https://gitlab.example.com/api/v4/");
+  await form.getByLabel("Repository on the forge").fill("group/app");
+  await form.getByLabel("Token", { exact: true }).fill("glpat-secret-token-123");
+  await form.getByRole("button", { name: "Save publishing" }).click();
+  await expect(form).toHaveCount(0);
+  type Listed = Array<{ repoPath: string; forgeKind: string | null; forgeApiUrl: string | null; forgeProject: string | null; hasForgeToken: boolean }>;
+  const listed = (await query<Listed>(request, "project.list")).find((p) => p.repoPath === repo);
+  expect(listed).toMatchObject({ forgeKind: "gitlab", forgeApiUrl: "https://gitlab.example.com/api/v4", forgeProject: "group/app", hasForgeToken: true });
+  expect(JSON.stringify(listed)).not.toContain("glpat-secret-token-123");
+  await row.getByRole("button", { name: "Publishing" }).click();
+  await expect(row.getByTestId("forge-form").getByLabel("Token", { exact: true })).toHaveAttribute("placeholder", "set — type to replace");
+  await expect(page.locator("body")).not.toContainText("glpat-secret-token-123");
+  await shoot(page, "project-publishing");
+});

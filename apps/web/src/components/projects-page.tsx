@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import { Button, Notice, inputClass } from "./ui";
+import { ForgeSettingsForm } from "./forge-settings-form";
 import { WorkspaceSettingsForm } from "./workspace-settings-form";
 
 export function ProjectsPage() {
@@ -14,6 +15,7 @@ export function ProjectsPage() {
   const [path, setPath] = useState("");
   const [name, setName] = useState("");
   const [editing, setEditing] = useState<string | null>(null);
+  const [publishing, setPublishing] = useState<string | null>(null);
   const create = useMutation(
     trpc.project.create.mutationOptions({
       onSuccess: async () => {
@@ -70,8 +72,12 @@ export function ProjectsPage() {
               <Button tone="ghost" aria-expanded={editing === p.id} onClick={() => setEditing(editing === p.id ? null : p.id)}>
                 Workspace
               </Button>
+              <Button tone="ghost" aria-expanded={publishing === p.id} onClick={() => setPublishing(publishing === p.id ? null : p.id)}>
+                Publishing
+              </Button>
             </div>
             {editing === p.id && <WorkspaceSettingsForm project={p} onDone={() => setEditing(null)} />}
+            {publishing === p.id && <ForgeSettingsForm project={p} onDone={() => setPublishing(null)} />}
           </li>
         ))}
       </ul>
