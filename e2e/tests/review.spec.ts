@@ -51,8 +51,13 @@ test("a person comments on two lines, marks files viewed, applies two of three f
   await file("a.txt").getByRole("button", { name: "Comment", exact: true }).click();
   await expect(file("a.txt").getByTestId("comment")).toContainText("Use a digit here.");
   await file("b.txt").locator('[data-testid="line-number"][data-line="1"][data-side="new"]').click();
-  await file("b.txt").getByRole("textbox", { name: "Comment on line 1" }).fill("Capitalise the name.");
+  await file("b.txt").getByRole("textbox", { name: "Comment on line 1" }).fill("Capitalise it.");
   await page.keyboard.press("Control+Enter");
+  await expect(file("b.txt").getByTestId("comment")).toContainText("Capitalise it.");
+  // A comment can be edited until it is sent.
+  await file("b.txt").getByRole("button", { name: "Edit comment" }).click();
+  await file("b.txt").getByRole("textbox", { name: "Edit the comment on line 1" }).fill("Capitalise the name.");
+  await file("b.txt").getByRole("button", { name: "Save", exact: true }).click();
   await expect(file("b.txt").getByTestId("comment")).toContainText("Capitalise the name.");
   await shoot(page, "review-comments");
 

@@ -78,6 +78,7 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
   );
   const addComment = useMutation(trpc.comment.add.mutationOptions({ onSettled: refreshComments }));
   const deleteComment = useMutation(trpc.comment.delete.mutationOptions({ onSettled: refreshComments }));
+  const updateComment = useMutation(trpc.comment.update.mutationOptions({ onSettled: refreshComments }));
   const send = useMutation(trpc.comment.send.mutationOptions({ onSettled: refresh }));
   const push = useMutation(trpc.change.push.mutationOptions({ onSettled: refresh }));
   const pullRequest = useMutation(trpc.change.openPullRequest.mutationOptions({ onSettled: refresh }));
@@ -298,7 +299,14 @@ export function ReviewPanel({ taskId, state, onEvents }: { taskId: string; state
                           }
                         : {}),
                       composer: (pick, close) => <CommentComposer pick={pick} close={close} pending={addComment.isPending} error={addComment.error ? errorMessage(addComment.error) : null} save={(body) => addComment.mutate({ taskId, path: file.path, ...pick, body }, { onSuccess: close })} />,
-                      comment: (x) => <CommentCard comment={x} canDelete={canAct && x.state === "open"} onDelete={() => deleteComment.mutate({ id: x.id })} />,
+                      comment: (x) => (
+                        <CommentCard
+                          comment={x}
+                          canChange={canAct && x.state === "open"}
+                          onDelete={() => deleteComment.mutate({ id: x.id })}
+                          onSave={(body, done) => updateComment.mutate({ id: x.id, body }, { onSuccess: done })}
+                        />
+                      ),
                     }
                   : undefined
               }
@@ -350,21 +358,57 @@ function CommentComposer({ pick, close, save, pending, error }: { pick: LinePick
   );
 }
 
-function CommentCard({ comment, canDelete, onDelete }: { comment: LineComment; canDelete: boolean; onDelete: () => void }) {
+function CommentCard({ comment, canChange, onDelete, onSave }: { comment: LineComment; canChange: boolean; onDelete: () => void; onSave: (body: string, done: () => void) => void }) {
   const lines = comment.startLine === comment.endLine ? `line ${comment.startLine}` : `lines ${comment.startLine}–${comment.endLine}`;
+  const [draft, setDraft] = useState<string | null>(null);
+  const save = () => {
+    if (draft?.trim()) onSave(draft, () => setDraft(null));
+  };
   return (
     <div className="rounded-md border border-line bg-panel px-3 py-2 text-sm" data-testid="comment" data-state={comment.state}>
       <div className="mb-1 flex items-center gap-2 text-xs text-muted">
         <span>{lines}</span>
         {comment.state === "sent" && <span className="rounded bg-accent/12 px-1.5 text-accent">sent to the agent</span>}
         {comment.outdated && <span className="rounded bg-amber-500/15 px-1.5 text-amber-700 dark:text-amber-300">outdated</span>}
-        {canDelete && (
-          <button type="button" className="ml-auto hover:text-rose-600" onClick={onDelete} aria-label="Delete comment">
-            Delete
-          </button>
+        {canChange && draft === null && (
+          <span className="ml-auto flex gap-3">
+            <button type="button" className="hover:text-fg" onClick={() => setDraft(comment.body)} aria-label="Edit comment">
+              Edit
+            </button>
+            <button type="button" className="hover:text-rose-600" onClick={onDelete} aria-label="Delete comment">
+              Delete
+            </button>
+          </span>
         )}
       </div>
-      <p className="whitespace-pre-wrap">{comment.body}</p>
+      {draft === null ? (
+        <p className="whitespace-pre-wrap">{comment.body}</p>
+      ) : (
+        <div className="grid gap-2">
+          <textarea
+            autoFocus
+            aria-label={`Edit the comment on ${lines}`}
+            className={`${inputClass} min-h-16 text-sm`}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") setDraft(null);
+              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+                e.preventDefault();
+                save();
+              }
+            }}
+          />
+          <div className="flex gap-2">
+            <Button tone="primary" type="button" disabled={!draft.trim()} onClick={save}>
+              Save
+            </Button>
+            <Button tone="ghost" type="button" onClick={() => setDraft(null)}>
+              Cancel
+            </Button>
+          </div>
+        </div>
+      )}
     </div>
   );
 }
