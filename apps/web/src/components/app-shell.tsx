@@ -29,21 +29,22 @@ function Header() {
           </span>
           <span className="hidden sm:inline">Wharf</span>
         </Link>
-        <nav className="ml-2 flex items-center gap-1 text-sm">
+        {/* On a phone the links scroll sideways rather than widen the page. */}
+        <nav className="flex min-w-0 items-center gap-0.5 overflow-x-auto text-sm whitespace-nowrap sm:ml-2 sm:gap-1">
           {nav.map((item) => {
             const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
             return (
               <Link
                 key={item.href}
                 href={item.href}
-                className={`rounded-md px-2.5 py-1.5 ${active ? "bg-raised font-medium text-fg" : "text-muted hover:text-fg"}`}
+                className={`rounded-md px-2 py-1.5 sm:px-2.5 ${active ? "bg-raised font-medium text-fg" : "text-muted hover:text-fg"}`}
               >
                 {item.label}
               </Link>
             );
           })}
         </nav>
-        <div className="ml-auto flex items-center gap-2">
+        <div className="ml-auto flex shrink-0 items-center gap-2">
           {pendingCount > 0 && (
             <Link
               href="/?column=needs_input"
