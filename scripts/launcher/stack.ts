@@ -227,7 +227,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     };
     const supervise = supervisorFactory(opts);
     // The standalone server reads its address from HOSTNAME and PORT.
-    const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), { ...childEnv, HOSTNAME: opts.host, PORT: String(opts.port) });
+    const web = supervise("web", [...serverNodeFlags, webServer], path.dirname(webServer), {
+      ...childEnv,
+      HOSTNAME: opts.host,
+      PORT: String(opts.port),
+      // Node closes an idle kept-alive connection after 5 s, racing a client that reuses it at that
+      // moment (the client sees ECONNRESET); 65 s is longer than browsers and scripts keep them.
+      KEEP_ALIVE_TIMEOUT: "65000",
+    });
     const runner = withRunner ? superviseRunner(supervise, runnerMain, runnerDir, childEnv, note) : null;
     stopSteps.push(async () => {
       await Promise.all([web.stop(force ? { force } : {}), runner?.stop(force ? { force } : {})]);
