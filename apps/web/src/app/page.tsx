@@ -21,7 +21,7 @@ export default async function BoardPage() {
   await connection();
   return (
     <HydrationBoundary state={await firstData()}>
-      <Board />
+      <Board renderedAt={Date.now()} />
     </HydrationBoundary>
   );
 }

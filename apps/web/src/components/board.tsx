@@ -20,9 +20,15 @@ import { Button, Notice, inputClass, selectClass } from "./ui";
 const loadNewTaskDialog = () => import("./new-task-dialog");
 const NewTaskDialog = dynamic(() => loadNewTaskDialog().then((m) => m.NewTaskDialog), { ssr: false });
 
-function useNow(intervalMs: number) {
-  const [now, setNow] = useState(() => Date.now());
+/**
+ * The clock the cards' ages are counted from. It starts at the moment the server rendered the
+ * page, so hydration reads the same "12s" the HTML has (a different text would make React throw
+ * the server's HTML away and render the whole page again), then follows the browser's clock.
+ */
+function useNow(intervalMs: number, renderedAt: number) {
+  const [now, setNow] = useState(renderedAt);
   useEffect(() => {
+    setNow(Date.now());
     // A clock for the cards' ages, not a poll: nothing is fetched.
     const timer = setInterval(() => setNow(Date.now()), intervalMs);
     return () => clearInterval(timer);
@@ -49,7 +55,8 @@ type Filter = BoardFilter;
  * archived view shows the archived ones instead. Keys: `/` search, `n` new task, arrows or
  * h/j/k/l between cards, Enter opens, Escape leaves the search.
  */
-export function Board() {
+/** The board; `renderedAt` is when the server rendered it (Date.now() there). */
+export function Board({ renderedAt }: { renderedAt: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [projectId, setProjectId] = useState("");
@@ -66,7 +73,7 @@ export function Board() {
   const agents = useQuery(trpc.agent.list.queryOptions());
   const live = useQuery(trpc.board.live.queryOptions(filter, { staleTime: 60_000, placeholderData: (previous) => previous, enabled: !archivedView }));
   const { status, databaseDown } = useLiveBoard();
-  const now = useNow(10_000);
+  const now = useNow(10_000, renderedAt);
   const archive = useMutation(trpc.task.archive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
   const unarchive = useMutation(trpc.task.unarchive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
   const toggleArchived = (task: Card) => (task.archivedAt ? unarchive : archive).mutate({ id: task.id });
