@@ -4,6 +4,7 @@ export { createKeyedMutex, type KeyedMutex } from "./keyed-mutex";
 export { type Identity, wharfIdentity } from "./run-git";
 export { inspectRepo, type RepoInfo } from "./inspect-repo";
 export {
+  checkoutTaskBranch,
   createWorktree,
   discardChange,
   removeWorktree,
@@ -63,3 +64,14 @@ export {
 } from "./push";
 export { ignoredPaths } from "./ignored-paths";
 export { worktreeHasChanges } from "./pinned-worktree";
+export {
+  BundleTooLargeError,
+  checkCloneUrl,
+  createBundle,
+  ensureClone,
+  fetchBranch,
+  importBundle,
+  RemoteReadError,
+  type RemoteFailure,
+  type RemoteHead,
+} from "./clone";

@@ -4,6 +4,7 @@ import { GitError, isGitError } from "./git-error";
 import { listWorktrees, wharfBranchPrefix } from "./list-worktrees";
 import { type Logger, stderrLogger } from "./logger";
 import { withRepoLock } from "./repo-lock";
+import { worktreeHasChanges } from "./pinned-worktree";
 import { runGit } from "./run-git";
 
 export interface CreateWorktreeInput {
@@ -73,6 +74,30 @@ export async function createWorktree(input: CreateWorktreeInput): Promise<TaskWo
       await add();
     }
     return { path, branch, baseCommit };
+  });
+}
+
+/**
+ * A new worktree on the task's existing branch `wharf/<taskId>` (a follow-up on a host that did
+ * not make the earlier worktree: it continues from the branch as stored). A worktree of the same
+ * branch left in this repository by an earlier turn here is removed first when it holds no
+ * uncommitted work (git checks a branch out in one worktree at a time); otherwise it is refused.
+ */
+export async function checkoutTaskBranch(input: Omit<CreateWorktreeInput, "baseBranch">): Promise<{ path: string; branch: string }> {
+  const logger = input.logger ?? stderrLogger;
+  const branch = taskBranch(input.taskId);
+  await mkdir(input.worktreesDir, { recursive: true });
+  const path = input.folder !== undefined ? await realpath(input.folder) : join(await realpath(input.worktreesDir), input.taskId);
+  const stale = (await listWorktrees(input.repoPath)).find((entry) => entry.branch === branch);
+  if (stale !== undefined && stale.path !== path) {
+    if (!stale.prunable && (await worktreeHasChanges(input.repoPath, stale.path))) {
+      throw new GitError("dirty", `${stale.path} has ${branch} checked out with uncommitted work; Wharf leaves it in place and cannot continue the task here.`, { path: stale.path });
+    }
+    await removeWorktree({ repoPath: input.repoPath, path: stale.path, deleteBranch: false, logger });
+  }
+  return withRepoLock(input.repoPath, async () => {
+    await runGit(["worktree", "add", "--quiet", path, branch], { cwd: input.repoPath, logger });
+    return { path, branch };
   });
 }
 
