@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BundleTooLargeError, checkCloneUrl, createBundle, ensureClone, fetchBranch, importBundle, RemoteReadError } from "./clone";
 import { commitAll } from "./commit-all";
-import { checkoutTaskBranch, createWorktree } from "./worktree";
+import { checkoutTaskBranch, createWorktree, releaseTaskBranch } from "./worktree";
 import { createTempDir, createTestRepo, gitOutput } from "./testing";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -86,6 +86,16 @@ describe("clone URLs", () => {
 
     const continued = await checkoutTaskBranch({ repoPath: other, taskId: "t2", worktreesDir: join(root, "wt-other") });
     expect(await gitOutput(continued.path, "rev-parse", "HEAD")).toBe(headCommit);
+
+    // The next turn runs on the first host again: its own stale worktree of the branch goes first.
+    await writeFile(join(continued.path, "a.txt"), "second turn\n");
+    const second = await commitAll({ repoPath: other, worktreePath: continued.path, branch: continued.branch, message: "turn 2" });
+    const again = await createBundle({ repoPath: other, branch: continued.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
+    await releaseTaskBranch({ repoPath: runnerClone, taskId: "t2" });
+    expect(existsSync(worktree.path)).toBe(false);
+    await importBundle({ repoPath: runnerClone, bundle: again, branch: worktree.branch, headCommit: second.headCommit });
+    const back = await checkoutTaskBranch({ repoPath: runnerClone, taskId: "t2", worktreesDir: join(root, "wt-runner") });
+    expect(await readFile(join(back.path, "a.txt"), "utf8")).toBe("second turn\n");
   });
 
   it("fetches the base from the URL when the importing repository lacks it", async () => {

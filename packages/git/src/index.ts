@@ -6,7 +6,9 @@ export { inspectRepo, type RepoInfo } from "./inspect-repo";
 export {
   checkoutTaskBranch,
   createWorktree,
+  deleteTaskBranch,
   discardChange,
+  releaseTaskBranch,
   removeWorktree,
   taskBranch,
   type CreateWorktreeInput,
