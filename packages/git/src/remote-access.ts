@@ -39,4 +39,5 @@ export const unreachablePatterns = [
   /No route to host/i,
   /returned error: 404/i,
   /repository '.*' not found/i,
+  /repository '.*' does not exist/i,
 ];
