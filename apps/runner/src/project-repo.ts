@@ -20,7 +20,7 @@ export type WorkRepo = { path: string; own: boolean };
 /** Task rows carry `repo_path` (the project's) and `work_repo` (where a runner made the worktree, when not there). */
 export const TASK_REPO_SQL = `coalesce(t.work_repo, p.repo_path)`;
 
-export class NoRepositoryError extends Error {
+class NoRepositoryError extends Error {
   constructor(project: ProjectSource) {
     super(
       `This runner cannot see the project's repository at ${project.repoPath} and the project has no clone URL. Give the project a URL git can fetch from here (wharf project add --url), or run its tasks on a runner that sees that folder.`,

@@ -23,7 +23,7 @@ import { protectedProcedure } from "../trpc";
  * absolute path. Never a remote helper (`ext::…` would run a command) or something git would read
  * as an option.
  */
-export const cloneUrlSchema = z
+const cloneUrlSchema = z
   .string()
   .trim()
   .min(1, "Give a URL git can fetch (https://…, ssh://…, git@host:repo.git, git://…, or a path).")
