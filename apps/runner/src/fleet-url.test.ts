@@ -173,3 +173,24 @@ describe("projects that live elsewhere", () => {
   });
 });
 
+
+describe("a sandboxed runner's own clone", () => {
+  it("binds the clone under its masked WHARF_HOME into the agent's sandbox; the change travels back", { timeout: 120_000 }, async () => {
+    const runnerHome = path.join(scratch, "home-sandboxed");
+    mkdirSync(runnerHome, { recursive: true });
+    const sandboxed = await startStack({ sandbox: "require", runnerEnv: { WHARF_HOME: runnerHome } });
+    try {
+      const bare = bareRemote("sandboxed");
+      const project = await sandboxed.api.project.create({ url: bare });
+      const task = await sandboxed.api.task.create({ projectId: project.id, agentId: "scripted", prompt: writes("boxed.txt", "from the sandbox\n", 0) });
+      const done = await sandboxed.waitForState(task.id, ["review", "failed"], 60_000);
+      expect(done.error).toBeNull();
+      const { rows } = await sandboxed.services.pool.query<{ work_repo: string }>(`select work_repo from task where id = $1`, [task.id]);
+      expect(rows[0]!.work_repo).toBe(path.join(runnerHome, "repos", project.id));
+      await sandboxed.api.change.apply.call(null, { taskId: task.id });
+      expect(remoteFile(bare, "boxed.txt")).toBe("from the sandbox");
+    } finally {
+      await sandboxed.stop();
+    }
+  });
+});
