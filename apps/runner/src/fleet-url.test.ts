@@ -171,8 +171,34 @@ describe("projects that live elsewhere", () => {
     startRunner(first);
     await runners.get(first)!.ready;
   });
-});
 
+  it("a follow-up after a partial apply on the web host continues from the branch the web host moved", { timeout: 120_000 }, async () => {
+    const bare = bareRemote("partial");
+    const project = await stack.api.project.create({ url: bare });
+    const two = scenario({ steps: [{ type: "write_file", path: "part-a.txt", content: "a\n" }, { type: "write_file", path: "part-b.txt", content: "b\n" }] });
+    const task = await stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: two });
+    await stack.waitForState(task.id, ["review"], 60_000);
+    const runner = (await taskRow(task.id)).runner_id;
+    const other = runner === "runner-a" ? "runner-b" : "runner-a";
+    // Only the runner that keeps the worktree is there to take the follow-up.
+    await stopRunner(other);
+    const partly = await stack.api.change.apply.call(null, { taskId: task.id, paths: ["part-a.txt"] });
+    expect(partly).toMatchObject({ state: "review", remaining: ["part-b.txt"] });
+    expect(remoteFile(bare, "part-a.txt")).toBe("a");
+
+    await stack.api.task.prompt({ id: task.id, prompt: writes("part-c.txt", "c\n", 0) });
+    await stack.waitForState(task.id, ["review"], 60_000);
+    expect((await taskRow(task.id)).runner_id).toBe(runner);
+    const change = await stack.api.change.get({ taskId: task.id });
+    expect(change.files.map((file) => file.path).sort()).toEqual(["part-b.txt", "part-c.txt"]);
+    // The new turn was committed on top of the branch as the partial apply left it.
+    git(project.repoPath, "merge-base", "--is-ancestor", change.baseCommit, change.headCommit);
+    await stack.api.change.apply.call(null, { taskId: task.id });
+    expect(remoteFile(bare, "part-b.txt")).toBe("b");
+    expect(remoteFile(bare, "part-c.txt")).toBe("c");
+    await startRunner(other).ready;
+  });
+});
 
 describe("a sandboxed runner's own clone", () => {
   it("binds the clone under its masked WHARF_HOME into the agent's sandbox; the change travels back", { timeout: 120_000 }, async () => {

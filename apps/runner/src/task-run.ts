@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { existsSync } from "node:fs";
-import { checkoutTaskBranch, commitAll, computeChange, containedBase, createBundle, createWorktree, importBundle, releaseTaskBranch, removeWorktree, taskBranch } from "@wharf/git";
+import { branchHead, checkoutTaskBranch, commitAll, computeChange, containedBase, createBundle, createWorktree, importBundle, releaseTaskBranch, removeWorktree, taskBranch } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
 import { keepsWorktree, mcpServersStoredSchema, mergeMcpServers, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
@@ -14,7 +14,7 @@ import type { PermissionBroker } from "./permission-broker";
 import type { ScriptStepResult } from "./workspace/script-step";
 import { projectWorkspace, type Workspaces } from "./workspace/workspace";
 import { type ProjectRepos, type WorkRepo } from "./project-repo";
-import { loadBundle, MAX_BUNDLE_BYTES, saveBundle } from "@wharf/api/bundles";
+import { loadBundle, loadBundleHead, MAX_BUNDLE_BYTES, saveBundle } from "@wharf/api/bundles";
 import type { ServiceManager } from "./workspace/services";
 
 export type TaskRunDeps = {
@@ -272,9 +272,15 @@ async function placeTask(deps: TaskRunDeps, task: TaskRow, job: { turn: number }
   const here = deps.repos.which(project);
   const followUp = job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
   const recorded = task.work_repo ?? task.repo_path;
-  if (followUp && recorded === here.path && existsSync(task.worktree_path!)) return { ...task, repo: here, placement: "reuse", worktreeHere: true };
+  if (followUp && recorded === here.path && existsSync(task.worktree_path!) && (await branchAsStored(deps, task, here))) {
+    return { ...task, repo: here, placement: "reuse", worktreeHere: true };
+  }
   const repo = await deps.repos.prepare(project);
-  if (followUp) return { ...task, repo, placement: "continue", worktreeHere: false };
+  if (followUp) {
+    // The kept session worked in a worktree that is replaced: it goes (the next one resumes by id).
+    await deps.sessions.take(task.id)?.close(deps.graceMs);
+    return { ...task, repo, placement: "continue", worktreeHere: false };
+  }
   return { ...task, repo, placement: "new", worktreeHere: task.worktreeHere && recorded === repo.path };
 }
 
@@ -311,6 +317,17 @@ async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: Task
     ]);
   });
   return { ...task, worktree_path: worktree.path, branch: worktree.branch, base_commit: worktree.baseCommit, worktreeHere: true };
+}
+
+/**
+ * In this runner's own clone, whether the kept task branch is still what the database stores (the
+ * web host may have moved it: a partial apply, a rebase). One query and one rev-parse, only for
+ * tasks in a runner's clone; the local path asks nothing.
+ */
+async function branchAsStored(deps: TaskRunDeps, task: TaskRow, repo: WorkRepo): Promise<boolean> {
+  if (!repo.own || task.branch === null) return true;
+  const stored = await loadBundleHead(deps.pool, task.id);
+  return stored === null || stored === (await branchHead(repo.path, task.branch));
 }
 
 /** The row with `repo_path` = the repository this turn works in, for the workspace steps. */

@@ -129,6 +129,11 @@ export async function fetchBranch(input: { repoPath: string; url: string; branch
   });
 }
 
+/** The commit `branch` points at in `repoPath`, or null when there is no such branch. */
+export async function branchHead(repoPath: string, branch: string): Promise<string | null> {
+  return (await resolveCommit(repoPath, `refs/heads/${branch}`)) ?? null;
+}
+
 /** The bundle of a task branch would be larger than allowed. */
 export class BundleTooLargeError extends Error {
   constructor(

@@ -67,6 +67,7 @@ export {
 export { ignoredPaths } from "./ignored-paths";
 export { worktreeHasChanges } from "./pinned-worktree";
 export {
+  branchHead,
   BundleTooLargeError,
   checkCloneUrl,
   createBundle,

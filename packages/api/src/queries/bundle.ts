@@ -35,3 +35,9 @@ export async function loadBundle(db: Queryable, taskId: string): Promise<TaskBun
   );
   return z.array(bundleRow).parse(rows)[0] ?? null;
 }
+
+/** The head commit the stored bundle carries, without the bundle; null: none stored. */
+export async function loadBundleHead(db: Queryable, taskId: string): Promise<string | null> {
+  const { rows } = await db.query(`select head_commit as "headCommit" from task_bundle where task_id = $1`, [taskId]);
+  return z.array(z.object({ headCommit: z.string() })).parse(rows)[0]?.headCommit ?? null;
+}
