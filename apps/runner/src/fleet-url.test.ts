@@ -86,6 +86,7 @@ describe("projects that live elsewhere", () => {
     await expect(stack.api.project.create({ url: path.join(scratch, "missing.git") })).rejects.toThrow(/missing\.git failed: .*Check the URL/);
     await expect(stack.api.project.create({ url: "ext::sh -c touch% /tmp/pwned" })).rejects.toThrow(/remote helpers/);
     await expect(stack.api.project.create({})).rejects.toThrow(/path on this host, its clone URL, or both/);
+    await expect(stack.api.project.create({ url: "https://me:secret@example.com/app.git" })).rejects.toThrow(/Leave the password or token out of the URL/);
   });
 
   it("runs tasks in each runner's clone; each change reviews and applies from the web host and lands on the remote", { timeout: 180_000 }, async () => {

@@ -281,7 +281,8 @@ async function placeTask(deps: TaskRunDeps, task: TaskRow, job: { turn: number }
     await deps.sessions.take(task.id)?.close(deps.graceMs);
     return { ...task, repo, placement: "continue", worktreeHere: false };
   }
-  return { ...task, repo, placement: "new", worktreeHere: task.worktreeHere && recorded === repo.path };
+  // A retry's earlier worktree is this runner's to remove when it is in the repository used here.
+  return { ...task, repo, placement: "new", worktreeHere: recorded === repo.path };
 }
 
 /** `folder`: where the transport wants the new worktree (see AgentTransport.worktreeFolder). */

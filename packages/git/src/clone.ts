@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isGitError } from "./git-error";
+import { GitError, isGitError } from "./git-error";
+import { wharfBranchPrefix } from "./list-worktrees";
 import { type Logger } from "./logger";
 import { authPatterns, batchSsh, noPromptEnv, safeProtocols, unreachablePatterns } from "./remote-access";
 import { withRepoLock } from "./repo-lock";
@@ -181,6 +182,8 @@ export async function importBundle(input: {
   source?: { url: string; baseBranch: string; timeoutMs?: number };
   logger?: Logger;
 }): Promise<boolean> {
+  // Only Wharf's own branches are ever moved from a bundle, never a person's.
+  if (!input.branch.startsWith(wharfBranchPrefix)) throw new GitError("invalid_argument", `Wharf imports only ${wharfBranchPrefix}* branches from a bundle, not "${input.branch}".`);
   const ref = `refs/heads/${input.branch}`;
   if ((await resolveCommit(input.repoPath, ref)) === input.headCommit) return false;
   return withTempFile(async (file) => {

@@ -10,10 +10,11 @@ import { z } from "zod";
 /** Largest bundle stored: a turn whose commits make more fails with a clear reason, its work kept on the branch. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
+const commit = z.string().regex(/^[0-9a-f]{40,64}$/, "a commit id");
 const bundleRow = z.object({
-  branch: z.string(),
-  baseCommit: z.string(),
-  headCommit: z.string(),
+  branch: z.string().startsWith("wharf/"),
+  baseCommit: commit,
+  headCommit: commit,
   bundle: z.instanceof(Buffer),
 });
 export type TaskBundle = z.infer<typeof bundleRow>;

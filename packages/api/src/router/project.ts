@@ -30,6 +30,7 @@ const cloneUrlSchema = z
   .max(4096)
   .refine((u) => !/[\s\0-\x1f\x7f]/.test(u), "A clone URL has no spaces or control characters.")
   .refine((u) => !u.startsWith("-"), "A clone URL cannot start with '-'.")
+  .refine((u) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/.test(u), "Leave the password or token out of the URL (it would be stored and shown): give this host access with an ssh key or a git credential helper.")
   .refine((u) => !/^[A-Za-z][A-Za-z0-9+.-]*::/.test(u), "Wharf does not run git's remote helpers (transport::address); give an https, ssh, git:// or file URL, or a path.")
   .refine(
     (u) => /^(https?|ssh|git|file):\/\/[^/]*\/?/.test(u) || /^([^@/:]+@)?[^/:]+:[^/]?/.test(u) || path.isAbsolute(u),
