@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,20 +24,20 @@ const bin = path.join(scratch, "bin");
 let stack: Stack;
 const runners = new Map<string, ReturnType<typeof spawnRunner>>();
 
-function startRunner(id: string): ReturnType<typeof spawnRunner> {
+function startRunner(id: string, opts: { agentBin?: string; wrap?: string[] } = {}): ReturnType<typeof spawnRunner> {
   const home = path.join(scratch, `home-${id}`);
   mkdirSync(home, { recursive: true });
   const runner = spawnRunner({
     ...stack.runnerEnv,
     WHARF_HOME: home,
     WHARF_RUNNER_ID: id,
-    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: `${opts.agentBin ?? bin}${path.delimiter}${process.env.PATH ?? ""}`,
     WHARF_SANDBOX: "off",
     WHARF_AGENT_PROBE_MS: "0",
     WHARF_RUNNER_HEARTBEAT_MS: "1000",
     WHARF_RUNNER_CONCURRENCY: "2",
     WHARF_GIT_FETCH_TIMEOUT_MS: "30000",
-  });
+  }, opts.wrap);
   runners.set(id, runner);
   return runner;
 }
@@ -63,10 +64,26 @@ async function taskRow(id: string): Promise<TaskRow> {
   return rows[0]!;
 }
 
+/** A folder with `<name>-agent`: the test agent under that command. */
+function agentBin(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}-agent`), `#!/bin/sh\nexec "${process.execPath}" "${testAgent}" "$@"\n`);
+  chmodSync(path.join(dir, `${name}-agent`), 0o755);
+  return dir;
+}
+
+/** Whether this host can start a process in a mount namespace of its own (bubblewrap). */
+function canHide(): boolean {
+  try {
+    execFileSync("bwrap", ["--dev-bind", "/", "/", "--tmpfs", os.tmpdir(), "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 beforeAll(async () => {
-  mkdirSync(bin);
-  writeFileSync(path.join(bin, "alpha-agent"), `#!/bin/sh\nexec "${process.execPath}" "${testAgent}" "$@"\n`);
-  chmodSync(path.join(bin, "alpha-agent"), 0o755);
+  agentBin(bin, "alpha");
   stack = await startStack({ inProcessRunner: false });
   await stack.api.agent.upsert({ id: "alpha", name: "Agent alpha", transport: "acp", command: "alpha-agent" });
   await Promise.all([startRunner("runner-a").ready, startRunner("runner-b").ready]);
@@ -198,6 +215,36 @@ describe("projects that live elsewhere", () => {
     expect(remoteFile(bare, "part-b.txt")).toBe("b");
     expect(remoteFile(bare, "part-c.txt")).toBe("c");
     await startRunner(other).ready;
+  });
+});
+
+describe("a project whose path the runner cannot see", () => {
+  it.skipIf(!canHide())("works from the URL in a runner started with the checkout's folder hidden; apply lands in the web host's checkout", { timeout: 120_000 }, async () => {
+    // The person's checkout on the web host, in a folder the runner's mount namespace replaces
+    // with an empty one: the project's path does not exist for it.
+    const webSide = path.join(scratch, "web-side");
+    mkdirSync(webSide);
+    const checkout = path.join(webSide, "app");
+    const bare = bareRemote("hidden");
+    git(webSide, "clone", "-q", bare, checkout);
+    await stack.api.agent.upsert({ id: "beta", name: "Agent beta", transport: "acp", command: "beta-agent" });
+    const hidden = startRunner("runner-hidden", { agentBin: agentBin(path.join(scratch, "bin-beta"), "beta"), wrap: ["bwrap", "--dev-bind", "/", "/", "--tmpfs", webSide, "--"] });
+    await hidden.ready;
+
+    const project = await stack.api.project.create({ path: checkout, url: bare });
+    expect(project).toMatchObject({ repoPath: checkout, cloneUrl: bare, repoManaged: false });
+    const task = await stack.api.task.create({ projectId: project.id, agentId: "beta", prompt: writes("hidden.txt", "made out of sight\n", 0) });
+    await stack.waitForState(task.id, ["review"], 60_000);
+    const row = await taskRow(task.id);
+    expect(row.runner_id).toBe("runner-hidden");
+    expect(row.work_repo).toBe(path.join(scratch, "home-runner-hidden", "repos", project.id));
+
+    await stack.api.change.apply.call(null, { taskId: task.id });
+    expect(readFileSync(path.join(checkout, "hidden.txt"), "utf8")).toBe("made out of sight\n");
+    expect(git(checkout, "log", "-1", "--format=%B")).toContain(`Applied from wharf task ${task.id}`);
+    // A checkout of the person's: nothing is pushed for them.
+    expect(() => remoteFile(bare, "hidden.txt")).toThrow();
+    await stopRunner("runner-hidden");
   });
 });
 
