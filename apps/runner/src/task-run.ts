@@ -328,7 +328,7 @@ async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: Task
 async function branchAsStored(deps: TaskRunDeps, task: TaskRow, repo: WorkRepo): Promise<boolean> {
   if (!repo.own || task.branch === null) return true;
   const stored = await loadBundleHead(deps.pool, task.id);
-  return stored === null || stored === (await branchHead(repo.path, task.branch));
+  return stored === null || stored.headCommit === (await branchHead(repo.path, stored.branch));
 }
 
 /** The row with `repo_path` = the repository this turn works in, for the workspace steps. */

@@ -37,8 +37,8 @@ export async function loadBundle(db: Queryable, taskId: string): Promise<TaskBun
   return z.array(bundleRow).parse(rows)[0] ?? null;
 }
 
-/** The head commit the stored bundle carries, without the bundle; null: none stored. */
-export async function loadBundleHead(db: Queryable, taskId: string): Promise<string | null> {
-  const { rows } = await db.query(`select head_commit as "headCommit" from task_bundle where task_id = $1`, [taskId]);
-  return z.array(z.object({ headCommit: z.string() })).parse(rows)[0]?.headCommit ?? null;
+/** The branch and head commit the stored bundle carries, without the bundle (it may be large); null: none stored. */
+export async function loadBundleHead(db: Queryable, taskId: string): Promise<{ branch: string; headCommit: string } | null> {
+  const { rows } = await db.query(`select branch, head_commit as "headCommit" from task_bundle where task_id = $1`, [taskId]);
+  return z.array(bundleRow.pick({ branch: true, headCommit: true })).parse(rows)[0] ?? null;
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from "@wharf/db/pg";
-import { createBundle, fetchBranch, importBundle, pushBranch, PushRejectedError } from "@wharf/git";
+import { branchHead, createBundle, fetchBranch, importBundle, pushBranch, PushRejectedError } from "@wharf/git";
 import { TRPCError } from "@trpc/server";
-import { loadBundle, MAX_BUNDLE_BYTES, saveBundle } from "../queries/bundle";
+import { loadBundle, loadBundleHead, MAX_BUNDLE_BYTES, saveBundle } from "../queries/bundle";
 import type { ReviewTarget } from "../lifecycle";
 import { isFinalTaskState } from "../schemas/task-states";
 
@@ -31,6 +31,9 @@ export const branchHome = (task: ReviewTarget): BranchHome => ({ taskId: task.id
 /** Makes the task branch here what the runner last sent (one rev-parse when it already is). */
 export async function importTaskBranch(db: Queryable, task: BranchHome): Promise<void> {
   if (task.workRepo === null || (task.state !== undefined && isFinalTaskState(task.state))) return;
+  // The bundle (up to 64 MB) is read only when the branch here is not already its head.
+  const stored = await loadBundleHead(db, task.taskId);
+  if (!stored || (await branchHead(task.repoPath, stored.branch)) === stored.headCommit) return;
   const bundle = await loadBundle(db, task.taskId);
   if (!bundle) return;
   await importBundle({
