@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BundleTooLargeError, checkCloneUrl, createBundle, ensureClone, fetchBranch, importBundle, RemoteReadError } from "./clone";
 import { commitAll } from "./commit-all";
 import { checkoutTaskBranch, createWorktree, releaseTaskBranch } from "./worktree";
-import { createTempDir, createTestRepo, gitOutput } from "./testing";
+import { createTempDir, createTestRepo, gitOutput, startPasswordServer } from "./testing";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -41,6 +41,15 @@ describe("clone URLs", () => {
     const empty = await rejection(checkCloneUrl(join(root, "empty.git")));
     expect((empty as RemoteReadError).kind).toBe("empty");
     expect((empty as Error).message).toMatch(/has no branches yet/);
+  });
+
+  it("never prompts: a server asking for a password is a refusal with what to do, at once", async () => {
+    const server = await startPasswordServer();
+    cleanups.push(server.close);
+    const refused = await rejection(checkCloneUrl(server.url("/private.git"), { timeoutMs: 20_000 }));
+    expect(refused).toBeInstanceOf(RemoteReadError);
+    expect((refused as RemoteReadError).kind).toBe("auth");
+    expect((refused as Error).message).toMatch(/was refused: .*Wharf never prompts for credentials/);
   });
 
   it("clones once, fetches the base branch per task, and makes worktrees in the clone", async () => {
