@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectSandbox } from "./sandbox/sandbox";
 import { scenario } from "./testing/hanging-agent";
 import { git, makeRepo } from "./testing/git-fixture";
 import { spawnRunner } from "./testing/runner-process";
@@ -72,15 +72,9 @@ function agentBin(dir: string, name: string): string {
   return dir;
 }
 
-/** Whether this host can start a process in a mount namespace of its own (bubblewrap). */
-function canHide(): boolean {
-  try {
-    execFileSync("bwrap", ["--dev-bind", "/", "/", "--tmpfs", os.tmpdir(), "true"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** bubblewrap where it works here (the runner's own detection): it starts a runner in a mount namespace of its own. */
+const detected = detectSandbox({ mode: "auto", home: "/nonexistent-wharf-home", path: process.env.PATH });
+const bwrap = detected.on ? detected.bwrap : undefined;
 
 beforeAll(async () => {
   agentBin(bin, "alpha");
@@ -219,7 +213,7 @@ describe("projects that live elsewhere", () => {
 });
 
 describe("a project whose path the runner cannot see", () => {
-  it.skipIf(!canHide())("works from the URL in a runner started with the checkout's folder hidden; apply lands in the web host's checkout", { timeout: 120_000 }, async () => {
+  it.skipIf(bwrap === undefined)("works from the URL in a runner started with the checkout's folder hidden; apply lands in the web host's checkout", { timeout: 120_000 }, async () => {
     // The person's checkout on the web host, in a folder the runner's mount namespace replaces
     // with an empty one: the project's path does not exist for it.
     const webSide = path.join(scratch, "web-side");
@@ -228,7 +222,7 @@ describe("a project whose path the runner cannot see", () => {
     const bare = bareRemote("hidden");
     git(webSide, "clone", "-q", bare, checkout);
     await stack.api.agent.upsert({ id: "beta", name: "Agent beta", transport: "acp", command: "beta-agent" });
-    const hidden = startRunner("runner-hidden", { agentBin: agentBin(path.join(scratch, "bin-beta"), "beta"), wrap: ["bwrap", "--dev-bind", "/", "/", "--tmpfs", webSide, "--"] });
+    const hidden = startRunner("runner-hidden", { agentBin: agentBin(path.join(scratch, "bin-beta"), "beta"), wrap: [bwrap!, "--dev-bind", "/", "/", "--tmpfs", webSide, "--"] });
     await hidden.ready;
 
     const project = await stack.api.project.create({ path: checkout, url: bare });
