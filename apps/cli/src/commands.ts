@@ -64,8 +64,13 @@ async function findProject(client: WharfClient, ref: string): Promise<Project> {
 
 export const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   async "project add"(ctx) {
-    const repo = path.resolve(one(ctx, "project add", "repository path"));
-    const project = await ctx.client().project.create.mutate({ path: repo, name: str(ctx, "name"), baseBranch: str(ctx, "base-branch") });
+    // A path, a clone URL (--url), or both: runners that cannot see the path clone the URL.
+    const url = str(ctx, "url");
+    if (ctx.positionals.length > 1 || (ctx.positionals.length === 0 && url === undefined)) {
+      throw new UsageError("project add", "Give the repository's path, its clone URL (--url URL), or both.");
+    }
+    const repo = ctx.positionals[0] === undefined ? undefined : path.resolve(ctx.positionals[0]);
+    const project = await ctx.client().project.create.mutate({ path: repo, url, name: str(ctx, "name"), baseBranch: str(ctx, "base-branch") });
     if (ctx.json) json(project);
     else out(project.id);
     return 0;
@@ -74,7 +79,7 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
   async "project ls"(ctx) {
     const projects = await ctx.client().project.list.query();
     if (ctx.json) json(projects);
-    else for (const p of projects) out(`${p.id}  ${ctx.style.bold(p.name)}  ${ctx.style.dim(`${p.repoPath} (${p.baseBranch})`)}`);
+    else for (const p of projects) out(`${p.id}  ${ctx.style.bold(p.name)}  ${ctx.style.dim(`${p.repoManaged ? p.cloneUrl : p.repoPath} (${p.baseBranch})`)}`);
     return 0;
   },
 

@@ -17,7 +17,7 @@ export const help: Record<string, string> = {
 Usage: wharf <command> [options]
 
 Commands:
-  project add PATH         add a git repository as a project
+  project add PATH|--url U add a git repository (a path here, a clone URL, or both) as a project
   project ls               list projects
   project set P            where a project pushes and which forge opens its pull requests
   agents                   list agents and whether they are installed
@@ -40,10 +40,15 @@ Commands:
 ${GLOBAL_OPTIONS}
 
 ${EXIT_CODES}`,
-  "project add": `Usage: wharf project add PATH [--name NAME] [--base-branch BRANCH]
+  "project add": `Usage: wharf project add [PATH] [--url URL] [--name NAME] [--base-branch BRANCH]
 
 Adds the git repository at PATH (resolved here to an absolute path) as a project and prints its id.
 Adding the same repository again returns the existing project.
+
+--url URL  where runners that cannot see PATH clone the project from (https://…, ssh://…,
+           git@host:repo.git, git://…, or a path): checked with git ls-remote, never prompting.
+           Without PATH, the Wharf host clones it too, reviews there, and pushes applied changes
+           back to URL (fast-forward only).
 
 ${GLOBAL_OPTIONS}`,
   "project ls": `Usage: wharf project ls\n\nLists projects: id, name, repository.\n\n${GLOBAL_OPTIONS}`,

@@ -13,7 +13,7 @@ const globalOptions = {
 } as const satisfies ParseArgsOptionsConfig;
 
 const commandOptions: Record<string, ParseArgsOptionsConfig> = {
-  "project add": { name: { type: "string" }, "base-branch": { type: "string" } },
+  "project add": { name: { type: "string" }, "base-branch": { type: "string" }, url: { type: "string" } },
   "task create": {
     project: { type: "string", short: "p" },
     agent: { type: "string", short: "a" },

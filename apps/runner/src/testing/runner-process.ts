@@ -3,9 +3,16 @@ import { fileURLToPath } from "node:url";
 
 const runnerDir = fileURLToPath(new URL("../..", import.meta.url));
 
-/** A runner as a real child process (`node --import tsx src/main.ts`), for fault tests. */
-export function spawnRunner(env: Record<string, string | undefined>): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+/**
+ * A runner as a real child process (`node --import tsx src/main.ts`), for fault tests. `wrap`: a
+ * command line to start it under (e.g. bwrap with a folder of this host hidden from it).
+ */
+export function spawnRunner(
+  env: Record<string, string | undefined>,
+  wrap: string[] = [],
+): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
+  const command = [...wrap, process.execPath, "--import", "tsx", "src/main.ts"];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: runnerDir,
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     stdio: ["ignore", "pipe", "pipe"],

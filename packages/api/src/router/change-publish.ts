@@ -2,12 +2,14 @@ import { TRPCError } from "@trpc/server";
 import { buildPullRequestBody, createPullRequest, defaultApiBase, pullRequestTitle, type ForgeConfig } from "@wharf/forge";
 import { listRemotes, parseRemoteUrl, pushBranch, type Remote } from "@wharf/git";
 import { z } from "zod";
+import type { Queryable } from "@wharf/db/pg";
 import { atEdge } from "../errors";
 import { inTransaction, publishTaskChange, type ReviewTarget } from "../lifecycle";
 import { getChangeSummary } from "../queries/change";
 import { findPublishSettings, type PublishSettings } from "../queries/project";
 import { publishErrorToTRPC } from "../review/publish-errors";
 import { protectedProcedure } from "../trpc";
+import { branchHome, importTaskBranch } from "../review/task-branch";
 import { parseFiles } from "./task";
 
 const taskId = z.string().uuid("Task ids are UUIDs.");
@@ -97,7 +99,8 @@ async function settingsOf(task: ReviewTarget, pool: Parameters<typeof findPublis
  * may have been rebased) while it still points at what Wharf pushed; commits someone else pushed
  * there are never overwritten.
  */
-async function push(task: ReviewTarget, remote: Remote, branch: string | undefined) {
+async function push(db: Queryable, task: ReviewTarget, remote: Remote, branch: string | undefined) {
+  await importTaskBranch(db, branchHome(task));
   const remoteBranch = branch ?? task.change.branch;
   const lease = task.pushedBranch === remoteBranch && task.pushedCommit ? { lease: task.pushedCommit } : {};
   return pushBranch({ repoPath: task.repoPath, remote: remote.name, branch: task.change.branch, remoteBranch, ...lease });
@@ -112,7 +115,7 @@ export const changePublish = {
         inTransaction(pool, (client) =>
           publishTaskChange(client, input.taskId, "push", async (task) => {
             const remote = await pushRemote(task, await settingsOf(task, client));
-            const pushed = await push(task, remote, input.branch);
+            const pushed = await push(client, task, remote, input.branch);
             return { pushedBranch: pushed.remoteBranch, pushedCommit: pushed.commit, ...pushed };
           }),
         ),
@@ -141,7 +144,7 @@ export const changePublish = {
             const body =
               input.body ??
               buildPullRequestBody({ taskId: task.id, prompt: task.prompt, summary: task.summary, files: summary ? parseFiles(summary.files) : [] });
-            const pushed = await push(task, remote, input.branch);
+            const pushed = await push(client, task, remote, input.branch);
             const pr = await createPullRequest(config, {
               head: pushed.remoteBranch,
               base: task.baseBranch,

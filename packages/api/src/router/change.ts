@@ -1,10 +1,11 @@
 import { TRPCError } from "@trpc/server";
-import { applyChange, baseStatus, computeChange, rebaseTaskBranch, removeWorktree as removeTaskWorktree } from "@wharf/git";
+import { applyChange, baseStatus, computeChange, deleteTaskBranch, rebaseTaskBranch, removeWorktree as removeTaskWorktree } from "@wharf/git";
 import { z } from "zod";
 import { atEdge } from "../errors";
 import { applyTaskChange, discardTaskChange, followUp, inTransaction, rebaseTaskChange, type ReviewTarget } from "../lifecycle";
 import { getChangeByTask, getReviewContext } from "../queries/change";
 import { conflictPrompt, defaultCommitMessage } from "../review/commit-message";
+import { branchHome, importTaskBranch, pushManagedBase, refreshManagedBase, sendTaskBranchBack } from "../review/task-branch";
 import { protectedProcedure } from "../trpc";
 import { changePublish } from "./change-publish";
 import { parseFiles } from "./task";
@@ -50,6 +51,7 @@ export const changeRouter = {
   get: protectedProcedure.input(byTask).query(async ({ ctx, input }) => {
     const [change, context] = await Promise.all([getChangeByTask(ctx.services.pool, input.taskId), getReviewContext(ctx.services.pool, input.taskId)]);
     if (!change || !context?.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${input.taskId} has no change.` });
+    await importTaskBranch(ctx.services.pool, context);
     const base = context.state === "review" ? await baseView({ ...context, change }) : null;
     return { ...change, files: parseFiles(change.files), base };
   }),
@@ -58,6 +60,7 @@ export const changeRouter = {
   baseStatus: protectedProcedure.input(byTask).query(async ({ ctx, input }) => {
     const context = await getReviewContext(ctx.services.pool, input.taskId);
     if (!context?.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${input.taskId} has no change.` });
+    await importTaskBranch(ctx.services.pool, context);
     return baseView({ ...context, change: context.change });
   }),
 
@@ -72,6 +75,8 @@ export const changeRouter = {
     const { target, outcome } = await atEdge(() =>
       inTransaction(ctx.services.pool, (client) =>
         applyTaskChange(client, input.taskId, async (task) => {
+          await importTaskBranch(client, branchHome(task));
+          await refreshManagedBase(task);
           const result = await applyChange({
             repoPath: task.repoPath,
             baseBranch: task.baseBranch,
@@ -86,7 +91,9 @@ export const changeRouter = {
             if (result.reason === "invalid_paths") throw new TRPCError({ code: "BAD_REQUEST", message: result.message });
             return { ok: false, reason: result.reason, message: result.message };
           }
+          await pushManagedBase(task);
           if (!result.rest) return { ok: true, commit: result.commit };
+          await sendTaskBranchBack(client, branchHome(task), { branch: task.change.branch, ...result.rest });
           const rest = await computeChange({ worktreePath: task.repoPath, baseCommit: result.rest.baseCommit, headCommit: result.rest.headCommit });
           return {
             ok: true,
@@ -121,6 +128,8 @@ export const changeRouter = {
       inTransaction(pool, async (client) => {
         let baseTip: string | undefined;
         const { target, outcome } = await rebaseTaskChange(client, input.taskId, async (task) => {
+          await importTaskBranch(client, branchHome(task));
+          await refreshManagedBase(task);
           const result = await rebaseTaskBranch({ repoPath: task.repoPath, baseBranch: task.baseBranch, branch: task.change.branch });
           if (!result.ok) {
             if (result.reason === "conflict") {
@@ -131,6 +140,7 @@ export const changeRouter = {
           }
           // Not rebased but on a newer base: the agent merged the base branch itself.
           if (!result.rebased && result.baseCommit === task.change.baseCommit) return { ok: true, rebased: false };
+          await sendTaskBranchBack(client, branchHome(task), { branch: task.change.branch, baseCommit: result.baseCommit, headCommit: result.headCommit });
           const change = await computeChange({ worktreePath: task.repoPath, baseCommit: result.baseCommit, headCommit: result.headCommit });
           return { ok: true, rebased: true, change: { branch: task.change.branch, baseCommit: result.baseCommit, headCommit: result.headCommit, ...change } };
         });
@@ -160,8 +170,12 @@ export const changeRouter = {
  * runner's sandbox); if no runner takes the message, the next runner's start-up reconcile removes it.
  */
 async function removeWorktree(task: ReviewTarget) {
-  if (!task.worktreePath || !task.branch || task.hasTeardown) return;
+  if (!task.worktreePath || !task.branch) return;
   try {
+    // Run on another host: its runner removes worktree and branch there (`release` with remove);
+    // here only the branch imported for review goes.
+    if (task.workRepo !== null) return await deleteTaskBranch(task.repoPath, task.branch);
+    if (task.hasTeardown) return;
     await removeTaskWorktree({ repoPath: task.repoPath, path: task.worktreePath, branch: task.branch, deleteBranch: true });
   } catch (error) {
     console.error(`[change] could not remove worktree of task ${task.id}`, error);
