@@ -70,6 +70,8 @@ describe("task.createAttempts, task.attempts and task.pickAttempt", () => {
 
     const compared = await client.task.attempts.query({ groupId: created.groupId });
     expect(compared.prompt).toBe(prompt);
+    // Any attempt's id names its group too.
+    expect((await client.task.attempts.query({ groupId: lower })).groupId).toBe(created.groupId);
     expect(compared.attempts.map((a) => [a.attemptIndex, a.agent.id, a.state])).toEqual([
       [1, "bo-upper", "review"],
       [2, "bo-lower", "review"],

@@ -35,10 +35,13 @@ const attemptRowSchema = z.object({
 });
 export type AttemptRow = z.infer<typeof attemptRowSchema>;
 
-/** The attempts of `groupId` in the order they were asked for; empty when there is no such group. */
-export async function listAttempts(db: Queryable, groupId: string): Promise<AttemptRow[]> {
+/**
+ * The attempts of a group in the order they were asked for; `ref` is the group's id or the id of
+ * one of its attempts. Empty when there is no such group.
+ */
+export async function listAttempts(db: Queryable, ref: string): Promise<Array<AttemptRow & { groupId: string }>> {
   const { rows } = await db.query(
-    `select t.id, t.project_id::text as "projectId", t.prompt, t.attempt_index as "attemptIndex",
+    `select t.attempt_group::text as "groupId", t.id, t.project_id::text as "projectId", t.prompt, t.attempt_index as "attemptIndex",
             json_build_object('id', a.id, 'name', a.name) as agent, t.model, t.mode, t.state::text as state, t.summary, t.error,
             t.created_at as "createdAt", t.started_at as "startedAt", t.finished_at as "finishedAt",
             coalesce((select jsonb_object_agg(u.key, u.value) from (
@@ -50,11 +53,11 @@ export async function listAttempts(db: Queryable, groupId: string): Promise<Atte
             case when c.id is null then null
                  else json_build_object('state', c.state, 'files', c.files, 'additions', c.additions, 'deletions', c.deletions, 'message', c.message) end as change
      from task t join agent a on a.id = t.agent_id left join change c on c.task_id = t.id
-     where t.attempt_group = $1
+     where t.attempt_group = coalesce((select g.attempt_group from task g where g.id = $1), $1)
      order by t.attempt_index, t.id`,
-    [groupId],
+    [ref],
   );
-  return z.array(attemptRowSchema).parse(rows);
+  return z.array(attemptRowSchema.extend({ groupId: z.string() })).parse(rows);
 }
 
 /** The attempt group of a task and its place there, or null when the task is not an attempt (undefined: no such task). */

@@ -44,12 +44,17 @@ export const taskAttempts = {
     return atEdge(() => inTransaction(pool, (client) => createAttempts(client, boss, input)));
   }),
 
-  /** The attempts of a group side by side: agent, state, times, tokens and cost, change files and stats. */
-  attempts: protectedProcedure.input(z.object({ groupId: z.string().uuid("Attempt group ids are UUIDs.") })).query(async ({ ctx, input }) => {
+  /** The attempts of a group side by side: agent, state, times, usage, change files and stats. `groupId` may also be one attempt's task id. */
+  attempts: protectedProcedure.input(z.object({ groupId: z.string().uuid("Attempt group ids (and task ids) are UUIDs.") })).query(async ({ ctx, input }) => {
     const attempts = await listAttempts(ctx.services.pool, input.groupId);
     const first = attempts[0];
-    if (!first) throw notFound("Attempt group", input.groupId);
-    return { groupId: input.groupId, projectId: first.projectId, prompt: first.prompt, attempts: attempts.map(({ projectId: _p, prompt: _t, ...attempt }) => attempt) };
+    if (!first) throw new TRPCError({ code: "NOT_FOUND", message: `No attempts have the group (or task) id ${input.groupId}. Make some with task.createAttempts.` });
+    return {
+      groupId: first.groupId,
+      projectId: first.projectId,
+      prompt: first.prompt,
+      attempts: attempts.map(({ projectId: _project, prompt: _prompt, groupId: _group, ...attempt }) => attempt),
+    };
   }),
 
   /**
