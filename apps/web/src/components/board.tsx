@@ -12,16 +12,7 @@ import { BoardArchiveMenu } from "./board-archive-menu";
 import { BoardCard, type Card } from "./board-card";
 import { NewTaskDialog } from "./new-task-dialog";
 import { Button, Notice, inputClass, selectClass } from "./ui";
-
-function useNow(intervalMs: number) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    // A clock for the cards' ages, not a poll: nothing is fetched.
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
+import { useNow } from "~/lib/use-now";
 
 /** `value`, once it has not changed for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {

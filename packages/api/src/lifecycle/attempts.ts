@@ -12,9 +12,6 @@ import { lockTask } from "./task-row";
  * attempt group, and what picking one of them does to the others.
  */
 
-export const MIN_ATTEMPTS = 2;
-export const MAX_ATTEMPTS = 8;
-
 export type AttemptSpec = { agentId: string; model?: string | undefined; mode?: string | undefined };
 
 /** Creates every attempt through `createTask`, in the caller's transaction: all are queued or none. */
