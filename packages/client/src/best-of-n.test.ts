@@ -87,6 +87,8 @@ describe("task.createAttempts, task.attempts and task.pickAttempt", () => {
     expect(a2!.usage.cost).toBeUndefined();
     expect(a1!.startedAt).not.toBeNull();
     expect(a3!.finishedAt).toBeNull();
+    expect(a1!.ranUntil!.getTime()).toBeGreaterThanOrEqual(a1!.startedAt!.getTime());
+    expect(a3!.ranUntil).toBeNull();
 
     const picked = await client.task.pickAttempt.mutate({ taskId: upper, action: "apply" });
     expect(picked).toMatchObject({ taskId: upper, attemptIndex: 1, state: "applied", pullRequest: null });

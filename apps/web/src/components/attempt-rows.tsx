@@ -46,10 +46,10 @@ export function AttemptRows({ attempts, onChange, agents }: { attempts: AttemptD
               ))}
             </select>
             <div className="col-start-2 sm:col-start-auto">
-              <OptionField compact label={`Model for attempt ${n}`} name={`model-${n}`} value={attempt.model} onChange={(model) => update(attempt.key, { model })} choices={choices.models} defaultId={choices.defaultModel} />
+              <OptionField compact label={`Model for attempt ${n}`} name={`model-${n}`} value={attempt.model} onChange={(model) => update(attempt.key, { model })} choices={choices.models} defaultId={choices.defaultModel} placeholder="Model (default)" />
             </div>
             <div className="col-start-2 sm:col-start-auto">
-              <OptionField compact label={`Mode for attempt ${n}`} name={`mode-${n}`} value={attempt.mode} onChange={(mode) => update(attempt.key, { mode })} choices={choices.modes} defaultId={choices.defaultMode} />
+              <OptionField compact label={`Mode for attempt ${n}`} name={`mode-${n}`} value={attempt.mode} onChange={(mode) => update(attempt.key, { mode })} choices={choices.modes} defaultId={choices.defaultMode} placeholder="Mode (default)" />
             </div>
             <Button
               tone="ghost"

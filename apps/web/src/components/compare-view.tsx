@@ -1,6 +1,7 @@
 "use client";
 
 import { useQueries, useQuery } from "@tanstack/react-query";
+import { canBeCancelled } from "@wharf/api/task-states";
 import Link from "next/link";
 import { useMemo, useState, type KeyboardEvent } from "react";
 import { parseUnifiedDiff, type DiffFile } from "~/lib/diff";
@@ -151,7 +152,8 @@ function Stats({ additions, deletions }: { additions: number; deletions: number 
 
 function AttemptCard({ attempt: a, status, now, onPick }: { attempt: Attempt; status: string | undefined; now: number; onPick: () => void }) {
   const usage = a.usage;
-  const settled = a.state !== "queued" && a.state !== "running" && a.state !== "needs_input" && a.state !== "blocked";
+  const settled = !canBeCancelled(a.state);
+  const line = settled ? (a.error ?? a.summary) : status;
   return (
     <article className="flex flex-col gap-2 rounded-lg border border-line bg-panel p-3 text-sm" data-testid="attempt-card" data-attempt={a.attemptIndex} aria-label={`Attempt ${a.attemptIndex}: ${a.agent.name}`}>
       <div className="flex items-center gap-2">
@@ -162,13 +164,15 @@ function AttemptCard({ attempt: a, status, now, onPick }: { attempt: Attempt; st
         </span>
       </div>
       {(a.model || a.mode) && <div className="text-xs text-muted">{[a.model, a.mode].filter(Boolean).join(" · ")}</div>}
-      <div className="truncate text-xs text-muted" title={a.error ?? a.summary ?? status}>
-        {settled ? (a.error ?? a.summary ?? "") : (status ?? "")}
-      </div>
+      {line && (
+        <div className="truncate text-xs text-muted" title={line}>
+          {line}
+        </div>
+      )}
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
         <dt className="text-muted">Time</dt>
         <dd className="text-right tabular-nums" data-testid="attempt-time">
-          {elapsed(a.startedAt, a.finishedAt ?? (settled ? a.updatedAt : null), now)}
+          {elapsed(a.startedAt, settled ? (a.ranUntil ?? a.finishedAt) : null, now)}
         </dd>
         <dt className="text-muted">Tokens</dt>
         <dd className="text-right tabular-nums">

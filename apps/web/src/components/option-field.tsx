@@ -15,6 +15,7 @@ export function OptionField({
   choices,
   defaultId,
   compact = false,
+  placeholder = "Agent default",
 }: {
   label: string;
   name: string;
@@ -24,6 +25,7 @@ export function OptionField({
   defaultId: string | undefined;
   /** In an attempt row: no visible label (the field is still named for screen readers). */
   compact?: boolean;
+  placeholder?: string;
 }) {
   const field =
     choices.length > 0 ? (
@@ -36,7 +38,7 @@ export function OptionField({
         ))}
       </select>
     ) : (
-      <input className={inputClass} value={value} onChange={(e) => onChange(e.target.value)} placeholder={compact ? `${label}: agent default` : "Agent default"} name={name} aria-label={compact ? label : undefined} />
+      <input className={inputClass} value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} name={name} aria-label={compact ? label : undefined} />
     );
   if (compact) return field;
   return (

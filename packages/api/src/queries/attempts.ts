@@ -18,9 +18,9 @@ const attemptRowSchema = z.object({
   summary: z.string().nullable(),
   error: z.string().nullable(),
   createdAt: z.date(),
-  /** A task in review has no finishedAt: its last change of state (updatedAt) ends its time. */
-  updatedAt: z.date(),
   startedAt: z.date().nullable(),
+  /** When its last turn ended (in review, completed, failed or cancelled): its running time ends there, not at a later apply or discard. */
+  ranUntil: z.date().nullable(),
   finishedAt: z.date().nullable(),
   /** What the agent last reported of each usage field (tokens, context, cost), merged as the timeline merges them. */
   usage: usageEventSchema.omit({ type: true }),
@@ -45,7 +45,9 @@ export async function listAttempts(db: Queryable, ref: string): Promise<Array<At
   const { rows } = await db.query(
     `select t.attempt_group::text as "groupId", t.id, t.project_id::text as "projectId", t.prompt, t.attempt_index as "attemptIndex",
             json_build_object('id', a.id, 'name', a.name) as agent, t.model, t.mode, t.state::text as state, t.summary, t.error,
-            t.created_at as "createdAt", t.updated_at as "updatedAt", t.started_at as "startedAt", t.finished_at as "finishedAt",
+            t.created_at as "createdAt", t.started_at as "startedAt", t.finished_at as "finishedAt",
+            (select max(e.created_at) from task_event e
+              where e.task_id = t.id and e.type = 'status' and e.payload->>'state' in ('review', 'completed', 'failed', 'cancelled')) as "ranUntil",
             coalesce((select jsonb_object_agg(u.key, u.value) from (
                select distinct on (kv.key) kv.key, kv.value
                from task_event e cross join jsonb_each(e.payload) kv
