@@ -1,6 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startFakeForge } from "@wharf/forge/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWharfClient, readToken, waitForTask, type WharfClient } from "./index.ts";
 import { startTestWharf, type TestWharf } from "./testing/server.ts";
@@ -10,6 +12,7 @@ import { startTestWharf, type TestWharf } from "./testing/server.ts";
  * custom agents, each with its own scenario, so that one prompt gives different results.
  */
 
+const FORGE_TOKEN = "forge-token-best-of-n-5d1e";
 const testAgentBin = fileURLToPath(new URL("../../test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 
 let wharf: TestWharf;
@@ -133,6 +136,42 @@ describe("task.createAttempts, task.attempts and task.pickAttempt", () => {
     const picked = await client.task.pickAttempt.mutate({ taskId: third });
     expect(picked.siblings.map((s) => s.action)).toEqual(["discarded", "discarded"]);
     expect(readFileSync(path.join(repo, "src/app.txt"), "utf8")).toBe("uno\ntwo\nthree\nfour\n");
+  });
+
+  it("picks one attempt as a pull request: pushed and opened, it stays in review; the others are discarded", { timeout: 120_000 }, async () => {
+    const repo = wharf.makeRepo();
+    const bare = path.join(mkdtempSync(path.join(tmpdir(), "wharf-bare-")), "widget.git");
+    wharf.git(repo, "init", "-q", "--bare", bare);
+    wharf.git(repo, "remote", "add", "origin", bare);
+    const forge = await startFakeForge({ token: FORGE_TOKEN, projects: { "acme/widget": { repository: bare } } });
+    try {
+      const project = await client.project.create.mutate({ path: repo });
+      await client.project.update.mutate({ id: project.id, forgeKind: "github", forgeApiUrl: forge.githubApiBase, forgeProject: "acme/widget", forgeToken: FORGE_TOKEN });
+      const created = await client.task.createAttempts.mutate({ projectId: project.id, prompt: "Shout the first line.", attempts: [{ agentId: "bo-lower" }, { agentId: "bo-upper" }] });
+      for (const task of created.tasks) await waitForTask(client, task.id, ["review"], within(60_000));
+      const [lower, upper] = created.tasks.map((t) => t.id) as [string, string];
+
+      // The forge refuses (no base branch there yet): nothing else is done.
+      await expect(client.task.pickAttempt.mutate({ taskId: upper, action: "pull_request" })).rejects.toThrow(/no branch main/);
+      expect((await client.task.attempts.query({ groupId: created.groupId })).attempts.map((a) => a.state)).toEqual(["review", "review"]);
+      wharf.git(repo, "push", "-q", "origin", "main");
+
+      const picked = await client.task.pickAttempt.mutate({ taskId: upper, action: "pull_request" });
+      expect(picked).toMatchObject({ state: "review", pullRequest: { number: 1, url: "https://github.example/acme/widget/pull/1" } });
+      expect(picked.siblings.map((s) => [s.taskId, s.action])).toEqual([[lower, "discarded"]]);
+      const request = forge.requests.find((r) => r.method === "POST")!;
+      expect(request.body).toMatchObject({ base: "main", title: "Shout the first line." });
+      // Nothing was applied locally: the pull request carries the change.
+      expect(readFileSync(path.join(repo, "src/app.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+      const after = await client.task.attempts.query({ groupId: created.groupId });
+      expect(after.attempts.map((a) => [a.state, a.prUrl])).toEqual([
+        ["discarded", null],
+        ["review", picked.pullRequest!.url],
+      ]);
+    } finally {
+      await forge.close();
+      rmSync(path.dirname(bare), { recursive: true, force: true });
+    }
   });
 
   it("refuses bad input with what to do instead", async () => {
