@@ -97,4 +97,9 @@ test("best-of-N: one prompt on three attempts of two agents, compared side by si
   await expect(page.getByRole("button", { name: /Pick attempt/ })).toHaveCount(0);
   expect(readFileSync(path.join(repo, "src/app.txt"), "utf8")).toBe("ONE\ntwo\nthree\n");
   await shoot(page, "best-of-n-after");
+  // On a phone the attempts stack and the page does not scroll sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(card(3)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await shoot(page, "best-of-n-phone");
 });
