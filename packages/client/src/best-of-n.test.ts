@@ -174,6 +174,21 @@ describe("task.createAttempts, task.attempts and task.pickAttempt", () => {
     }
   });
 
+  it("two people picking different attempts at once land one; the other is told", { timeout: 120_000 }, async () => {
+    const repo = wharf.makeRepo();
+    const project = await client.project.create.mutate({ path: repo });
+    // The two changes touch different lines: without the group's lock both would apply.
+    const created = await client.task.createAttempts.mutate({ projectId: project.id, prompt: "Either.", attempts: [{ agentId: "bo-upper" }, { agentId: "bo-lower" }] });
+    for (const task of created.tasks) await waitForTask(client, task.id, ["review"], within(60_000));
+    const results = await Promise.allSettled(created.tasks.map((task) => client.task.pickAttempt.mutate({ taskId: task.id })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r) => r.status === "rejected");
+    expect(refused?.reason).toMatchObject({ data: { code: "CONFLICT" } });
+    const states = (await client.task.attempts.query({ groupId: created.groupId })).attempts.map((a) => a.state).sort();
+    expect(states).toEqual(["applied", "discarded"]);
+    expect(Number(wharf.git(repo, "rev-list", "--count", "main"))).toBe(2);
+  });
+
   it("refuses bad input with what to do instead", async () => {
     const project = await client.project.create.mutate({ path: wharf.makeRepo() });
     await expect(client.task.createAttempts.mutate({ projectId: project.id, prompt: "x", attempts: [{ agentId: "bo-upper" }] })).rejects.toMatchObject({

@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { canBeCancelled, reviewTaskStates, taskStateSchema, type TaskState } from "../schemas";
+import { AttemptAlreadyPickedError } from "./errors";
 import { discardTaskChange, type ReviewTarget } from "./review";
 import { cancelTask, createTask } from "./task";
 import { lockTask } from "./task-row";
@@ -34,6 +35,31 @@ export async function createAttempts(
     tasks.push({ id: created.id, attemptIndex: i + 1, agentId: attempt.agentId, state: created.state, createdAt: created.createdAt });
   }
   return { groupId, tasks };
+}
+
+const pickedSchema = z.object({ id: z.string(), attemptIndex: z.number().int(), state: z.string(), prUrl: z.string().nullable() });
+
+/**
+ * Serialises picks within a group for the caller's transaction (an advisory lock on the group) and
+ * refuses when another attempt was picked already: applied, or with a pull request open. Two people
+ * picking different attempts at once therefore land one, and the second is told which.
+ */
+export async function lockGroupForPick(client: pg.PoolClient, input: { groupId: string; taskId: string }): Promise<void> {
+  await client.query(`select pg_advisory_xact_lock(hashtextextended('wharf.attempt_group:' || $1, 0))`, [input.groupId]);
+  const { rows } = await client.query(
+    `select id, attempt_index as "attemptIndex", state::text as state, pr_url as "prUrl" from task
+     where attempt_group = $1 and id <> $2 and (state = 'applied' or pr_url is not null)
+     order by attempt_index limit 1`,
+    [input.groupId, input.taskId],
+  );
+  const picked = z.array(pickedSchema).parse(rows)[0];
+  if (!picked) return;
+  const what = picked.state === "applied" ? "was applied" : `has a pull request open (${picked.prUrl})`;
+  throw new AttemptAlreadyPickedError(
+    input.groupId,
+    picked.id,
+    `Attempt ${picked.attemptIndex} of this group ${what}: it was picked already. To land this one as well, use change.apply (or change.openPullRequest) on it.`,
+  );
 }
 
 /** What picking an attempt did to one of its siblings. */

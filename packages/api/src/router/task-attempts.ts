@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type pg from "pg";
 import { z } from "zod";
 import { atEdge, notFound } from "../errors";
-import { applyTaskChange, createAttempts, inTransaction, settleSiblings } from "../lifecycle";
+import { applyTaskChange, createAttempts, inTransaction, lockGroupForPick, settleSiblings } from "../lifecycle";
 import { findAttemptOf, listAttempts } from "../queries/attempts";
 import { findTaskReferences } from "../queries/task";
 import { MAX_ATTEMPTS, MIN_ATTEMPTS } from "../schemas";
@@ -73,7 +73,8 @@ export const taskAttempts = {
         message: `Task ${input.taskId} is not one of several attempts: apply it with change.apply, or open a pull request with change.openPullRequest.`,
       });
     }
-    const picked = input.action === "apply" ? await applyPicked(pool, input.taskId) : await publishPicked(pool, input.taskId);
+    const pick = { groupId: attempt.groupId, taskId: input.taskId };
+    const picked = input.action === "apply" ? await applyPicked(pool, pick) : await publishPicked(pool, pick);
     // The pick is committed; the siblings are settled in a transaction of their own, so a failure
     // here leaves them as they were (and the pick stands).
     const { siblings, discarded } = await atEdge(() =>
@@ -84,8 +85,15 @@ export const taskAttempts = {
   }),
 };
 
-async function applyPicked(pool: pg.Pool, taskId: string) {
-  const { target, outcome } = await atEdge(() => inTransaction(pool, (client) => applyTaskChange(client, taskId, (task) => applyWithGit(task, {}))));
+type Pick = { groupId: string; taskId: string };
+
+async function applyPicked(pool: pg.Pool, pick: Pick) {
+  const { target, outcome } = await atEdge(() =>
+    inTransaction(pool, async (client) => {
+      await lockGroupForPick(client, pick);
+      return applyTaskChange(client, pick.taskId, (task) => applyWithGit(task, {}));
+    }),
+  );
   if (!outcome.ok) {
     throw new TRPCError({ code: "CONFLICT", message: `${outcome.message} Nothing else was done: the other attempts are as they were.` });
   }
@@ -93,9 +101,14 @@ async function applyPicked(pool: pg.Pool, taskId: string) {
   return { state: "applied" as const, commit: outcome.commit, pullRequest: null };
 }
 
-async function publishPicked(pool: pg.Pool, taskId: string) {
+async function publishPicked(pool: pg.Pool, pick: Pick) {
   try {
-    const { outcome } = await atEdge(() => inTransaction(pool, (client) => openPullRequest(client, taskId, { draft: false })));
+    const { outcome } = await atEdge(() =>
+      inTransaction(pool, async (client) => {
+        await lockGroupForPick(client, pick);
+        return openPullRequest(client, pick.taskId, { draft: false });
+      }),
+    );
     return { state: "review" as const, commit: outcome.pushedCommit, pullRequest: outcome.pullRequest };
   } catch (error) {
     throw publishErrorToTRPC(error);
