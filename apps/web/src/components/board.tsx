@@ -9,6 +9,7 @@ import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } fr
 import { columns, errorMessage } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useHydrated } from "~/lib/use-hydrated";
+import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { BoardArchiveMenu } from "./board-archive-menu";
 import { BoardCard, type Card } from "./board-card";
@@ -19,22 +20,6 @@ import { Button, Notice, inputClass, selectClass } from "./ui";
 // scripts stay small.
 const loadNewTaskDialog = () => import("./new-task-dialog");
 const NewTaskDialog = dynamic(() => loadNewTaskDialog().then((m) => m.NewTaskDialog), { ssr: false });
-
-/**
- * The clock the cards' ages are counted from. It starts at the moment the server rendered the
- * page, so hydration reads the same "12s" the HTML has (a different text would make React throw
- * the server's HTML away and render the whole page again), then follows the browser's clock.
- */
-function useNow(intervalMs: number, renderedAt: number) {
-  const [now, setNow] = useState(renderedAt);
-  useEffect(() => {
-    setNow(Date.now());
-    // A clock for the cards' ages, not a poll: nothing is fetched.
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 /** `value`, once it has not changed for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {

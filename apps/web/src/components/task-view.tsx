@@ -131,6 +131,11 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
             {t.model && <span>· {t.model}</span>}
             {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
             {t.branch && <span className="font-mono">· {t.branch}</span>}
+            {t.attemptGroup && (
+              <Link href={`/compare/${t.attemptGroup}`} className="text-accent hover:underline" data-testid="task-attempt">
+                · attempt {t.attemptIndex}/{t.attempts}: compare
+              </Link>
+            )}
             {live.connection === "connecting" && <span>· {databaseDown ? "live updates paused" : "connecting…"}</span>}
           </div>
         </div>

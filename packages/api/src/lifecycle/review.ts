@@ -113,12 +113,15 @@ export async function applyTaskChange(
   return { target, outcome };
 }
 
-/** review → discarded; the caller removes the worktree and branch after commit. The runner stops a parked agent. */
-export async function discardTaskChange(client: pg.PoolClient, taskId: string): Promise<ReviewTarget> {
+/**
+ * review → discarded; the caller removes the worktree and branch after commit. The runner stops a
+ * parked agent. `reason` is what the timeline says (default: "discarded").
+ */
+export async function discardTaskChange(client: pg.PoolClient, taskId: string, reason = "discarded"): Promise<ReviewTarget> {
   const target = await lockForReview(client, taskId, "discard");
   await client.query(`update change set state = 'discarded', updated_at = now() where id = $1`, [target.change.id]);
   await client.query(`update task set state = 'discarded', updated_at = now(), finished_at = now() where id = $1`, [taskId]);
-  await appendTaskEvents(client, taskId, [{ type: "status", state: "discarded", reason: "discarded" }], "discarded");
+  await appendTaskEvents(client, taskId, [{ type: "status", state: "discarded", reason }], "discarded");
   await notifyControl(client, { action: "release", taskId, remove: runnerRemoves(target) });
   return target;
 }
