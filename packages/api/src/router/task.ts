@@ -15,11 +15,13 @@ import { taskWorkspace } from "./task-workspace";
 
 const PROMPT_MAX = 100_000;
 
-const prompt = z
+export const taskPromptSchema = z
   .string()
   .max(PROMPT_MAX, `A prompt is at most ${PROMPT_MAX} characters.`)
   .refine((p) => p.trim().length > 0, "Write a prompt: it is empty.");
-const taskId = z.string().uuid("Task ids are UUIDs.");
+export const taskIdSchema = z.string().uuid("Task ids are UUIDs.");
+const prompt = taskPromptSchema;
+const taskId = taskIdSchema;
 
 const taskCreateInput = z.object({
   projectId: z.string().uuid("Project ids are UUIDs."),
