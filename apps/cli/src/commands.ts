@@ -3,6 +3,7 @@ import path from "node:path";
 import { exitCodes, type RouterOutputs, type WharfClient } from "@wharf/client";
 import { followTask } from "./follow.ts";
 import { stateColor, type Style } from "./style.ts";
+import { runMcpServer } from "./mcp.ts";
 
 export class UsageError extends Error {
   readonly command: string;
@@ -174,6 +175,11 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     if (ctx.json) json(result);
     else out(`${result.id} ${result.state}${result.subtasksCancelled > 0 ? ` (and ${result.subtasksCancelled} subtasks)` : ""}`);
     return 0;
+  },
+
+  /** Wharf's MCP server on stdio, for an agent (started by the agent, configured by the runner). */
+  mcp() {
+    return runMcpServer(process.env);
   },
 
   async "task start"(ctx) {

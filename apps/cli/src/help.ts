@@ -36,6 +36,7 @@ Commands:
   comment ls ID            a task's comments (open, sent, outdated)
   comment send ID          send the open comments to the agent as one follow-up
   token rotate             replace the access token; prints the new one once
+  mcp                      Wharf's MCP server on stdio, for an agent (see wharf mcp --help)
 
 ${GLOBAL_OPTIONS}
 
@@ -163,4 +164,19 @@ stops working at once: scripts using it get exit code 4, browsers must sign in a
 streams end. The server also writes the new token to $WHARF_HOME/token (mode 0600) on its host.
 
 ${GLOBAL_OPTIONS}`,
+  mcp: `Usage: wharf mcp
+
+Wharf's own MCP server, on stdin/stdout, for a coding agent. A project that enables it (the
+"Wharf MCP server" switch in its workspace settings, or project.update with wharfMcp: true) gets
+it in each of its tasks' agent sessions: the runner starts it there with WHARF_URL and
+WHARF_TASK_TOKEN, a token scoped to that one task that stops working when the task ends.
+
+Tools:
+  create_subtask   a subtask of the agent's task (prompt, agent?, depends_on? its earlier subtasks)
+  list_tasks       the task and its subtasks
+  get_task         one of them: state, summary, error, change stats, dependencies
+  wait_for_task    waits until a subtask reaches review, completed or a final state
+
+The token can do nothing else: it cannot answer permissions, apply changes or read other tasks.
+Environment: WHARF_URL (Wharf's address) and WHARF_TASK_TOKEN (set by the runner).`,
 };

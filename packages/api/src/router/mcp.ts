@@ -15,8 +15,9 @@ import { taskIdSchema, taskPromptSchema } from "./task";
  * wait for one. Nothing else accepts that token (see TASK_PROCEDURES in ../trpc.ts).
  */
 
-const WAIT_DEFAULT_S = 300;
-const WAIT_MAX_S = 1800;
+const WAIT_DEFAULT_S = 60;
+/** Under the 300 s a fetch waits for response headers (undici's default): a longer wait is several calls. */
+const WAIT_MAX_S = 240;
 
 /** The task itself or one of its subtasks; anything else is refused as if it did not exist to this token. */
 async function readableTask(services: Services, principal: { taskId: string }, id: string): Promise<AgentTaskView> {
