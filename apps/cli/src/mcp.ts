@@ -41,7 +41,7 @@ async function answer(work: () => Promise<unknown>): Promise<CallToolResult> {
 const taskId = z.string().uuid("Task ids are UUIDs (see list_tasks).");
 
 /** The MCP server's tools on a client holding a task's token. */
-export function wharfMcpServer(client: WharfClient): McpServer {
+function wharfMcpServer(client: WharfClient): McpServer {
   const server = new McpServer({ name: "wharf", version: "1.0.0" });
   server.registerTool(
     "create_subtask",
