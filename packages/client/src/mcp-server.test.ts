@@ -104,6 +104,7 @@ describe("Wharf's MCP server for an agent", () => {
       prompt: scenarioPrompt({
         steps: [
           { type: "record", path: "private/session.json" },
+          { type: "env_dump", path: "private/env.json" },
           {
             type: "mcp",
             server: "wharf",
@@ -172,9 +173,11 @@ describe("Wharf's MCP server for an agent", () => {
     expect(calls[3]!.result).toMatchObject({ task: { id: parent.id }, subtasks: [{ id: firstSub!.id }, { id: secondSub!.id }] });
     expect(calls[4]!.result).toMatchObject({ timedOut: false, task: { id: secondSub!.id, state: "review", change: { files: 1, additions: 1 } } });
 
-    // The token is nowhere in the task's events, nor in its change.
+    // The token is nowhere in the task's events, the agent's environment, the runner's log, nor the change.
     const history = await client.task.history.query({ taskId: parent.id, limit: 2000 });
     expect(JSON.stringify(history)).not.toContain(token);
+    expect(readFileSync(path.join(done.worktreePath!, "private/env.json"), "utf8")).not.toContain(token);
+    expect(wharf.runnerOutput()).not.toContain(token);
     expect(done.change?.files.map((f) => f.path)).toEqual(["parent.txt"]);
 
     // The task ends: its token stops working.
