@@ -146,6 +146,7 @@ review (or completed).
 ${GLOBAL_OPTIONS}`,
   "project set": `Usage: wharf project set P [--remote R] [--forge github|gitlab] [--forge-api-url URL]
                          [--forge-project OWNER/REPO] [--forge-token-stdin | --clear-forge-token]
+                         [--wharf-mcp on|off]
 
 Changes where project P (id, name or path) pushes task branches and which forge opens their pull
 requests; prints the settings. An empty value ("") goes back to detecting it.
@@ -155,6 +156,7 @@ requests; prints the settings. An empty value ("") goes back to detecting it.
   --forge-project PATH    owner/repo, or group/subgroup/repo on GitLab (default: from the remote URL)
   --forge-token-stdin     read the forge token from stdin; it is stored write-only
   --clear-forge-token     remove the stored token
+  --wharf-mcp on|off      give the project's agents Wharf's MCP server (see wharf mcp --help)
 
 ${GLOBAL_OPTIONS}`,
   "token rotate": `Usage: wharf token rotate
@@ -167,7 +169,7 @@ ${GLOBAL_OPTIONS}`,
   mcp: `Usage: wharf mcp
 
 Wharf's own MCP server, on stdin/stdout, for a coding agent. A project that enables it (the
-"Wharf MCP server" switch in its workspace settings, or project.update with wharfMcp: true) gets
+"Wharf MCP server" switch in its workspace settings, or wharf project set P --wharf-mcp on) gets
 it in each of its tasks' agent sessions: the runner starts it there with WHARF_URL and
 WHARF_TASK_TOKEN, a token scoped to that one task that stops working when the task ends.
 

@@ -89,8 +89,8 @@ function wharfMcpServer(client: WharfClient): McpServer {
       title: "Wait for a subtask",
       description:
         "Waits until a subtask settles (review, completed, failed, cancelled, or blocked by a failed dependency) and returns it. " +
-        "After timeout_seconds it returns the subtask as it is, with timedOut: true.",
-      inputSchema: { id: taskId, timeout_seconds: z.number().int().min(1).max(3600).default(60) },
+        "After timeout_seconds (default 50, under the usual 60 s MCP client timeout) it returns the subtask as it is, with timedOut: true; call it again to wait longer.",
+      inputSchema: { id: taskId, timeout_seconds: z.number().int().min(1).max(3600).default(50) },
     },
     ({ id, timeout_seconds }) =>
       answer(async () => {
