@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilWoken } from "@wharf/common";
 import { createWharfClient, errorKind, waitForTask, type WharfClient } from "./index.ts";
 import { scenarioPrompt, startTestWharf, type TestWharf } from "./testing/server.ts";
 
@@ -27,43 +28,12 @@ async function boardWaiter(projectId: string) {
   const ready = new Promise<void>((resolve) => (started = resolve));
   const subscription = client.board.changes.subscribe({ projectId }, { onStarted: () => started(), onData: () => [...waiters].forEach((wake) => wake()) });
   await ready;
-  function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let busy = false;
-      let again = false;
-      const timer = setTimeout(() => {
-        waiters.delete(wake);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const wake = () => {
-        if (busy) {
-          again = true;
-          return;
-        }
-        busy = true;
-        check().then(
-          (value) => {
-            busy = false;
-            if (value !== undefined) {
-              clearTimeout(timer);
-              waiters.delete(wake);
-              resolve(value);
-            } else if (again) {
-              again = false;
-              wake();
-            }
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            waiters.delete(wake);
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      };
-      waiters.add(wake);
-      wake();
-    });
-  }
+  const watch = (wake: () => void) => {
+    waiters.add(wake);
+    return () => waiters.delete(wake);
+  };
+  const waitFor = <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000) =>
+    untilWoken(watch, check, { timeoutMs, onTimeout: () => new Error(`timed out after ${timeoutMs} ms waiting for ${what}`) });
   return { waitFor, close: () => subscription.unsubscribe() };
 }
 

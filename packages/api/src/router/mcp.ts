@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { untilWoken } from "@wharf/common";
 import { atEdge } from "../errors";
 import { createTask, inTransaction, MAX_DEPENDENCIES } from "../lifecycle";
 import { getAgentTask, listAgentSubtasks, notSubtasksOf, type AgentTaskView } from "../queries/mcp";
@@ -42,47 +43,19 @@ const settled = (task: AgentTaskView) =>
  */
 async function waitUntilSettled(services: Services, read: () => Promise<AgentTaskView>, id: string, timeoutMs: number, signal: AbortSignal | undefined) {
   await services.live.ready();
-  return new Promise<{ task: AgentTaskView; timedOut: boolean }>((resolve, reject) => {
-    let done = false;
-    let busy = false;
-    let again = false;
-    let last: AgentTaskView | null = null;
-    const finish = (end: () => void) => {
-      if (done) return;
-      done = true;
-      unwatch();
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onTimeout);
-      end();
-    };
-    const check = async () => {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
-      try {
-        last = await read();
-        if (settled(last)) finish(() => resolve({ task: last!, timedOut: false }));
-      } catch (error) {
-        finish(() => reject(error instanceof Error ? error : new Error(String(error))));
-      } finally {
-        busy = false;
-        if (again && !done) {
-          again = false;
-          void check();
-        }
-      }
-    };
-    const onTimeout = () => {
-      if (last) finish(() => resolve({ task: last!, timedOut: true }));
-      else finish(() => reject(new TRPCError({ code: "TIMEOUT", message: `Stopped waiting for task ${id} before it could be read.` })));
-    };
-    const unwatch = services.live.watchTask(id, () => void check());
-    const timer = setTimeout(onTimeout, timeoutMs);
-    signal?.addEventListener("abort", onTimeout, { once: true });
-    void check();
-  });
+  let last: AgentTaskView | null = null;
+  return untilWoken(
+    (wake) => services.live.watchTask(id, wake),
+    async () => {
+      last = await read();
+      return settled(last) ? { task: last, timedOut: false } : undefined;
+    },
+    {
+      timeoutMs,
+      signal,
+      onTimeout: () => (last ? { task: last, timedOut: true } : new TRPCError({ code: "TIMEOUT", message: `Stopped waiting for task ${id} before it could be read.` })),
+    },
+  );
 }
 
 export const mcpRouter = {
