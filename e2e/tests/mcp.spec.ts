@@ -80,3 +80,34 @@ test("a person gives an agent its own MCP server in the agent form", async ({ pa
   expect(agent.mcpServers).toEqual([{ type: "sse", name: "events", url: "https://mcp.example.com/sse", headerNames: ["Authorization"] }]);
   expect(JSON.stringify(agent)).not.toContain(HEADER);
 });
+
+test("a person gives a project's agents Wharf's own MCP server with one switch", async ({ page, request }) => {
+  const repo = makeRepo();
+  const project = await mutate<{ id: string }>(request, "project.create", { path: repo });
+  expect((await query<{ wharfMcp: boolean }>(request, "project.get", { id: project.id })).wharfMcp).toBe(false);
+
+  await page.goto("/projects");
+  const row = page.getByTestId("project-row").filter({ hasText: repo });
+  await row.getByRole("button", { name: "Workspace" }).click();
+  const form = row.getByTestId("workspace-form");
+  const toggle = form.getByRole("checkbox", { name: /Wharf MCP server/ });
+  await expect(toggle).not.toBeChecked();
+  await toggle.focus();
+  await page.keyboard.press("Space");
+  await expect(toggle).toBeChecked();
+  await toggle.scrollIntoViewIfNeeded();
+  await shoot(page, "wharf-mcp-toggle");
+  await form.getByRole("button", { name: "Save workspace" }).click();
+  await expect(form).toBeHidden();
+  await expect(row).toContainText("Wharf MCP");
+  expect((await query<{ wharfMcp: boolean }>(request, "project.get", { id: project.id })).wharfMcp).toBe(true);
+
+  // Off again; the other settings stay as they were.
+  await row.getByRole("button", { name: "Workspace" }).click();
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await form.getByRole("button", { name: "Save workspace" }).click();
+  await expect(form).toBeHidden();
+  await expect(row).not.toContainText("Wharf MCP");
+  expect(await query<{ wharfMcp: boolean; mcpServers: unknown[] }>(request, "project.get", { id: project.id })).toMatchObject({ wharfMcp: false, mcpServers: [] });
+});

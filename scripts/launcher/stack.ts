@@ -235,15 +235,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // moment (the client sees ECONNRESET); 65 s is longer than browsers and scripts keep them.
       KEEP_ALIVE_TIMEOUT: "65000",
     });
-    const runner = withRunner ? superviseRunner(supervise, runnerMain, runnerDir, childEnv, note) : null;
+    // A wildcard address is reached here through loopback, which the web server always answers.
+    const url = `http://${exposure.urlHost}:${opts.port}`;
+    // The runner gives agents Wharf's MCP server, which reaches this web server at WHARF_URL.
+    const runner = withRunner ? superviseRunner(supervise, runnerMain, runnerDir, { ...childEnv, WHARF_URL: url }, note) : null;
     stopSteps.push(async () => {
       await Promise.all([web.stop(force ? { force } : {}), runner?.stop(force ? { force } : {})]);
     });
     if (runner) void runner.gaveUp.then((error) => reportRunnerGaveUp(home, error, note));
     else note("no runner on this host (--no-runner): tasks wait for a runner started elsewhere with ./wharf runner");
 
-    // A wildcard address is reached here through loopback, which the web server always answers.
-    const url = `http://${exposure.urlHost}:${opts.port}`;
     const startup = new AbortController();
     const healthSignal = opts.signal ? AbortSignal.any([opts.signal, startup.signal]) : startup.signal;
     const healthy = waitForHealth({ baseUrl: url, token, timeoutMs: opts.healthTimeoutMs ?? 60_000, signal: healthSignal });

@@ -279,6 +279,19 @@ describe("the wharf CLI against a real Wharf", () => {
     for (const line of text.split("\n").filter((l) => l.startsWith("✗"))) expect(line).toMatch(/\(.+\)$/);
   });
 
+  it("project set --wharf-mcp turns Wharf's MCP server on and off; wharf mcp without its variables says what they are", async () => {
+    const repo = wharf.makeRepo();
+    expect((await wharfCli(["project", "add", repo])).code).toBe(0);
+    const on = await wharfCli(["project", "set", repo, "--wharf-mcp", "on", "--json"]);
+    expect(on).toMatchObject({ code: 0 });
+    expect(JSON.parse(on.stdout)).toMatchObject({ repoPath: expect.any(String), wharfMcp: true });
+    expect((await wharfCli(["project", "set", repo, "--wharf-mcp", "off"])).stdout).toMatch(/wharf mcp off/);
+    expect(await wharfCli(["project", "set", repo, "--wharf-mcp", "yes"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--wharf-mcp is on or off") });
+    const bare = await wharfCli(["mcp"], { WHARF_URL: "" });
+    expect(bare).toMatchObject({ code: 2, stderr: expect.stringMatching(/WHARF_URL: .*WHARF_TASK_TOKEN: /s) });
+    expect((await wharfCli(["mcp", "--help"])).stdout).toMatch(/create_subtask/);
+  });
+
   it("./wharf passes commands other than start/test/bench to the CLI", async () => {
     const run = await new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(rootScript, ["agents", "--json"], { env: cliEnv(), timeout: 30_000 }, (error, stdout) =>

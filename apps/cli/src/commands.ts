@@ -3,6 +3,7 @@ import path from "node:path";
 import { exitCodes, type RouterOutputs, type WharfClient } from "@wharf/client";
 import { followTask } from "./follow.ts";
 import { stateColor, type Style } from "./style.ts";
+import { runMcpServer } from "./mcp.ts";
 
 export class UsageError extends Error {
   readonly command: string;
@@ -225,6 +226,11 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     return 0;
   },
 
+  /** Wharf's MCP server on stdio, for an agent (started by the agent, configured by the runner). */
+  mcp() {
+    return runMcpServer(process.env);
+  },
+
   async "task start"(ctx) {
     const result = await ctx.client().task.start.mutate({ id: one(ctx, "task start", "task id") });
     if (ctx.json) json(result);
@@ -341,6 +347,8 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     let forgeToken: string | null | undefined;
     if (ctx.values["forge-token-stdin"]) forgeToken = readFileSync(0, "utf8").trim();
     if (ctx.values["clear-forge-token"]) forgeToken = null;
+    const wharfMcp = str(ctx, "wharf-mcp");
+    if (wharfMcp !== undefined && wharfMcp !== "on" && wharfMcp !== "off") throw new UsageError("project set", "--wharf-mcp is on or off.");
     const updated = await client.project.update.mutate({
       id: project.id,
       remote: clear(str(ctx, "remote")),
@@ -348,12 +356,14 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
       forgeApiUrl: clear(str(ctx, "forge-api-url")),
       forgeProject: clear(str(ctx, "forge-project")),
       forgeToken,
+      ...(wharfMcp !== undefined && { wharfMcp: wharfMcp === "on" }),
     });
     if (ctx.json) json(updated);
     else {
       out(`remote   ${updated.remote ?? ctx.style.dim("(detect)")}`);
       out(`forge    ${updated.forgeKind ?? ctx.style.dim("(from the remote URL)")}${updated.forgeApiUrl ? `  ${updated.forgeApiUrl}` : ""}${updated.forgeProject ? `  ${updated.forgeProject}` : ""}`);
       out(`token    ${updated.hasForgeToken ? "set" : ctx.style.dim("not set")}`);
+      out(`wharf mcp ${updated.wharfMcp ? "on" : ctx.style.dim("off")}`);
     }
     return 0;
   },

@@ -38,6 +38,7 @@ Commands:
   comment ls ID            a task's comments (open, sent, outdated)
   comment send ID          send the open comments to the agent as one follow-up
   token rotate             replace the access token; prints the new one once
+  mcp                      Wharf's MCP server on stdio, for an agent (see wharf mcp --help)
 
 ${GLOBAL_OPTIONS}
 
@@ -168,6 +169,7 @@ review (or completed).
 ${GLOBAL_OPTIONS}`,
   "project set": `Usage: wharf project set P [--remote R] [--forge github|gitlab] [--forge-api-url URL]
                          [--forge-project OWNER/REPO] [--forge-token-stdin | --clear-forge-token]
+                         [--wharf-mcp on|off]
 
 Changes where project P (id, name or path) pushes task branches and which forge opens their pull
 requests; prints the settings. An empty value ("") goes back to detecting it.
@@ -177,6 +179,7 @@ requests; prints the settings. An empty value ("") goes back to detecting it.
   --forge-project PATH    owner/repo, or group/subgroup/repo on GitLab (default: from the remote URL)
   --forge-token-stdin     read the forge token from stdin; it is stored write-only
   --clear-forge-token     remove the stored token
+  --wharf-mcp on|off      give the project's agents Wharf's MCP server (see wharf mcp --help)
 
 ${GLOBAL_OPTIONS}`,
   "token rotate": `Usage: wharf token rotate
@@ -186,4 +189,19 @@ stops working at once: scripts using it get exit code 4, browsers must sign in a
 streams end. The server also writes the new token to $WHARF_HOME/token (mode 0600) on its host.
 
 ${GLOBAL_OPTIONS}`,
+  mcp: `Usage: wharf mcp
+
+Wharf's own MCP server, on stdin/stdout, for a coding agent. A project that enables it (the
+"Wharf MCP server" switch in its workspace settings, or wharf project set P --wharf-mcp on) gets
+it in each of its tasks' agent sessions: the runner starts it there with WHARF_URL and
+WHARF_TASK_TOKEN, a token scoped to that one task that stops working when the task ends.
+
+Tools:
+  create_subtask   a subtask of the agent's task (prompt, agent?, depends_on? its earlier subtasks)
+  list_tasks       the task and its subtasks
+  get_task         one of them: state, summary, error, change stats, dependencies
+  wait_for_task    waits until a subtask reaches review, completed or a final state
+
+The token can do nothing else: it cannot answer permissions, apply changes or read other tasks.
+Environment: WHARF_URL (Wharf's address) and WHARF_TASK_TOKEN (set by the runner).`,
 };

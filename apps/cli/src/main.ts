@@ -35,6 +35,7 @@ const commandOptions: Record<string, ParseArgsOptionsConfig> = {
     "forge-project": { type: "string" },
     "forge-token-stdin": { type: "boolean" },
     "clear-forge-token": { type: "boolean" },
+    "wharf-mcp": { type: "string" },
   },
   "change apply": { path: { type: "string", multiple: true }, message: { type: "string", short: "m" } },
   "change rebase": { "hand-to-agent": { type: "boolean" } },

@@ -26,6 +26,11 @@ const schema = z.object({
   WHARF_AGENT_PROBE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Bound on cloning or fetching a project's URL (runners that cannot see the project's path). */
   WHARF_GIT_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  /**
+   * The web's address as this host's agents reach it, for Wharf's MCP server (projects that enable
+   * it); ./wharf start sets it, a runner on another host needs it set.
+   */
+  WHARF_URL: z.url({ protocol: /^https?$/, error: "WHARF_URL must be an http(s) URL: the web's address, e.g. http://127.0.0.1:3000." }).optional(),
   ...sandboxSchema.shape,
 });
 

@@ -104,6 +104,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
     active,
     capabilities,
     initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
+    wharfMcp: { url: env.WHARF_URL, sandboxed: sandbox.status.on },
     workspaces,
     services,
     repos,

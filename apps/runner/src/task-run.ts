@@ -11,6 +11,7 @@ import { AgentError, type AgentSession, type AgentSpec, type AgentTransport, typ
 import { EventWriter } from "./event-writer";
 import type { LiveSessions } from "./live-sessions";
 import type { PermissionBroker } from "./permission-broker";
+import { WHARF_MCP_NAME, wharfMcpServer, type WharfMcpSettings } from "./wharf-mcp";
 import type { ScriptStepResult } from "./workspace/script-step";
 import { projectWorkspace, type Workspaces } from "./workspace/workspace";
 import { type ProjectRepos, type WorkRepo } from "./project-repo";
@@ -32,6 +33,8 @@ export type TaskRunDeps = {
   /** Where what agents report about themselves (modes, models, commands) is cached. */
   capabilities: CapabilityStore;
   initializeMs: number;
+  /** Where Wharf's MCP server reaches the web, for projects that give it to their agents. */
+  wharfMcp: WharfMcpSettings;
   /** Setup and teardown of worktrees (the project's scripts, copied files, cache). */
   workspaces: Workspaces;
   /** Services started for tasks; a task that ends here (failed, cancelled) stops its own. */
@@ -81,6 +84,8 @@ const taskRow = z.object({
   env: z.record(z.string(), z.string()),
   secret_env: z.record(z.string(), z.string()),
   sandbox_network: z.boolean(),
+  /** The project gives its tasks' agents Wharf's own MCP server. */
+  wharf_mcp: z.boolean(),
   /** With their secret values: they go to the agent in session/new only, never to a log or an event. */
   project_mcp_servers: mcpServersStoredSchema,
   agent_mcp_servers: mcpServersStoredSchema,
@@ -227,7 +232,7 @@ async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: stri
       const loaded = await client.query(
         `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.turn, t.pending_prompt, t.worktree_path, t.branch, t.base_commit, t.session_id,
                 p.repo_path, t.work_repo, p.clone_url, p.repo_managed, p.base_branch, p.id as project_id, p.setup_script, p.teardown_script, p.copy_files, p.setup_timeout_seconds, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
-                a.command, a.args, a.env, a.secret_env, a.sandbox_network, p.mcp_servers as project_mcp_servers, a.mcp_servers as agent_mcp_servers
+                a.command, a.args, a.env, a.secret_env, a.sandbox_network, p.wharf_mcp, p.mcp_servers as project_mcp_servers, a.mcp_servers as agent_mcp_servers
          from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
         [job.taskId],
       );
@@ -375,7 +380,7 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
     ...(task.mode ? { mode: task.mode } : {}),
     ...(task.model ? { model: task.model } : {}),
     timeouts: { initializeMs: deps.initializeMs },
-    mcpServers: mergeMcpServers(task.project_mcp_servers, task.agent_mcp_servers),
+    mcpServers: await sessionMcpServers(deps, writer, task),
     hooks: {
       onEvent: (event: TaskEvent) => {
         writer.push(event);
@@ -393,6 +398,22 @@ async function startSession(deps: TaskRunDeps, writer: EventWriter, task: TaskRo
     await client.query(`update task set session_id = $2, updated_at = now() where id = $1`, [task.id, session.sessionId]);
   });
   return session;
+}
+
+/**
+ * The MCP servers of a new session: the project's and the agent's, and Wharf's own when the project
+ * enables it (with a token scoped to this task, issued for this session), or an error on the task
+ * saying why it could not be given.
+ */
+async function sessionMcpServers(deps: TaskRunDeps, writer: EventWriter, task: TaskRow) {
+  const configured = mergeMcpServers(task.project_mcp_servers, task.agent_mcp_servers);
+  if (!task.wharf_mcp || task.transport === "pty") return configured;
+  const wharf = await wharfMcpServer(deps.pool, deps.wharfMcp, { id: task.id, network: task.sandbox_network });
+  if ("problem" in wharf) {
+    writer.push({ type: "error", message: wharf.problem });
+    return configured;
+  }
+  return [...configured.filter((s) => s.name !== WHARF_MCP_NAME), wharf.server];
 }
 
 /** Commits the worktree, records the change and moves the task to its end state for this turn. */

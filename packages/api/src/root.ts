@@ -4,6 +4,7 @@ import { boardRouter } from "./router/board";
 import { changeRouter } from "./router/change";
 import { commentRouter } from "./router/comment";
 import { healthRouter } from "./router/health";
+import { mcpRouter } from "./router/mcp";
 import { permissionRouter } from "./router/permission";
 import { projectRouter } from "./router/project";
 import { reviewRouter } from "./router/review";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   review: reviewRouter,
   board: boardRouter,
   runner: runnerRouter,
+  mcp: mcpRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
+import { isTaskToken, resolveTaskToken, TaskTokenError } from "./auth/task-token";
 import { tokenMatches } from "./auth/token";
 import type { Services } from "./services";
 
@@ -63,6 +64,11 @@ export function createTRPCContext(opts: CreateContextOptions) {
      */
     via: !authenticated ? null : bearer ? ("token" as const) : ("cookie" as const),
     sameOrigin: sameOrigin(opts.headers),
+    /**
+     * A bearer token scoped to one task (an agent's `wharf mcp`), checked against the database by
+     * `taskProcedure`, the only procedures that take it; every other one refuses it.
+     */
+    taskToken: !authenticated && isTaskToken(bearer) ? bearer : null,
     /** Who acts, for audit fields such as "answered by". */
     actor: opts.headers.get("x-wharf-actor")?.slice(0, 100) ?? "api",
     rotateToken: opts.rotateToken,
@@ -96,7 +102,13 @@ export const createCallerFactory = t.createCallerFactory;
  * and subscriptions authenticated by cookie need a same-origin Origin header; a missing Origin
  * is refused too.
  */
-export const protectedProcedure = t.procedure.use(({ ctx, next, type }) => {
+export const protectedProcedure = t.procedure.use(({ ctx, next, type, path }) => {
+  if (!ctx.authenticated && ctx.taskToken) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `A token scoped to a task may call only ${TASK_PROCEDURES.join(", ")}; ${path} needs Wharf's access token.`,
+    });
+  }
   if (!ctx.authenticated) {
     throw new TRPCError({
       code: "UNAUTHORIZED",
@@ -110,4 +122,30 @@ export const protectedProcedure = t.procedure.use(({ ctx, next, type }) => {
     });
   }
   return next({ ctx });
+});
+
+/** What a task-scoped token may call: the `mcp` router, each of its procedures a `taskProcedure`. */
+export const TASK_PROCEDURES = ["mcp.createSubtask", "mcp.listTasks", "mcp.getTask", "mcp.waitForTask"] as const;
+
+/**
+ * Procedures that act for one task, called by that task's agent through Wharf's MCP server with a
+ * token scoped to the task (see auth/task-token.ts). The token is looked up at every call, so it
+ * stops working as soon as the task reaches a final state. The access token is refused here: these
+ * procedures have no task without one.
+ */
+export const taskProcedure = t.procedure.use(async ({ ctx, next, path }) => {
+  if (!ctx.taskToken) {
+    throw new TRPCError({
+      code: ctx.authenticated ? "FORBIDDEN" : "UNAUTHORIZED",
+      message: `${path} acts for one task: call it with the token scoped to that task (WHARF_TASK_TOKEN, given to the task's agent). With the access token, use task.* instead.`,
+    });
+  }
+  let principal;
+  try {
+    principal = await resolveTaskToken(ctx.services.pool, ctx.taskToken);
+  } catch (error) {
+    if (error instanceof TaskTokenError) throw new TRPCError({ code: "UNAUTHORIZED", message: error.message });
+    throw error;
+  }
+  return next({ ctx: { ...ctx, principal } });
 });

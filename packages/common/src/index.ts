@@ -1,3 +1,4 @@
 export { checkCommand, type CommandCheck } from "./command";
 export { errnoCode, isErrno } from "./errno";
 export type { Logger } from "./logger";
+export { untilWoken } from "./until-woken";

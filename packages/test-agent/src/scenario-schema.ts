@@ -206,6 +206,28 @@ const spawnDetachedStep = z.strictObject({
   args: z.array(z.string()).default(["9999"]),
 });
 const recordStep = z.strictObject({ type: z.literal("record"), path: z.string().min(1) });
+/**
+ * Starts the stdio MCP server named `server` that session/new (or load) gave the agent, as a real
+ * MCP client, and calls its tools in order. A string argument `"$name"` or `"$name.field"` is the
+ * (JSON) result of an earlier call saved `as` that name. Each call's result (text parsed as JSON
+ * when it is, and isError) is written to `record`, a file in the session's folder.
+ */
+const mcpStep = z.strictObject({
+  type: z.literal("mcp"),
+  server: z.string().min(1),
+  calls: z
+    .array(
+      z.strictObject({
+        tool: z.string().min(1),
+        arguments: z.record(z.string(), z.unknown()).default({}),
+        as: z.string().regex(/^\w+$/).optional(),
+        /** How long the call may take (the MCP client's request timeout). */
+        timeoutMs: z.number().int().positive().default(60_000),
+      }),
+    )
+    .min(1),
+  record: z.string().min(1),
+});
 
 /** Steps with nested steps are defined with getters so the union can refer to itself. */
 const permissionStep = z.strictObject({
@@ -263,6 +285,7 @@ export const stepSchema = z.discriminatedUnion("type", [
   envDumpStep,
   spawnDetachedStep,
   recordStep,
+  mcpStep,
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type StepInput = z.input<typeof stepSchema>;

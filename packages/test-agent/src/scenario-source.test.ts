@@ -26,6 +26,13 @@ describe("scenarioFromPrompt", () => {
     expect(scenario && scenarioTurns(scenario)).toEqual([[{ type: "text", text: "hi", chunks: 1, delayMs: 0 }]]);
   });
 
+  it("ends the block at a fence that starts a line, so a scenario can carry a subtask's scenario prompt", () => {
+    const inner = scenarioPrompt({ steps: [{ type: "text", text: "inner" }] });
+    const outer = `Go.\n\`\`\`scenario\n${JSON.stringify({ steps: [{ type: "text", text: inner }] })}\n\`\`\``;
+    const scenario = scenarioFromPrompt(outer);
+    expect(scenario && scenarioTurns(scenario)).toEqual([[{ type: "text", text: inner, chunks: 1, delayMs: 0 }]]);
+  });
+
   it("round-trips through scenarioPrompt", () => {
     const scenario = { turns: [[{ type: "sleep", ms: 5 }], [{ type: "stop", stopReason: "refusal" }]] };
     expect(scenarioFromPrompt(scenarioPrompt(scenario))?.turns).toEqual(scenario.turns);

@@ -4,7 +4,9 @@ import { scenarioSchema, type Scenario } from "./scenario-schema.ts";
 
 const scenariosDir = new URL("./scenarios/", import.meta.url);
 const scenarioNamePattern = /^[a-z0-9][a-z0-9-]*$/;
-const fencedScenario = /```scenario[ \t]*\r?\n([\s\S]*?)\r?\n?```/;
+// The closing fence starts a line, so a scenario may hold another scenario's prompt (a subtask's)
+// as a JSON string, whose fences follow an escaped "\n", not a line break.
+const fencedScenario = /```scenario[ \t]*\r?\n([\s\S]*?)\r?\n```/;
 
 /** Parses scenario JSON text; `source` names where it came from in the error. */
 export function parseScenario(json: string, source: string): Scenario {

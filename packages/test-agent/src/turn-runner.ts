@@ -1,5 +1,6 @@
 import { RequestError, type StopReason } from "@agentclientprotocol/sdk";
 import { runPermission, runReadFile, runTerminal, runWriteFile } from "./client-steps.ts";
+import { runMcpStep } from "./mcp-steps.ts";
 import { runProcessStep } from "./process-steps.ts";
 import type { Step } from "./scenario-schema.ts";
 import { errorMessage, pause, writeStderr, type StepOutcome, type TurnContext } from "./turn-context.ts";
@@ -42,6 +43,8 @@ function runStep(ctx: TurnContext, step: Step): Promise<StepOutcome> {
     case "spawn_detached":
     case "record":
       return runProcessStep(ctx, step);
+    case "mcp":
+      return runMcpStep(ctx, step);
     case "sleep":
       return pause(step.ms, ctx.signal).then((slept) => (slept ? undefined : "cancelled"));
     case "stop":

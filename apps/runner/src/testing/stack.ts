@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { appRouter, createCallerFactory, createServices, createTRPCContext, type Services } from "@wharf/api";
 import { CHANNEL_EVENTS, eventsNotifySchema, taskEventSchema, type TaskEvent, type TaskState } from "@wharf/api/schemas";
+import { untilWoken } from "@wharf/common";
 import { PgListener, readEvents } from "@wharf/db/pg";
 import { createTestDatabase } from "@wharf/db/testing";
 import { readEnv } from "../env";
@@ -75,42 +76,12 @@ export async function startStack(
   });
   await listener.start();
 
-  async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let busy = false;
-      let again = false;
-      const timer = setTimeout(() => {
-        waiters.delete(wake);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const wake = () => {
-        if (busy) {
-          again = true;
-          return;
-        }
-        busy = true;
-        check().then(
-          (value) => {
-            busy = false;
-            if (value !== undefined) {
-              clearTimeout(timer);
-              waiters.delete(wake);
-              resolve(value);
-            } else if (again) {
-              again = false;
-              wake();
-            }
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            waiters.delete(wake);
-            reject(error);
-          },
-        );
-      };
+  function waitUntil<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+    const watch = (wake: () => void) => {
       waiters.add(wake);
-      wake();
-    });
+      return () => waiters.delete(wake);
+    };
+    return untilWoken(watch, check, { timeoutMs, onTimeout: () => new Error(`timed out after ${timeoutMs} ms waiting for ${what}`) });
   }
 
   async function events(taskId: string): Promise<Array<{ seq: number; event: TaskEvent }>> {

@@ -97,7 +97,12 @@ export function ProjectsPage() {
   );
 }
 
-function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[] }): string {
-  const parts = [p.setupScript ? "setup" : null, p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null, p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null];
+function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[]; wharfMcp: boolean }): string {
+  const parts = [
+    p.setupScript ? "setup" : null,
+    p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null,
+    p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null,
+    p.wharfMcp ? "Wharf MCP" : null,
+  ];
   return parts.filter(Boolean).join(" · ");
 }

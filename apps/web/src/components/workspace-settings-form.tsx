@@ -17,6 +17,7 @@ type Project = {
   services: ServiceSpec[];
   setupTimeoutSeconds: number;
   mcpServers: McpServerView[];
+  wharfMcp: boolean;
 };
 
 type ServiceRow = { name: string; command: string; ports: string };
@@ -67,6 +68,7 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
   const [timeout, setTimeoutSeconds] = useState(String(project.setupTimeoutSeconds));
   const [services, setServices] = useState<ServiceRow[]>(project.services.map((s) => ({ name: s.name, command: s.command, ports: String(s.ports) })));
   const [mcpRows, setMcpRows] = useState<McpServerRow[]>(() => mcpRowsFromViews(project.mcpServers));
+  const [wharfMcp, setWharfMcp] = useState(project.wharfMcp);
   const [errors, setErrors] = useState<FieldErrors>({});
   const update = useMutation(
     trpc.project.update.mutationOptions({
@@ -98,7 +100,7 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
       return;
     }
     setErrors({});
-    update.mutate({ id: project.id, ...patch, mcpServers });
+    update.mutate({ id: project.id, ...patch, mcpServers, wharfMcp });
   };
 
   const setService = (i: number, change: Partial<ServiceRow>) => setServices((rows) => rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
@@ -171,6 +173,15 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
           Given to the agent of each task of this project when its session starts (an agent&apos;s own server of the same name wins). http and sse servers reach only agents that take them; the task says when one does not.
         </p>
         <McpServersEditor rows={mcpRows} onChange={setMcpRows} errors={errors} />
+        <label className="mt-1 flex items-start gap-2 text-sm">
+          <input type="checkbox" name="wharfMcp" className="mt-0.5 h-4 w-4 accent-sky-600" checked={wharfMcp} onChange={(e) => setWharfMcp(e.target.checked)} />
+          <span className="grid gap-0.5">
+            <span className="font-medium">Wharf MCP server</span>
+            <span className="text-xs text-muted">
+              Lets each task&apos;s agent create and follow subtasks of its own task (tools create_subtask, list_tasks, get_task, wait_for_task), with a token that works only for that task and only until it ends. The agent needs network in its sandbox to reach Wharf.
+            </span>
+          </span>
+        </label>
       </fieldset>
 
       <FieldError errors={errors} name="form" />

@@ -91,6 +91,11 @@ const projectUpdateInput = z.object({
    * keeps the stored one. Values are never returned (`mcpServers[].envKeys`, `headerNames`).
    */
   mcpServers: mcpServersInputSchema.optional(),
+  /**
+   * Gives the project's tasks' agents Wharf's own MCP server (`wharf mcp`: create and follow
+   * subtasks), authenticated with a token scoped to the task.
+   */
+  wharfMcp: z.boolean().optional(),
 });
 
 export const projectRouter = {

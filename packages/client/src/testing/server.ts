@@ -64,6 +64,8 @@ export async function startTestWharf(opts: { database?: { url: string; drop(): P
       WHARF_HOME: home,
       WHARF_CANCEL_GRACE_MS: "1000",
       WHARF_RUNNER_CONCURRENCY: "4",
+      // Where Wharf's MCP server (given to agents of projects that enable it) reaches this API.
+      WHARF_URL: url,
       ...opts.runnerEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
