@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenario } from "./testing/hanging-agent";
+import { binWith as binIn, runPeriods } from "./testing/fleet-fixture";
 import { makeRepo } from "./testing/git-fixture";
 import { spawnRunner } from "./testing/runner-process";
 import { startStack, type Stack } from "./testing/stack";
@@ -14,19 +14,8 @@ import { startStack, type Stack } from "./testing/stack";
  * different agents installed). Each agent is the scripted test agent under another command name.
  */
 
-const testAgent = fileURLToPath(new URL("../../../packages/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 const scratch = mkdtempSync(path.join(os.tmpdir(), "wharf-fleet-"));
-
-/** A folder holding `<name>-agent` for each name: the test agent under that command. */
-function binWith(...names: string[]): string {
-  const dir = mkdtempSync(path.join(scratch, "bin-"));
-  for (const name of names) {
-    const file = path.join(dir, `${name}-agent`);
-    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${testAgent}" "$@"\n`);
-    chmodSync(file, 0o755);
-  }
-  return dir;
-}
+const binWith = (...names: string[]) => binIn(scratch, ...names);
 
 let stack: Stack;
 const runners: Array<ReturnType<typeof spawnRunner>> = [];
@@ -126,20 +115,11 @@ describe("a fleet of runners on one database", () => {
     const tasks = await Promise.all(Array.from({ length: 10 }, () => stack.api.task.create({ projectId: project.id, agentId: "capped", prompt: slow })));
     for (const task of tasks) await stack.waitForState(task.id, ["completed", "review"], 60_000);
 
-    // Each task's run: from its "running" status event to its final one, by the database's clock.
-    const runs = await Promise.all(
-      tasks.map(async (task) => {
-        const { rows } = await stack.services.pool.query<{ state: string; at: Date }>(
-          `select payload->>'state' as state, created_at as at from task_event where task_id = $1 and type = 'status' order by seq`,
-          [task.id],
-        );
-        const start = rows.find((r) => r.state === "running")!.at.getTime();
-        const end = rows.findLast((r) => r.state === "completed" || r.state === "review")!.at.getTime();
-        return { start, end, runner: await runnerOf(task.id) };
-      }),
-    );
+    // Each task's run: from its claim to its end, by the database's clock.
+    const runs = (await Promise.all(tasks.map((task) => runPeriods(stack.services.pool, task.id)))).flat();
+    expect(runs).toHaveLength(10);
     runs.sort((x, y) => x.start - y.start);
-    for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} started before run ${i - 1} ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} started before run ${i - 1} ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end!);
     // Both runners have the agent and took part; the cap, not one runner, kept them apart.
     expect(new Set(runs.map((r) => r.runner))).toEqual(new Set(["runner-a", "runner-b"]));
   });

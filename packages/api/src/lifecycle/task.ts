@@ -99,7 +99,9 @@ export async function claimTask(
   if (input.retry) {
     await client.query(`update permission_request set state = 'expired', answered_at = now() where task_id = $1 and state = 'pending'`, [input.taskId]);
   }
-  const reason = input.retry ? `retrying (attempt ${claimed.attempt}) after the previous runner stopped` : `picked up by runner ${input.runnerId}`;
+  const reason = input.retry
+    ? `retrying (attempt ${claimed.attempt}) on runner ${input.runnerId} after the previous runner stopped`
+    : `picked up by runner ${input.runnerId}`;
   await appendTaskEvents(client, input.taskId, [{ type: "status", state: "running", reason }], "running");
   return claimed;
 }
