@@ -5,6 +5,7 @@ import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, CHANNEL_RUNNERS, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { AGENTS_CHANGED } from "@wharf/api/runners";
+import { inTransaction, rerouteFromGoneRunners } from "@wharf/api/lifecycle";
 import { PgListener } from "@wharf/db/pg";
 import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
@@ -166,6 +167,8 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
 
   const queues = new TaskQueues({
     boss,
+    pool,
+    runnerId: env.runnerId,
     databaseUrl: env.DATABASE_URL,
     concurrency: env.WHARF_RUNNER_CONCURRENCY,
     log,
@@ -180,6 +183,10 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   });
   await queues.start(hostAgents);
   registry.onAgentsChanged((agents) => void queues.sync(agents));
+  registry.afterBeat(async () => {
+    const moved = await inTransaction(pool, (client) => rerouteFromGoneRunners(client, boss));
+    if (moved > 0) log.info("moved follow-ups away from runners that are gone", { moved });
+  });
   log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY, agents: hostAgents.map((a) => a.id) });
 
   // Agents that never reported their modes and commands are asked once, in the background.

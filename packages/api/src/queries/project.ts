@@ -24,13 +24,15 @@ const projectRow = z.object({
   hasForgeToken: z.boolean(),
   /** MCP servers for its tasks' agents; env and header values by name only. */
   mcpServers: z.unknown().transform(mcpServerViews),
+  /** Fleet-wide cap on its running tasks; null: none. */
+  maxRunning: z.number().int().nullable(),
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
 const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript",
   p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt",
   p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
-  p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers"`;
+  p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers", p.max_running as "maxRunning"`;
 
 export async function findProject(db: Queryable, id: string): Promise<ProjectRow | null> {
   const { rows } = await db.query(`select ${projectColumns} from project p where p.id = $1`, [id]);
@@ -70,7 +72,7 @@ type PublishPatch = {
 };
 
 export type ProjectPatch = z.output<typeof workspaceSettingsPatchSchema> &
-  PublishPatch & { name?: string | undefined; /** With their secret values (see resolveMcpServers). */ mcpServers?: McpServerConfig[] | undefined };
+  PublishPatch & { name?: string | undefined; /** With their secret values (see resolveMcpServers). */ mcpServers?: McpServerConfig[] | undefined; maxRunning?: number | null | undefined };
 
 /** A project's MCP servers with their secret values, for resolving an update; null if there is no such project. */
 export async function findProjectMcpServers(db: Queryable, id: string): Promise<unknown> {
@@ -104,6 +106,7 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
        forge_project = case when $11::jsonb ? 'forgeProject' then $11->>'forgeProject' else p.forge_project end,
        forge_token = case when $11::jsonb ? 'forgeToken' then $11->>'forgeToken' else p.forge_token end,
        mcp_servers = coalesce($12::jsonb, p.mcp_servers),
+       max_running = case when $13::boolean then $14::integer else p.max_running end,
        updated_at = now()
      where p.id = $1
      returning ${projectColumns}`,
@@ -120,6 +123,8 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
       patch.setupTimeoutSeconds ?? null,
       JSON.stringify(publish),
       patch.mcpServers === undefined ? null : JSON.stringify(patch.mcpServers),
+      patch.maxRunning !== undefined,
+      patch.maxRunning ?? null,
     ],
   );
   return z.array(projectRow).parse(rows)[0] ?? null;
