@@ -136,8 +136,8 @@ export function spawnInHost(
   command: string[],
   opts: { env: Record<string, string | undefined>; cwd: string; hide?: string[]; keep?: string[] },
 ): ChildProcess {
-  const stage = mkdtempSync(path.join(os.tmpdir(), "wharf-ns-stage-"));
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const stage = opts.keep?.length ? mkdtempSync(path.join(os.tmpdir(), "wharf-ns-stage-")) : "";
   const keep = (opts.keep ?? []).map((dir, i) => ({ dir, staged: path.join(stage, String(i)) }));
   const script = [
     "set -e",
