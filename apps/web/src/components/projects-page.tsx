@@ -85,7 +85,7 @@ export function ProjectsPage() {
   );
 }
 
-function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[] }): string {
-  const parts = [p.setupScript ? "setup" : null, p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null, p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null];
+function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[]; maxRunning: number | null }): string {
+  const parts = [p.setupScript ? "setup" : null, p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null, p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null, p.maxRunning !== null ? `at most ${p.maxRunning} running` : null];
   return parts.filter(Boolean).join(" · ");
 }
