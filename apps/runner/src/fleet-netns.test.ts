@@ -6,6 +6,7 @@ import { binWith, runPeriods, type RunPeriod } from "./testing/fleet-fixture";
 import { git, makeRepo } from "./testing/git-fixture";
 import { scenario } from "./testing/hanging-agent";
 import { createNetHosts, cutNetwork, killAllIn, namespacesUnavailable, serveRepos, spawnInHost, startNetDatabase, type NetDatabase, type NetHost } from "./testing/netns";
+import { runnerDatabaseUrl } from "./db-session";
 import { runnerCommand, runnerDir, watchRunner, type RunnerProcess } from "./testing/runner-process";
 import { startStack, type Stack } from "./testing/stack";
 
@@ -32,6 +33,7 @@ let served: Awaited<ReturnType<typeof serveRepos>>;
 let hostA: NetHost;
 let hostB: NetHost;
 let hostC: NetHost;
+let hostD: NetHost;
 const runners = new Map<string, RunnerProcess>();
 /** Checkouts made before the runners start (their mount namespaces are fixed then). */
 const projects: Record<"spread" | "kill" | "cap" | "late", string> = { spread: "", kill: "", cap: "", late: "" };
@@ -77,8 +79,8 @@ async function addAgent(id: string, maxRunning?: number) {
 
 beforeAll(async () => {
   if (unavailable) return;
-  net = createNetHosts(3);
-  [hostA, hostB, hostC] = net.hosts as [NetHost, NetHost, NetHost];
+  net = createNetHosts(4);
+  [hostA, hostB, hostC, hostD] = net.hosts as [NetHost, NetHost, NetHost, NetHost];
   db = await startNetDatabase(net.hosts);
   stack = await startStack({ inProcessRunner: false, database: { url: db.url, drop: async () => undefined } });
   mkdirSync(projectsDir, { recursive: true });
@@ -170,6 +172,56 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
     console.info(`[fleet-netns] queued task started ${Date.now() - joined} ms after its runner was spawned`);
   });
 
+  it("frees the locks of a host cut off inside a transaction and of its idle sessions, by the runner's session settings", { timeout: 90_000 }, async () => {
+    // A runner's connections as runner.ts opens them: one inside a transaction holding a lock (as
+    // a claim holds the task's row), and a cap's slot held by withFleetSlots, idle for the turn.
+    const script = `
+      import pg from "pg";
+      import { withFleetSlots } from "./src/task-queues.ts";
+      const tx = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await tx.connect();
+      await tx.query("begin");
+      await tx.query("select pg_advisory_xact_lock(770001)");
+      const log = { info() {}, warn() {}, error() {} };
+      await withFleetSlots(process.env.DATABASE_URL, [{ key: "wharf-test-cap", cap: 1 }], log, () => {
+        console.log("locked");
+        return new Promise(() => {});
+      });`;
+    const child = spawnInHost(hostD, [process.execPath, "--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: runnerDir,
+      env: { PATH: process.env.PATH, DATABASE_URL: runnerDatabaseUrl(db.urlFor(hostD)) },
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      child.stdout?.on("data", (c: Buffer) => (out += c.toString()).includes("locked") && resolve());
+      child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+      child.once("exit", (code) => reject(new Error(`the locking process exited (${code}): ${out}`)));
+    });
+    cutNetwork(hostD);
+    killAllIn(hostD.name);
+    const cut = Date.now();
+    const waited = async (lock: string) => {
+      const client = await stack.services.pool.connect();
+      try {
+        await client.query("set lock_timeout = '60s'");
+        await client.query(`select pg_advisory_lock(${lock})`);
+        await client.query(`select pg_advisory_unlock(${lock})`);
+        return Date.now() - cut;
+      } finally {
+        client.release();
+      }
+    };
+    const settled = await Promise.allSettled([waited("770001"), waited("hashtext('wharf-test-cap'), 0")]);
+    if (settled.some((r) => r.status === "rejected")) {
+      const { rows } = await stack.services.pool.query(`select pid, state, now() - state_change as idle_for, query from pg_stat_activity where client_addr = $1`, [hostD.address]);
+      console.error("[fleet-netns] sessions of the cut-off host still open:", JSON.stringify(rows), JSON.stringify(settled.map((r) => r.status)));
+    }
+    const [inTransaction, idleSession] = settled.map((r) => (r.status === "fulfilled" ? r.value : Infinity)) as [number, number];
+    console.info(`[fleet-netns] a cut-off host's locks freed after ${inTransaction} ms (in a transaction) and ${idleSession} ms (a cap's slot)`);
+    expect(inTransaction).toBeLessThan(45_000);
+    expect(idleSession).toBeLessThan(45_000);
+  });
+
   it("loses a killed host's tasks to the other runner within the heartbeat bound, never running one twice at once, keeping every stored event", { timeout: 180_000 }, async () => {
     const project = await stack.api.project.create({ path: projects.kill });
     // Long enough to be mid-turn when the host dies; short enough for the retry to finish.
@@ -183,8 +235,9 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
     // Everything stored so far, to compare after.
     const before = new Map(await Promise.all(tasks.map(async (t) => [t.id, await stack.events(t.id)] as const)));
 
-    const killed = killAllIn(hostA.name);
+    // The network goes first, so not even a FIN reaches the database: it must notice by itself.
     cutNetwork(hostA);
+    const killed = killAllIn(hostA.name);
     const { rows } = await stack.services.pool.query<{ now: Date }>("select now()");
     const killedAt = rows[0]!.now.getTime();
     expect(killed.length).toBeGreaterThan(0);
@@ -209,8 +262,10 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
         expect(final.error, "a failed task says why").toBeTruthy();
       } else {
         expect(retry, `task ${victim.id} was taken over`).toBeDefined();
-        // Within the bound: pg-boss's heartbeat (10 s) plus its supervision interval, with margin for a loaded machine.
-        expect(retry!.start - killedAt).toBeLessThan(40_000);
+        // Within the bound: pg-boss's heartbeat (10 s) plus its supervision interval (5 s); or, when
+        // the host died inside a transaction holding the task's row, the server ending that idle
+        // transaction (20 s after its last statement); with margin for a loaded machine.
+        expect(retry!.start - killedAt).toBeLessThan(45_000);
         console.info(`[fleet-netns] task taken over ${retry!.start - killedAt} ms after its host was killed`);
       }
       // Never two runners at once: each hold ends before the next begins, and one taking over from

@@ -16,6 +16,7 @@ import type { RunnerEnv } from "./env";
 import { LiveSessions } from "./live-sessions";
 import { PermissionBroker } from "./permission-broker";
 import { reconcile } from "./reconcile";
+import { runnerDatabaseUrl } from "./db-session";
 import { RunnerRegistry } from "./registry";
 import { TaskQueues } from "./task-queues";
 import { runTaskTurn, type ActiveRun, type TaskRunDeps } from "./task-run";
@@ -49,7 +50,8 @@ export type RunnerOptions = {
 };
 
 export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptions = {}): Promise<RunnerHandle> {
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
+  const databaseUrl = runnerDatabaseUrl(env.DATABASE_URL);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
   const settings = { mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH };
@@ -90,7 +92,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });
   // Created before the work loop starts: a turn's end sends the jobs of the tasks it unblocks.
-  const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
+  const boss: PgBoss = await createBoss(databaseUrl, "runner");
   const deps: TaskRunDeps = {
     pool,
     boss,
@@ -108,7 +110,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
     log,
   };
 
-  const listener = new PgListener(env.DATABASE_URL);
+  const listener = new PgListener(databaseUrl);
   listener.listen(CHANNEL_CONTROL, (payload: string) => {
     let json: unknown;
     try {
@@ -169,7 +171,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
     boss,
     pool,
     runnerId: env.runnerId,
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl,
     concurrency: env.WHARF_RUNNER_CONCURRENCY,
     log,
     handle: async (job) => {
