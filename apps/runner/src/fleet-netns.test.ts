@@ -177,7 +177,7 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
     // a claim holds the task's row), and a cap's slot held by withFleetSlots, idle for the turn.
     const script = `
       import pg from "pg";
-      import { withFleetSlots } from "./src/task-queues.ts";
+      import { withFleetSlots } from "./src/fleet-slots.ts";
       const tx = new pg.Client({ connectionString: process.env.DATABASE_URL });
       await tx.connect();
       await tx.query("begin");
