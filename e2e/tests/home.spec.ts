@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { shoot } from "./wharf";
+import { execFileSync } from "node:child_process";
+import { makeRepo, shoot } from "./wharf";
 
 test("the board opens with its columns", async ({ page }) => {
   await page.goto("/");
@@ -19,6 +20,24 @@ test("projects refuse a path that is not a git work tree, with a message that sa
   await page.getByRole("button", { name: "Add project" }).click();
   await expect(page.getByTestId("project-error")).toContainText("absolute path");
   await shoot(page, "projects-error");
+});
+
+test("a project is added by clone URL alone; a URL git cannot read is refused with git's reason", async ({ page }) => {
+  await page.goto("/projects");
+  await page.getByLabel("Clone URL").fill("/definitely/not/here.git");
+  await page.getByRole("button", { name: "Add project" }).click();
+  await expect(page.getByTestId("project-error")).toContainText("Check the URL");
+
+  const repo = makeRepo();
+  const bare = `${repo}-remote.git`;
+  execFileSync("git", ["clone", "-q", "--bare", repo, bare], { stdio: "pipe" });
+  await page.getByLabel("Clone URL").fill(bare);
+  await page.getByRole("button", { name: "Add project" }).click();
+  const row = page.getByTestId("project-row").filter({ hasText: bare });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText("main");
+  await expect(page.getByLabel("Clone URL")).toHaveValue("");
+  await shoot(page, "projects-by-url");
 });
 
 test("an unknown task says it was not found", async ({ page }) => {

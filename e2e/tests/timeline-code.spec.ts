@@ -34,3 +34,46 @@ test("code in agent text is highlighted once the highlighter has loaded; a page 
   await shoot(page, "timeline-code");
   await page.close();
 });
+
+test("agent markdown renders as elements: headings, lists, task items, tables, quotes, links; no HTML, no unsafe link", async ({ page, request }) => {
+  const text = [
+    "## Summary",
+    "",
+    "I changed **two** files and *renamed* `greet`:",
+    "",
+    "- [x] parser fixed",
+    "- [ ] docs left",
+    "  1. first step",
+    "  2. second step",
+    "",
+    "| File | Lines |",
+    "|:-----|------:|",
+    "| `src/a.ts` | +12 |",
+    "| src/b.ts | ~~-3~~ |",
+    "",
+    "> Note: see [the guide](https://example.com/guide) or https://example.com/faq.",
+    "",
+    "<img src=x onerror=\"document.title='pwned'\"> and [bad](javascript:alert(1))",
+  ].join("\n");
+  const id = await startTask(request, makeRepo(), scenarioPrompt("Rich markdown", { steps: [{ type: "text", text }] }));
+  await page.goto(`/tasks/${id}`);
+  const message = page.getByTestId("timeline").getByTestId("message-agent");
+  await expect(message).toContainText("Summary", { timeout: 20_000 });
+  await expect(message.locator("h2")).toHaveText("Summary");
+  await expect(message.locator("p strong")).toHaveText("two");
+  await expect(message.locator("p em")).toHaveText("renamed");
+  await expect(message.locator("ul > li input[type=checkbox]")).toHaveCount(2);
+  await expect(message.locator("ul > li input[type=checkbox]").first()).toBeChecked();
+  await expect(message.locator("ol > li")).toHaveText(["first step", "second step"]);
+  await expect(message.locator("table th")).toHaveText(["File", "Lines"]);
+  await expect(message.locator("table td code")).toHaveText("src/a.ts");
+  await expect(message.locator("table td del")).toHaveText("-3");
+  await expect(message.locator("blockquote a")).toHaveCount(2);
+  await expect(message.locator("blockquote a").first()).toHaveAttribute("href", "https://example.com/guide");
+  // Raw HTML is text, and a javascript: link is only its words.
+  await expect(message).toContainText("<img src=x");
+  await expect(message.locator("img")).toHaveCount(0);
+  await expect(message.locator("a", { hasText: "bad" })).toHaveCount(0);
+  expect(await page.title()).not.toContain("pwned");
+  await shoot(page, "timeline-markdown");
+});

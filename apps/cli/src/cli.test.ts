@@ -180,6 +180,30 @@ describe("the wharf CLI against a real Wharf", () => {
     expect((await wharfCli(["task", "cancel", first])).code).toBe(0);
   });
 
+  it("best-of-N: task create with two --agent and --runs makes attempts; task attempts compares them; task pick applies one and discards the others", async () => {
+    const repo = wharf.makeRepo();
+    await wharfCli(["project", "add", repo]);
+    const prompt = scenarioPrompt({ steps: [{ type: "write_file", path: "src/app.txt", content: "one\ntwo\nthree\nfour\n" }] });
+    const created = await wharfCli(["task", "create", "-p", repo, "-a", "scripted", "--agent", "scripted", "--runs", "2", prompt]);
+    expect(created.code, created.stderr).toBe(0);
+    const [groupId, ...lines] = created.stdout.trim().split("\n");
+    expect(lines).toHaveLength(4);
+    const ids = lines.map((line) => /attempt \d ([0-9a-f-]{36}) scripted/.exec(line)![1]!);
+    const { createWharfClient, waitForTask } = await import("@wharf/client");
+    const client = createWharfClient({ url: wharf.url, token: wharf.token });
+    for (const id of ids) await waitForTask(client, id, ["review"], { signal: AbortSignal.timeout(60_000) });
+
+    const compared = await wharfCli(["task", "attempts", ids[1]!]);
+    expect(compared.stdout).toContain(`Group   ${groupId}`);
+    expect(compared.stdout).toMatch(new RegExp(`2\\. ${ids[1]}  review\\s+scripted\\s+1 files \\+1 -0`));
+    const picked = await wharfCli(["task", "pick", ids[2]!]);
+    expect(picked.code, picked.stderr).toBe(0);
+    expect(picked.stdout).toMatch(new RegExp(`^${ids[2]} applied [0-9a-f]{40}\n`));
+    expect(picked.stdout.match(/: discarded, /g)).toHaveLength(3);
+    expect(readFileSync(path.join(repo, "src/app.txt"), "utf8")).toBe("one\ntwo\nthree\nfour\n");
+    expect((await wharfCli(["task", "create", "-p", repo, "-a", "scripted", "-a", "scripted", "--follow", "x"])).code).toBe(2);
+  });
+
   it("reviews from the command line: comments sent to the agent, two of three files applied with a message, the rest discarded", async () => {
     const repo = wharf.makeRepo();
     const { createWharfClient, waitForTask } = await import("@wharf/client");

@@ -62,10 +62,34 @@ async function findProject(client: WharfClient, ref: string): Promise<Project> {
   return found;
 }
 
+/** Several agents (or runs) for one prompt: best-of-N attempts; prints the group id, then each task id. */
+async function createAttempts(
+  ctx: CommandContext,
+  client: WharfClient,
+  input: { projectId: string; prompt: string; agents: string[]; runs: number; model: string | undefined; mode: string | undefined },
+): Promise<number> {
+  if (ctx.values.follow || ctx.values["depends-on"] || ctx.values.parent) {
+    throw new UsageError("task create", "--follow, --depends-on and --parent take one agent; follow one attempt afterwards with \"wharf task follow ID\".");
+  }
+  const attempts = input.agents.flatMap((agentId) => Array.from({ length: input.runs }, () => ({ agentId, model: input.model, mode: input.mode })));
+  const created = await client.task.createAttempts.mutate({ projectId: input.projectId, prompt: input.prompt, attempts });
+  if (ctx.json) out(JSON.stringify(created));
+  else {
+    out(created.groupId);
+    for (const task of created.tasks) out(`  attempt ${task.attemptIndex} ${task.id} ${task.agentId}`);
+  }
+  return 0;
+}
+
 export const commands: Record<string, (ctx: CommandContext) => Promise<number>> = {
   async "project add"(ctx) {
-    const repo = path.resolve(one(ctx, "project add", "repository path"));
-    const project = await ctx.client().project.create.mutate({ path: repo, name: str(ctx, "name"), baseBranch: str(ctx, "base-branch") });
+    // A path, a clone URL (--url), or both: runners that cannot see the path clone the URL.
+    const url = str(ctx, "url");
+    if (ctx.positionals.length > 1 || (ctx.positionals.length === 0 && url === undefined)) {
+      throw new UsageError("project add", "Give the repository's path, its clone URL (--url URL), or both.");
+    }
+    const repo = ctx.positionals[0] === undefined ? undefined : path.resolve(ctx.positionals[0]);
+    const project = await ctx.client().project.create.mutate({ path: repo, url, name: str(ctx, "name"), baseBranch: str(ctx, "base-branch") });
     if (ctx.json) json(project);
     else out(project.id);
     return 0;
@@ -74,7 +98,7 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
   async "project ls"(ctx) {
     const projects = await ctx.client().project.list.query();
     if (ctx.json) json(projects);
-    else for (const p of projects) out(`${p.id}  ${ctx.style.bold(p.name)}  ${ctx.style.dim(`${p.repoPath} (${p.baseBranch})`)}`);
+    else for (const p of projects) out(`${p.id}  ${ctx.style.bold(p.name)}  ${ctx.style.dim(`${p.repoManaged ? p.cloneUrl : p.repoPath} (${p.baseBranch})`)}`);
     return 0;
   },
 
@@ -95,20 +119,16 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     const given = one(ctx, "task create", "prompt (quote it; \"-\" reads stdin)");
     const prompt = given === "-" ? readFileSync(0, "utf8") : given;
     const projectRef = str(ctx, "project");
-    const agentId = str(ctx, "agent");
-    if (!projectRef || !agentId) throw new UsageError("task create", "--project and --agent are required.");
+    const agents = (ctx.values.agent as string[] | undefined) ?? [];
+    if (!projectRef || agents.length === 0) throw new UsageError("task create", "--project and --agent are required.");
+    const runs = ctx.values.runs === undefined ? 1 : lineNumber("task create", "--runs", String(ctx.values.runs));
     const client = ctx.client();
     const project = await findProject(client, projectRef);
+    const model = str(ctx, "model");
+    const mode = str(ctx, "mode");
+    if (agents.length * runs > 1) return createAttempts(ctx, client, { projectId: project.id, prompt, agents, runs, model, mode });
     const dependsOn = ctx.values["depends-on"] as string[] | undefined;
-    const task = await client.task.create.mutate({
-      projectId: project.id,
-      agentId,
-      prompt,
-      model: str(ctx, "model"),
-      mode: str(ctx, "mode"),
-      parentId: str(ctx, "parent"),
-      dependsOn,
-    });
+    const task = await client.task.create.mutate({ projectId: project.id, agentId: agents[0]!, prompt, model, mode, parentId: str(ctx, "parent"), dependsOn });
     if (ctx.json) out(JSON.stringify(task));
     else {
       out(task.id);
@@ -116,6 +136,35 @@ export const commands: Record<string, (ctx: CommandContext) => Promise<number>> 
     }
     if (!ctx.values.follow) return 0;
     return followTask({ client, taskId: task.id, json: ctx.json, interactive: ctx.interactive, style: ctx.style });
+  },
+
+  async "task attempts"(ctx) {
+    const group = await ctx.client().task.attempts.query({ groupId: one(ctx, "task attempts", "attempt group id or task id") });
+    if (ctx.json) {
+      json(group);
+      return 0;
+    }
+    const s = ctx.style;
+    out(`${s.bold("Group")}   ${group.groupId}`);
+    out(`${s.bold("Prompt")}  ${group.prompt.split("\n")[0]!.slice(0, 100)}`);
+    for (const a of group.attempts) {
+      const stats = a.change ? `${a.change.files.length} files ${s.green(`+${a.change.additions}`)} ${s.red(`-${a.change.deletions}`)}` : s.dim("no change");
+      const tokens = a.usage.outputTokens !== undefined ? s.dim(`  ${a.usage.inputTokens ?? 0}→${a.usage.outputTokens} tokens`) : "";
+      const cost = a.usage.cost ? s.dim(`  ${a.usage.cost.amount} ${a.usage.cost.currency}`) : "";
+      out(`${String(a.attemptIndex).padStart(2)}. ${a.id}  ${stateColor(s, a.state)(a.state.padEnd(11))} ${a.agent.id.padEnd(12)} ${stats}${tokens}${cost}`);
+    }
+    return 0;
+  },
+
+  async "task pick"(ctx) {
+    const result = await ctx.client().task.pickAttempt.mutate({ taskId: one(ctx, "task pick", "task id"), action: ctx.values.pr === true ? "pull_request" : "apply" });
+    if (ctx.json) {
+      json(result);
+      return 0;
+    }
+    out(`${result.taskId} ${result.state}${result.pullRequest ? ` ${result.pullRequest.url}` : ` ${result.commit}`}`);
+    for (const sibling of result.siblings) out(`  attempt ${sibling.attemptIndex} ${sibling.taskId}: ${sibling.action}, ${sibling.note}`);
+    return 0;
   },
 
   async "task ls"(ctx) {

@@ -17,11 +17,13 @@ export const help: Record<string, string> = {
 Usage: wharf <command> [options]
 
 Commands:
-  project add PATH         add a git repository as a project
+  project add PATH|--url U add a git repository (a path here, a clone URL, or both) as a project
   project ls               list projects
   project set P            where a project pushes and which forge opens its pull requests
   agents                   list agents and whether they are installed
-  task create PROMPT       queue a task (--project, --agent required)
+  task create PROMPT       queue a task (--project, --agent required); several --agent compare them
+  task attempts GROUP      the attempts of one prompt side by side (group id or one attempt's id)
+  task pick ID             apply one attempt (--pr: open a pull request); discard or cancel the others
   task ls                  list tasks
   task show ID             a task's state, change and open permission requests
   task follow ID           the live timeline; answers permission requests at the prompt
@@ -40,20 +42,28 @@ Commands:
 ${GLOBAL_OPTIONS}
 
 ${EXIT_CODES}`,
-  "project add": `Usage: wharf project add PATH [--name NAME] [--base-branch BRANCH]
+  "project add": `Usage: wharf project add [PATH] [--url URL] [--name NAME] [--base-branch BRANCH]
 
 Adds the git repository at PATH (resolved here to an absolute path) as a project and prints its id.
 Adding the same repository again returns the existing project.
 
+--url URL  where runners that cannot see PATH clone the project from (https://…, ssh://…,
+           git@host:repo.git, git://…, or a path): checked with git ls-remote, never prompting.
+           Without PATH, the Wharf host clones it too, reviews there, and pushes applied changes
+           back to URL (fast-forward only).
+
 ${GLOBAL_OPTIONS}`,
   "project ls": `Usage: wharf project ls\n\nLists projects: id, name, repository.\n\n${GLOBAL_OPTIONS}`,
   agents: `Usage: wharf agents\n\nLists agents: id, name, whether its command is installed here.\n\n${GLOBAL_OPTIONS}`,
-  "task create": `Usage: wharf task create --project P --agent A [--model M] [--mode X] [--depends-on ID]... [--parent ID] [--follow] PROMPT
+  "task create": `Usage: wharf task create --project P --agent A [--agent B]... [--runs N] [--model M] [--mode X] [--depends-on ID]... [--parent ID] [--follow] PROMPT
 
 Queues a task and prints its id. PROMPT "-" reads the prompt from stdin. With --depends-on the task
 waits (blocked) until each of those tasks reaches review, applied or completed, then queues by itself.
+Best-of-N: with several --agent (or --runs N), the prompt runs as 2 to 8 sibling attempts; prints the
+attempt group's id, then each attempt. Compare them with "wharf task attempts", keep one with "wharf task pick".
   --project P   project id, name or repository path
-  --agent A     agent id (see "wharf agents")
+  --agent A     agent id (see "wharf agents"); repeat to compare agents
+  --runs N      run each agent N times (default 1)
   --model M     model to ask the agent for
   --mode X      agent mode (e.g. plan, code)
   --depends-on ID  a task (same project) this one waits for; repeat for several
@@ -77,6 +87,19 @@ Exits 0 when the task rests in review/completed/applied/discarded, 1 when it fai
 
 ${GLOBAL_OPTIONS}`,
   "task cancel": `Usage: wharf task cancel ID [--with-subtasks]\n\nCancels a blocked or queued task at once, or asks the runner to stop a running one.\n--with-subtasks also cancels its subtasks (and theirs) that are not finished.\n\n${GLOBAL_OPTIONS}`,
+  "task attempts": `Usage: wharf task attempts GROUP|ID
+
+The attempts made from one prompt, side by side: state, agent, files and +/- lines, tokens and cost.
+Takes the attempt group's id or any attempt's task id.
+
+${GLOBAL_OPTIONS}`,
+  "task pick": `Usage: wharf task pick ID [--pr]
+
+Keeps one attempt: applies its change to the project (--pr: pushes it and opens a pull request).
+Then each other attempt in review is discarded and each still running is cancelled; finished ones
+are left as they are. Prints what happened to each. When the apply conflicts, nothing else changes.
+
+${GLOBAL_OPTIONS}`,
   "task start": `Usage: wharf task start ID\n\nQueues a blocked task now, without waiting for its dependencies (e.g. after one failed).\n\n${GLOBAL_OPTIONS}`,
   "change apply": `Usage: wharf change apply ID [--path P]... [--message M]
 

@@ -13,10 +13,11 @@ const globalOptions = {
 } as const satisfies ParseArgsOptionsConfig;
 
 const commandOptions: Record<string, ParseArgsOptionsConfig> = {
-  "project add": { name: { type: "string" }, "base-branch": { type: "string" } },
+  "project add": { name: { type: "string" }, "base-branch": { type: "string" }, url: { type: "string" } },
   "task create": {
     project: { type: "string", short: "p" },
-    agent: { type: "string", short: "a" },
+    agent: { type: "string", short: "a", multiple: true },
+    runs: { type: "string" },
     model: { type: "string" },
     mode: { type: "string" },
     follow: { type: "boolean", short: "f" },
@@ -24,6 +25,7 @@ const commandOptions: Record<string, ParseArgsOptionsConfig> = {
     parent: { type: "string" },
   },
   "task cancel": { "with-subtasks": { type: "boolean" } },
+  "task pick": { pr: { type: "boolean" } },
   "task ls": { project: { type: "string", short: "p" }, state: { type: "string", multiple: true }, limit: { type: "string" } },
   "task follow": { "no-input": { type: "boolean" } },
   "project set": {

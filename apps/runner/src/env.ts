@@ -24,10 +24,12 @@ const schema = z.object({
   WHARF_AGENT_INITIALIZE_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Bound on each step of the start-up probe of agents that reported nothing yet; 0 turns the probe off. */
   WHARF_AGENT_PROBE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Bound on cloning or fetching a project's URL (runners that cannot see the project's path). */
+  WHARF_GIT_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   ...sandboxSchema.shape,
 });
 
-export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; cacheDir: string; runnerId: string };
+export type RunnerEnv = z.infer<typeof schema> & { home: string; worktreesDir: string; warmAgentsDir: string; cacheDir: string; reposDir: string; runnerId: string };
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
   const parsed = schema.safeParse(source);
@@ -44,6 +46,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): RunnerEnv {
     warmAgentsDir: path.join(home, "warm-agents"),
     /** Per-project caches shared by a project's worktrees (WHARF_CACHE_DIR of setup scripts). */
     cacheDir: path.join(home, "cache"),
+    /** This runner's clones of projects it cannot see on its disk (ProjectRepos). */
+    reposDir: path.join(home, "repos"),
     runnerId: parsed.data.WHARF_RUNNER_ID ?? `${os.hostname()}-${process.pid}-${Date.now().toString(36)}`,
   };
 }

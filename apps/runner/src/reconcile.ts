@@ -6,6 +6,7 @@ import { removeWorktree, taskBranch, worktreeHasChanges } from "@wharf/git";
 import type { Logger } from "./agents/transport";
 import { z } from "zod";
 import { removeIfEmpty } from "./agents/acp-transport";
+import { TASK_REPO_SQL } from "./project-repo";
 import { ownerMayBeAlive } from "./processes/spawn";
 import { reapOrphans } from "./processes/terminate";
 
@@ -37,7 +38,7 @@ export async function reconcile(opts: { pool: pg.Pool; worktreesDir: string; log
   if (names.length === 0) return;
   const folders = names.map((name) => path.join(worktreesDir, name));
   const { rows } = await pool.query(
-    `select t.id, t.state, p.repo_path, t.worktree_path from task t join project p on p.id = t.project_id
+    `select t.id, t.state, ${TASK_REPO_SQL} as repo_path, t.worktree_path from task t join project p on p.id = t.project_id
      where t.id = any($1::uuid[]) or t.worktree_path = any($2::text[])`,
     [names.filter((name) => uuid.test(name)), folders],
   );

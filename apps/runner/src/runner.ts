@@ -15,6 +15,7 @@ import { ensureBuiltinAgents } from "./builtin-agents";
 import type { RunnerEnv } from "./env";
 import { LiveSessions } from "./live-sessions";
 import { PermissionBroker } from "./permission-broker";
+import { ProjectRepos } from "./project-repo";
 import { reconcile } from "./reconcile";
 import { runnerDatabaseUrl } from "./db-session";
 import { RunnerRegistry } from "./registry";
@@ -88,6 +89,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   });
   // The probe stops each agent right after asking it: it keeps no warm agents.
   const probeAgents = createTransports({ sandbox });
+  const repos = new ProjectRepos({ reposDir: env.reposDir, fetchTimeoutMs: env.WHARF_GIT_FETCH_TIMEOUT_MS, log });
   const workspaces = new Workspaces({ cacheDir: env.cacheDir, graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });
@@ -107,6 +109,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
     initializeMs: env.WHARF_AGENT_INITIALIZE_MS,
     workspaces,
     services,
+    repos,
     log,
   };
 

@@ -1,7 +1,8 @@
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
-import { commitAll, computeChange, containedBase, createWorktree, removeWorktree, taskBranch } from "@wharf/git";
+import { existsSync } from "node:fs";
+import { branchHead, checkoutTaskBranch, commitAll, computeChange, containedBase, createBundle, createWorktree, importBundle, releaseTaskBranch, removeWorktree, taskBranch } from "@wharf/git";
 import { claimTask, endTurn, TransitionRefusedError, type TurnEnd } from "@wharf/api/lifecycle";
 import { keepsWorktree, mcpServersStoredSchema, mergeMcpServers, type TaskEvent } from "@wharf/api/schemas";
 import { agentEnv } from "./agent-env";
@@ -12,6 +13,8 @@ import type { LiveSessions } from "./live-sessions";
 import type { PermissionBroker } from "./permission-broker";
 import type { ScriptStepResult } from "./workspace/script-step";
 import { projectWorkspace, type Workspaces } from "./workspace/workspace";
+import { type ProjectRepos, type WorkRepo } from "./project-repo";
+import { loadBundle, loadBundleHead, MAX_BUNDLE_BYTES, saveBundle } from "@wharf/api/bundles";
 import type { ServiceManager } from "./workspace/services";
 
 export type TaskRunDeps = {
@@ -33,6 +36,8 @@ export type TaskRunDeps = {
   workspaces: Workspaces;
   /** Services started for tasks; a task that ends here (failed, cancelled) stops its own. */
   services: ServiceManager;
+  /** Which repository this runner works in for a project (the project's path, or its own clone). */
+  repos: ProjectRepos;
   log: Logger;
 };
 
@@ -56,7 +61,12 @@ const taskRow = z.object({
   branch: z.string().nullable(),
   base_commit: z.string().nullable(),
   session_id: z.string().nullable(),
+  /** The project's repository on the web host. */
   repo_path: z.string(),
+  /** Where a runner made the task's worktree when not in repo_path (its own clone). */
+  work_repo: z.string().nullable(),
+  clone_url: z.string().nullable(),
+  repo_managed: z.boolean(),
   base_branch: z.string(),
   project_id: z.string(),
   setup_script: z.string().nullable(),
@@ -75,7 +85,14 @@ const taskRow = z.object({
   project_mcp_servers: mcpServersStoredSchema,
   agent_mcp_servers: mcpServersStoredSchema,
 });
-type TaskRow = z.infer<typeof taskRow>;
+/**
+ * A claimed task and where this turn works: `repo` (the repository its worktree is or will be
+ * in; `repo.own`: this runner's clone, so the branch travels back as a bundle) and `placement`:
+ * `reuse` the worktree this runner kept, `new` worktree from the base branch, or `continue` the
+ * task branch as stored in a new worktree here (a follow-up whose earlier turn ran elsewhere).
+ * `worktreeHere`: `worktree_path` is a worktree of `repo` on this host that finish may commit.
+ */
+type TaskRow = z.infer<typeof taskRow> & { repo: WorkRepo; placement: "reuse" | "new" | "continue"; worktreeHere: boolean };
 
 type Outcome =
   | { kind: "finished" }
@@ -131,13 +148,14 @@ export async function runTaskTurn(
   // In the OS sandbox, the folder a new worktree is made in, where the agent already waits.
   let slot: string | undefined;
   try {
+    task = await placeTask(deps, task, job);
     // The agent starts while the worktree is made (they meet at session/new).
-    if (!deps.sessions.has(task.id)) slot = await prewarm(deps, task, job);
-    const fresh = !reusesWorktree(task, job);
-    task = await ensureWorktree(deps, writer, task, job, slot);
+    if (!deps.sessions.has(task.id)) slot = await prewarm(deps, task);
+    const fresh = !reusesWorktree(task);
+    task = await ensureWorktree(deps, writer, task, slot);
     // A new worktree is set up before the agent gets its prompt: files copied before its session
     // starts, the setup script while it starts.
-    if (fresh) settingUp = (await beginSetUp(deps, writer, task, setupStop.signal)).script;
+    if (fresh) settingUp = (await beginSetUp(deps, writer, withRepo(task), setupStop.signal)).script;
     session = deps.sessions.take(task.id);
     if (!session) session = await startSession(deps, writer, task, cancelController.signal);
     await endSetUp(settingUp);
@@ -208,14 +226,16 @@ async function claim(deps: TaskRunDeps, writer: EventWriter, job: { taskId: stri
       await claimTask(client, { taskId: job.taskId, runnerId: deps.runnerId, turn: job.turn, retry: job.retry });
       const loaded = await client.query(
         `select t.id, t.prompt, t.model, t.mode, t.state, t.attempt, t.turn, t.pending_prompt, t.worktree_path, t.branch, t.base_commit, t.session_id,
-                p.repo_path, p.base_branch, p.id as project_id, p.setup_script, p.teardown_script, p.copy_files, p.setup_timeout_seconds, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
+                p.repo_path, t.work_repo, p.clone_url, p.repo_managed, p.base_branch, p.id as project_id, p.setup_script, p.teardown_script, p.copy_files, p.setup_timeout_seconds, a.id as agent_id, a.name as agent_name, a.transport::text as transport,
                 a.command, a.args, a.env, a.secret_env, a.sandbox_network, p.mcp_servers as project_mcp_servers, a.mcp_servers as agent_mcp_servers
          from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
         [job.taskId],
       );
       const parsed = taskRow.safeParse(loaded.rows[0]);
       if (!parsed.success) throw new Error(`task ${job.taskId} has an invalid row: ${parsed.error.message}`);
-      row = parsed.data;
+      // Until placeTask decides: the recorded repository, trusted only when it is the project's own.
+      const recorded = parsed.data.work_repo ?? parsed.data.repo_path;
+      row = { ...parsed.data, repo: { path: recorded, own: parsed.data.work_repo !== null }, placement: "new", worktreeHere: parsed.data.work_repo === null };
     });
   } catch (error) {
     if (!(error instanceof TransitionRefusedError)) throw error;
@@ -233,32 +253,86 @@ function promptOfTurn(task: TaskRow, turn: number): string {
 }
 
 /** A follow-up turn keeps the worktree it has; otherwise a new one is made (an old one removed first). */
-const reusesWorktree = (task: TaskRow, job: { turn: number }) => job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
+const reusesWorktree = (task: TaskRow) => task.placement === "reuse";
+
+/**
+ * Decides where this turn works (see TaskRow). A follow-up keeps its worktree when this runner
+ * made it in the repository it uses for the project (a stat; on the local path no git runs);
+ * a follow-up whose worktree is elsewhere continues from its branch; anything else starts from
+ * the base branch. A repository that is this runner's clone is fetched first (ProjectRepos).
+ */
+async function placeTask(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): Promise<TaskRow> {
+  const project = {
+    projectId: task.project_id,
+    repoPath: task.repo_path,
+    repoManaged: task.repo_managed,
+    cloneUrl: task.clone_url,
+    baseBranch: task.base_branch,
+  };
+  const here = deps.repos.which(project);
+  const followUp = job.turn > 0 && task.worktree_path !== null && task.base_commit !== null;
+  const recorded = task.work_repo ?? task.repo_path;
+  if (followUp && recorded === here.path && existsSync(task.worktree_path!) && (await branchAsStored(deps, task, here))) {
+    return { ...task, repo: here, placement: "reuse", worktreeHere: true };
+  }
+  const repo = await deps.repos.prepare(project);
+  if (followUp) {
+    // The kept session worked in a worktree that is replaced: it goes (the next one resumes by id).
+    await deps.sessions.take(task.id)?.close(deps.graceMs);
+    return { ...task, repo, placement: "continue", worktreeHere: false };
+  }
+  // A retry's earlier worktree is this runner's to remove when it is in the repository used here.
+  return { ...task, repo, placement: "new", worktreeHere: recorded === repo.path };
+}
 
 /** `folder`: where the transport wants the new worktree (see AgentTransport.worktreeFolder). */
-async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, job: { turn: number; retry: boolean }, folder: string | undefined): Promise<TaskRow> {
-  if (reusesWorktree(task, job)) return task;
-  if (task.worktree_path && task.branch) {
-    await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
-    await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: true });
+async function ensureWorktree(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, folder: string | undefined): Promise<TaskRow> {
+  if (reusesWorktree(task)) return task;
+  const repoPath = task.repo.path;
+  const where = { repoPath, taskId: task.id, worktreesDir: deps.worktreesDir, ...(folder !== undefined && { folder }) };
+  let worktree: { path: string; branch: string; baseCommit: string };
+  if (task.placement === "continue") {
+    // The branch as the last turn stored it: its bundle when that turn ran in another clone.
+    await releaseTaskBranch({ repoPath, taskId: task.id });
+    const bundle = await loadBundle(deps.pool, task.id);
+    if (bundle) {
+      const source = task.clone_url === null ? {} : { source: { url: task.clone_url, baseBranch: task.base_branch } };
+      await importBundle({ repoPath, bundle: bundle.bundle, branch: bundle.branch, headCommit: bundle.headCommit, ...source });
+    }
+    worktree = { ...(await checkoutTaskBranch(where)), baseCommit: task.base_commit! };
+  } else {
+    // A retry's earlier worktree goes first when it is here (another host's stays on its disk).
+    if (task.worktree_path && task.branch && task.worktreeHere) {
+      await deps.workspaces.teardown(projectWorkspace(withRepo(task)), task.worktree_path, (event) => writer.push(event));
+      await removeWorktree({ repoPath, path: task.worktree_path, branch: task.branch, deleteBranch: true });
+    }
+    worktree = await createWorktree({ ...where, baseBranch: task.base_branch });
   }
-  const worktree = await createWorktree({
-    repoPath: task.repo_path,
-    baseBranch: task.base_branch,
-    taskId: task.id,
-    worktreesDir: deps.worktreesDir,
-    ...(folder !== undefined && { folder }),
-  });
   await writer.transaction(async (client) => {
-    await client.query(`update task set worktree_path = $2, branch = $3, base_commit = $4, updated_at = now() where id = $1`, [
+    await client.query(`update task set worktree_path = $2, branch = $3, base_commit = $4, work_repo = $5, updated_at = now() where id = $1`, [
       task.id,
       worktree.path,
       worktree.branch,
       worktree.baseCommit,
+      task.repo.own ? repoPath : null,
     ]);
   });
-  return { ...task, worktree_path: worktree.path, branch: worktree.branch, base_commit: worktree.baseCommit };
+  return { ...task, worktree_path: worktree.path, branch: worktree.branch, base_commit: worktree.baseCommit, worktreeHere: true };
 }
+
+/**
+ * In this runner's own clone, whether the kept task branch is still what the database stores (the
+ * web host may have moved it: a partial apply, a rebase). One query and one rev-parse, only for
+ * tasks in a runner's clone; the local path asks nothing.
+ */
+async function branchAsStored(deps: TaskRunDeps, task: TaskRow, repo: WorkRepo): Promise<boolean> {
+  if (!repo.own || task.branch === null) return true;
+  const stored = await loadBundleHead(deps.pool, task.id);
+  return stored === null || stored.headCommit === (await branchHead(repo.path, stored.branch));
+}
+
+/** The row with `repo_path` = the repository this turn works in, for the workspace steps. */
+const withRepo = (task: TaskRow): TaskRow => ({ ...task, repo_path: task.repo.path });
 
 function agentSpec(task: TaskRow): AgentSpec {
   return {
@@ -278,15 +352,15 @@ function agentSpec(task: TaskRow): AgentSpec {
  * names the folder to make it in, where its agent already waits (returned); otherwise the agent
  * starts in a folder of its own.
  */
-async function prewarm(deps: TaskRunDeps, task: TaskRow, job: { turn: number }): Promise<string | undefined> {
+async function prewarm(deps: TaskRunDeps, task: TaskRow): Promise<string | undefined> {
   const agent = agentSpec(task);
   const env = agentEnv(process.env, agent.env);
   const transport = deps.transportFor(agent.transport);
-  if (reusesWorktree(task, job) && task.worktree_path !== null) {
-    transport.prewarm?.(agent, env, { worktree: task.worktree_path, repository: task.repo_path });
+  if (reusesWorktree(task) && task.worktree_path !== null) {
+    transport.prewarm?.(agent, env, { worktree: task.worktree_path, repository: task.repo.path });
     return undefined;
   }
-  const folder = await transport.worktreeFolder?.(agent, env, task.repo_path);
+  const folder = await transport.worktreeFolder?.(agent, env, task.repo.path);
   if (folder === undefined) transport.prewarm?.(agent, env);
   return folder;
 }
@@ -333,10 +407,12 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   let baseCommit = task.base_commit;
   // The worktree's work could not be put on the branch: the worktree stays, whatever the state.
   let unrecorded = false;
-  if (task.worktree_path && task.base_commit) {
+  const repoPath = task.repo.path;
+  let bundle: Buffer | null = null;
+  if (task.worktree_path && task.base_commit && task.worktreeHere) {
     try {
       const committed = await commitAll({
-        repoPath: task.repo_path,
+        repoPath,
         worktreePath: task.worktree_path,
         branch: task.branch ?? taskBranch(task.id),
         message: `wharf task ${task.id}\n\n${task.prompt.slice(0, 2000)}`,
@@ -344,8 +420,12 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
       headCommit = committed.headCommit;
       // A branch that merged the base branch (a conflict handed to the agent) is diffed from there.
       // Both read commits only: they run in the repository, never in the agent's worktree.
-      baseCommit = await containedBase({ repoPath: task.repo_path, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
-      if (headCommit !== baseCommit) change = await computeChange({ worktreePath: task.repo_path, baseCommit, headCommit });
+      baseCommit = await containedBase({ repoPath, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
+      if (headCommit !== baseCommit) change = await computeChange({ worktreePath: repoPath, baseCommit, headCommit });
+      // Work in this runner's own clone travels back with the change (see task-bundle.ts).
+      if (task.repo.own && change && change.files.length > 0 && outcome.kind === "finished") {
+        bundle = await createBundle({ repoPath, branch: task.branch ?? taskBranch(task.id), baseCommit, maxBytes: MAX_BUNDLE_BYTES });
+      }
     } catch (error) {
       log.error("recording the change failed", { taskId: task.id, error });
       unrecorded = true;
@@ -361,9 +441,9 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
     await deps.services.stopTask(task.id);
     // Failed or cancelled: the work stays on the task branch (recorded as a discarded change);
     // the worktree goes before the final state is visible, so no one sees an ended task with one.
-    if (task.worktree_path && task.branch && !unrecorded) {
-      await deps.workspaces.teardown(projectWorkspace(task), task.worktree_path, (event) => writer.push(event));
-      await removeWorktree({ repoPath: task.repo_path, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
+    if (task.worktree_path && task.branch && !unrecorded && task.worktreeHere) {
+      await deps.workspaces.teardown(projectWorkspace(withRepo(task)), task.worktree_path, (event) => writer.push(event));
+      await removeWorktree({ repoPath, path: task.worktree_path, branch: task.branch, deleteBranch: !hasChange }).catch((error: unknown) =>
         log.error("removing the worktree failed", { taskId: task.id, error }),
       );
     }
@@ -381,6 +461,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
           ? { to: "failed", message: outcome.message, detail: outcome.detail, change: recorded }
           : { to: "cancelled", reason: outcome.kind === "cancelled" ? outcome.reason : "cancelled", change: recorded };
   await writer.transaction(async (client) => {
+    if (bundle && recorded) await saveBundle(client, task.id, { branch: recorded.branch, baseCommit: recorded.baseCommit, headCommit: recorded.headCommit, bundle });
     await endTurn(client, deps.boss, task.id, end);
   });
 

@@ -4,6 +4,7 @@ import { chromium } from "@playwright/test";
 import { seedBoardTasks } from "@wharf/db/fixtures";
 import type { Figure } from "../figure";
 import { summarize } from "../stats";
+import { firstPaint, usableAt, watchUsable } from "../usable";
 import { startWeb, webBuilt } from "../web";
 
 const TASKS = 10_000;
@@ -29,35 +30,47 @@ export const board: Figure = {
     await context.addCookies([{ name: "wharf_session", value: encodeURIComponent(ctx.stack.token), url: web.url, httpOnly: true, sameSite: "Strict" }]);
     try {
       const times: number[] = [];
+      const paints: number[] = [];
       const loads = ctx.quick ? 3 : 7;
       for (let i = -1; i < loads; i++) {
         const page = await context.newPage();
-        const t = performance.now();
+        // Usable: the Done column shows its first page with its count ("50 of 9,900"), the search
+        // is there, and the board's scripts took over (`data-ready`: keys, search, live updates).
+        await watchUsable(page, [
+          { selector: "[data-testid=column-done] [data-testid=task-card]" },
+          { selector: "[data-testid=column-done] [data-testid=column-count]", text: " of " },
+          { selector: "[data-testid=board-search]" },
+          { selector: "[data-testid=board-columns][data-ready]" },
+        ]);
         await page.goto(`${web.url}/`);
+        let usable: number;
         try {
-          const done = page.getByTestId("column-done");
-          await done.getByTestId("task-card").first().waitFor({ state: "visible", timeout: i < 0 ? 90_000 : 30_000 });
-          await done.getByTestId("column-count").getByText(" of ").waitFor({ state: "visible" });
-          await page.getByTestId("board-search").waitFor({ state: "visible" });
+          usable = await usableAt(page, i < 0 ? 90_000 : 30_000);
         } catch (error) {
           const shot = path.join(ctx.stack.dir, "..", `wharf-bench-board-${Date.now()}.png`);
           await page.screenshot({ path: shot });
           throw new Error(`the board did not show its Done column (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
         // The first load also loads the route's server code: not counted.
-        if (i >= 0) times.push(performance.now() - t);
+        if (i >= 0) {
+          times.push(usable);
+          const paint = await firstPaint(page);
+          if (Number.isFinite(paint)) paints.push(paint);
+        }
         await page.close();
       }
       const s = summarize(times);
+      const p = paints.length ? summarize(paints) : undefined;
       return [
         {
           figure: "9 board",
-          metric: `${TASKS.toLocaleString("en")} tasks: navigation → Done column's first page and search ready (Chromium)`,
+          metric: `${TASKS.toLocaleString("en")} tasks: navigation → Done column's first page, search and the board live (Chromium)`,
           summary: s,
           target: "≤ 500 ms",
           met: s.median <= 500,
-          note: "fresh tab in one profile, first load not counted",
+          note: "fresh tab in one profile, first load not counted; timed in the page from navigation start (a MutationObserver), `data-ready` set once the board's scripts took over",
         },
+        ...(p ? [{ figure: "9 board", metric: `${TASKS.toLocaleString("en")} tasks: navigation → first contentful paint (the server-rendered cards are in it)`, summary: p, note: "what the eye sees first" }] : []),
       ];
     } finally {
       await browser.close();

@@ -5,6 +5,7 @@ import { appendEvents } from "@wharf/db/pg";
 import type { Figure } from "../figure";
 import { treeRss } from "../procs";
 import { round, summarize } from "../stats";
+import { firstPaint, usableAt, watchUsable } from "../usable";
 import { startWeb, webBuilt } from "../web";
 
 const EVENTS = 100_000;
@@ -54,21 +55,25 @@ export const history: Figure = {
       let before = idle;
       let peak = before;
       const loads = ctx.quick ? 3 : 7;
-      /** Opens the task page in a fresh tab; resolves with the time until its last event (odd, an agent message) shows. */
+      /**
+       * Opens the task page in a fresh tab; resolves with the time, in the page from navigation
+       * start, until its timeline shows its last event (odd, an agent message) and is live (the
+       * page's scripts took over: `data-ready`), and with the first paint.
+       */
       const open = async (taskId: string, last: number, first: boolean) => {
         const page = await context.newPage();
-        const t = performance.now();
+        await watchUsable(page, [{ selector: "[data-testid=timeline][data-ready]", text: `event ${last}: ` }]);
         await page.goto(`${web.url}/tasks/${taskId}`);
+        let elapsed: number;
         try {
-          await page.getByTestId("timeline").getByText(`event ${last}: `).first().waitFor({ state: "visible", timeout: first ? 90_000 : 30_000 });
+          elapsed = await usableAt(page, first ? 90_000 : 30_000);
         } catch (error) {
           const shot = path.join(ctx.stack.dir, "..", `wharf-bench-history-${Date.now()}.png`);
           await page.screenshot({ path: shot });
           throw new Error(`the task page did not show the last event (screenshot: ${shot}): ${(error as Error).message.split("\n")[0]}`, { cause: error });
         }
-        const elapsed = performance.now() - t;
         // When the browser first painted text: with the tail rendered by the server, the last event is in that paint.
-        const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? Number.NaN);
+        const fcp = await firstPaint(page);
         await page.close();
         return { elapsed, fcp };
       };
@@ -93,9 +98,9 @@ export const history: Figure = {
       const ratio = l.median / s.median;
       const growth = peak - before;
       return [
-        { figure: "8 task page", metric: `${SMALL} events: navigation → last event visible (Chromium, fresh tab)`, summary: s, target: "≤ 400 ms", met: s.median <= 400, note: "first visit not counted; seen by a check that runs in the page, so after its scripts" },
+        { figure: "8 task page", metric: `${SMALL} events: navigation → last event visible and the page live (Chromium, fresh tab)`, summary: s, target: "≤ 400 ms", met: s.median <= 400, note: "first visit not counted; timed in the page (a MutationObserver from navigation start): the timeline's `data-ready`, set once the page's scripts took over" },
         ...(paint ? [{ figure: "8 task page", metric: `${SMALL} events: navigation → first contentful paint (the server-rendered tail is in it)`, summary: paint, note: "what the eye sees first" }] : []),
-        { figure: "8 task page", metric: `${EVENTS.toLocaleString("en")} events: navigation → last event visible`, summary: l, target: "≤ 1.25× the small page", met: ratio <= 1.25 },
+        { figure: "8 task page", metric: `${EVENTS.toLocaleString("en")} events: navigation → last event visible and the page live`, summary: l, target: "≤ 1.25× the small page", met: ratio <= 1.25 },
         { figure: "8 task page", metric: "100,000 events / 20 events (medians)", value: `${round(ratio, 2)}×`, target: "≤ 1.25×", met: ratio <= 1.25 },
         { figure: "8 task page", metric: "web RSS growth while serving them", value: `${round(growth, 0)} MiB (idle ${round(idle, 0)}, after the first visits ${round(before, 0)})`, target: "≤ 50 MB", met: growth <= 50 },
       ];

@@ -4,8 +4,11 @@ export { createKeyedMutex, type KeyedMutex } from "./keyed-mutex";
 export { type Identity, wharfIdentity } from "./run-git";
 export { inspectRepo, type RepoInfo } from "./inspect-repo";
 export {
+  checkoutTaskBranch,
   createWorktree,
+  deleteTaskBranch,
   discardChange,
+  releaseTaskBranch,
   removeWorktree,
   taskBranch,
   type CreateWorktreeInput,
@@ -63,3 +66,15 @@ export {
 } from "./push";
 export { ignoredPaths } from "./ignored-paths";
 export { worktreeHasChanges } from "./pinned-worktree";
+export {
+  branchHead,
+  BundleTooLargeError,
+  checkCloneUrl,
+  createBundle,
+  ensureClone,
+  fetchBranch,
+  importBundle,
+  RemoteReadError,
+  type RemoteFailure,
+  type RemoteHead,
+} from "./clone";

@@ -1,11 +1,11 @@
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NoSuchRemoteError, PushAuthError, type PushError, PushRejectedError, pushBranch, RemoteUnreachableError } from "./push";
 import { detectRemote, listRemotes, parseRemoteUrl } from "./remote";
-import { createTempDir, createTestRepo, gitOutput, type TestRepo } from "./testing";
+import { createTempDir, createTestRepo, gitOutput, startPasswordServer, type TestRepo } from "./testing";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -119,14 +119,9 @@ describe("pushBranch", () => {
 
   it("fails at once with an auth error when the server wants credentials", async () => {
     const { repo } = await setup();
-    const server: Server = createServer((req, res) => {
-      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="wharf test"' });
-      res.end("unauthorized\n");
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { port } = server.address() as AddressInfo;
-    await repo.git("remote", "add", "locked", `http://127.0.0.1:${port}/remote.git`);
+    const server = await startPasswordServer();
+    cleanups.push(server.close);
+    await repo.git("remote", "add", "locked", server.url("/remote.git"));
 
     const error = await expectPushError(pushBranch({ repoPath: repo.path, remote: "locked", branch: "wharf/t1" }), PushAuthError);
     expect(error.kind).toBe("auth_failed");

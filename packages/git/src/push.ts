@@ -2,6 +2,7 @@ import { GitError } from "./git-error";
 import { type Logger } from "./logger";
 import { listRemotes } from "./remote";
 import { runGit } from "./run-git";
+import { authPatterns, batchSsh, noPromptEnv, unreachablePatterns } from "./remote-access";
 
 export type PushFailure = "no_such_remote" | "auth_failed" | "rejected" | "unreachable" | "timed_out" | "failed";
 
@@ -146,7 +147,7 @@ export async function pushBranch(input: PushBranchInput): Promise<PushBranchResu
   }
 
   const sshCommand = await runGit(["config", "--get", "core.sshCommand"], { cwd: repoPath, okExitCodes: [1] });
-  const config = sshCommand.exitCode === 0 ? [] : ["-c", "core.sshCommand=ssh -o BatchMode=yes -o ConnectTimeout=20"];
+  const config = sshCommand.exitCode === 0 ? [] : batchSsh;
   const refspec = `${input.force ? "+" : ""}refs/heads/${branch}:refs/heads/${remoteBranch}`;
   const lease = input.lease === undefined ? [] : [`--force-with-lease=refs/heads/${remoteBranch}:${input.lease}`];
   const timeoutMs = input.timeoutMs ?? 120_000;
@@ -157,7 +158,7 @@ export async function pushBranch(input: PushBranchInput): Promise<PushBranchResu
       okExitCodes: [1, 128],
       retryOnLock: false,
       timeoutMs,
-      env: { GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" },
+      env: noPromptEnv,
       ...(input.logger ? { logger: input.logger } : {}),
     });
   } catch (error) {
@@ -186,34 +187,6 @@ function porcelainStatus(stdout: string, remoteBranch: string): RefStatus | unde
   }
   return undefined;
 }
-
-const authPatterns = [
-  /Authentication failed/i,
-  /could not read (Username|Password)/i,
-  /terminal prompts disabled/i,
-  /Permission denied \((publickey|password|keyboard-interactive)/i,
-  /Host key verification failed/i,
-  /returned error: 40[13]/i,
-  /HTTP Basic: Access denied/i,
-  /Invalid username or (password|token)/i,
-  /Permission to .* denied/i,
-  /You are not allowed to push/i,
-];
-
-const unreachablePatterns = [
-  /does not appear to be a git repository/i,
-  /Could not resolve host/i,
-  /Could not resolve hostname/i,
-  /Failed to connect/i,
-  /Couldn't connect to server/i,
-  /Connection refused/i,
-  /Connection timed out/i,
-  /Operation timed out/i,
-  /Network is unreachable/i,
-  /No route to host/i,
-  /returned error: 404/i,
-  /repository '.*' not found/i,
-];
 
 function classify(
   remote: string,

@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runGit } from "./run-git";
@@ -56,4 +58,15 @@ export async function createTestRepo(files: Record<string, string | Buffer> = { 
     throw error;
   }
   return { path, git, write, commit, remove };
+}
+
+/** An HTTP server on 127.0.0.1 that answers every request 401 with a Basic challenge: a remote that wants credentials. */
+export async function startPasswordServer(): Promise<{ url: (path: string) => string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(401, { "WWW-Authenticate": 'Basic realm="wharf test"' });
+    res.end("unauthorized\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: (path) => `http://127.0.0.1:${port}${path}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -4,6 +4,7 @@ import { GitError, isGitError } from "./git-error";
 import { listWorktrees, wharfBranchPrefix } from "./list-worktrees";
 import { type Logger, stderrLogger } from "./logger";
 import { withRepoLock } from "./repo-lock";
+import { worktreeHasChanges } from "./pinned-worktree";
 import { runGit } from "./run-git";
 
 export interface CreateWorktreeInput {
@@ -77,6 +78,40 @@ export async function createWorktree(input: CreateWorktreeInput): Promise<TaskWo
 }
 
 /**
+ * Frees the task branch `wharf/<taskId>` for a new worktree: a worktree of it left in this
+ * repository by an earlier turn here is removed when it holds no uncommitted work (git checks a
+ * branch out in one worktree at a time, and refuses to fetch into it); otherwise it is refused.
+ */
+export async function releaseTaskBranch(input: { repoPath: string; taskId: string; logger?: Logger }): Promise<void> {
+  const branch = taskBranch(input.taskId);
+  const stale = (await listWorktrees(input.repoPath)).find((entry) => entry.branch === branch);
+  if (stale === undefined) return;
+  if (!stale.prunable && (await worktreeHasChanges(input.repoPath, stale.path))) {
+    throw new GitError("dirty", `${stale.path} has ${branch} checked out with uncommitted work; Wharf leaves it in place and cannot continue the task here.`, { path: stale.path });
+  }
+  await removeWorktree({ repoPath: input.repoPath, path: stale.path, deleteBranch: false, ...(input.logger && { logger: input.logger }) });
+}
+
+/**
+ * A new worktree on the task's existing branch `wharf/<taskId>` (a follow-up on a host that did
+ * not make the earlier worktree: it continues from the branch as stored; see releaseTaskBranch).
+ */
+export async function checkoutTaskBranch(input: Omit<CreateWorktreeInput, "baseBranch">): Promise<{ path: string; branch: string }> {
+  const logger = input.logger ?? stderrLogger;
+  const branch = taskBranch(input.taskId);
+  await mkdir(input.worktreesDir, { recursive: true });
+  const path = input.folder !== undefined ? await realpath(input.folder) : join(await realpath(input.worktreesDir), input.taskId);
+  return withRepoLock(input.repoPath, async () => {
+    const exists = await runGit(["rev-parse", "-q", "--verify", `refs/heads/${branch}^{commit}`], { cwd: input.repoPath, okExitCodes: [1] });
+    if (exists.exitCode !== 0) {
+      throw new GitError("not_found", `The task branch ${branch} is not in ${input.repoPath}, and no other host sent its commits: the task cannot continue here.`, { path: input.repoPath });
+    }
+    await runGit(["worktree", "add", "--quiet", path, branch], { cwd: input.repoPath, logger });
+    return { path, branch };
+  });
+}
+
+/**
  * Removes a task worktree (even with uncommitted or locked content), prunes git's records, and
  * deletes its `wharf/*` branch if asked. Anything already gone is logged and skipped.
  */
@@ -114,6 +149,15 @@ export async function removeWorktree(input: RemoveWorktreeInput): Promise<void> 
     await runGit(["worktree", "prune"], { cwd: input.repoPath, logger });
     if (input.deleteBranch && branch !== undefined) await deleteBranch(input.repoPath, branch, logger);
   });
+}
+
+/**
+ * Deletes a `wharf/*` branch that has no worktree in this repository (a task branch imported from
+ * another host's bundle, once the task is applied or discarded). A missing branch is fine.
+ */
+export async function deleteTaskBranch(repoPath: string, branch: string, logger: Logger = stderrLogger): Promise<void> {
+  if (!branch.startsWith(wharfBranchPrefix)) throw new GitError("invalid_argument", `Wharf only deletes its own ${wharfBranchPrefix}* branches, not "${branch}".`);
+  await withRepoLock(repoPath, () => deleteBranch(repoPath, branch, logger));
 }
 
 /** Throws away a task's result: its worktree and its branch. */

@@ -8,9 +8,13 @@ export const runnerCommand = [process.execPath, "--import", "tsx", "src/main.ts"
 
 export type RunnerProcess = { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string };
 
-/** A runner as a real child process (`node --import tsx src/main.ts`), for fault tests. */
-export function spawnRunner(env: Record<string, string | undefined>): RunnerProcess {
-  const child = spawn(runnerCommand[0]!, runnerCommand.slice(1), {
+/**
+ * A runner as a real child process (`node --import tsx src/main.ts`), for fault tests. `wrap`: a
+ * command line to start it under (e.g. bwrap with a folder of this host hidden from it).
+ */
+export function spawnRunner(env: Record<string, string | undefined>, wrap: string[] = []): RunnerProcess {
+  const command = [...wrap, ...runnerCommand];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: runnerDir,
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     stdio: ["ignore", "pipe", "pipe"],

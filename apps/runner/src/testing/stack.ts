@@ -27,7 +27,8 @@ export async function startStack(
 ) {
   const db = opts.database ?? (await createTestDatabase());
   const home = mkdtempSync(path.join(os.tmpdir(), "wharf-home-"));
-  const services: Services = await createServices({ databaseUrl: db.url, poolSize: 4 });
+  // The web side's WHARF_HOME is the in-process runner's (the one-box default); runner processes get their own.
+  const services: Services = await createServices({ databaseUrl: db.url, poolSize: 4, home });
   const callerFor = (token: string | null) =>
     createCallerFactory(appRouter)(
       createTRPCContext({

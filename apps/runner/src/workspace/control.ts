@@ -4,6 +4,7 @@ import { CHANNEL_EVENTS, keepsWorktree, serviceSchema, type ControlNotify } from
 import { removeWorktree } from "@wharf/git";
 import type { Logger } from "../agents/transport";
 import { EventWriter } from "../event-writer";
+import { TASK_REPO_SQL } from "../project-repo";
 import type { ServiceManager } from "./services";
 import { projectWorkspace, type Workspaces } from "./workspace";
 
@@ -20,6 +21,7 @@ const taskWorkspaceRow = z.object({
   worktree_path: z.string().nullable(),
   branch: z.string().nullable(),
   project_id: z.string(),
+  /** The repository the task's worktree is in (the project's, or the runner's clone). */
   repo_path: z.string(),
   setup_script: z.string().nullable(),
   teardown_script: z.string().nullable(),
@@ -99,7 +101,7 @@ export class WorkspaceControl {
 
   private async load(taskId: string): Promise<TaskWorkspaceRow | null> {
     const { rows } = await this.deps.pool.query(
-      `select t.id, t.state::text as state, t.runner_id, t.worktree_path, t.branch, p.id as project_id, p.repo_path, p.setup_script, p.teardown_script,
+      `select t.id, t.state::text as state, t.runner_id, t.worktree_path, t.branch, p.id as project_id, ${TASK_REPO_SQL} as repo_path, p.setup_script, p.teardown_script,
               p.copy_files, p.setup_timeout_seconds, p.services, a.sandbox_network
        from task t join project p on p.id = t.project_id join agent a on a.id = t.agent_id where t.id = $1`,
       [taskId],

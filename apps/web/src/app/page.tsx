@@ -1,6 +1,7 @@
 import { dehydrate, HydrationBoundary, QueryClient, type DehydratedState } from "@tanstack/react-query";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { appRouter } from "@wharf/api";
+import { connection } from "next/server";
 import superjson from "superjson";
 import { Board } from "~/components/board";
 import { finishedColumnInput, finishedColumns } from "~/lib/board-queries";
@@ -14,9 +15,13 @@ import { serverContext } from "~/server/caller";
  * database away) is simply not included, and the browser asks for it.
  */
 export default async function BoardPage() {
+  // Rendered per request, with the request's cookie: without this the build prerenders the page
+  // once, where reading the request's headers fails inside firstData's catch, and every visit got
+  // an empty board that then asked for its data after the scripts ran.
+  await connection();
   return (
     <HydrationBoundary state={await firstData()}>
-      <Board />
+      <Board renderedAt={Date.now()} />
     </HydrationBoundary>
   );
 }

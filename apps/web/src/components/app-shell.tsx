@@ -23,7 +23,9 @@ function Header() {
   return (
     <header className="sticky top-0 z-30 border-b border-line bg-panel/90 backdrop-blur">
       <div className="mx-auto flex h-14 max-w-[1600px] items-center gap-2 px-3 sm:gap-4 sm:px-6">
-        <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+        {/* No prefetch in the header: on every page load it rendered all four pages on the server
+            while the page itself was still asking for its data. */}
+        <Link href="/" prefetch={false} className="flex items-center gap-2 font-semibold tracking-tight">
           <span className="grid size-7 place-items-center rounded-md bg-accent text-sm text-accent-fg" aria-hidden>
             ⚓
           </span>
@@ -37,6 +39,7 @@ function Header() {
               <Link
                 key={item.href}
                 href={item.href}
+                prefetch={false}
                 className={`rounded-md px-2 py-1.5 sm:px-2.5 ${active ? "bg-raised font-medium text-fg" : "text-muted hover:text-fg"}`}
               >
                 {item.label}
@@ -48,6 +51,7 @@ function Header() {
           {pendingCount > 0 && (
             <Link
               href="/?column=needs_input"
+              prefetch={false}
               data-testid="pending-badge"
               className="inline-flex items-center gap-1.5 rounded-full bg-amber-500/15 px-2.5 py-1 text-xs font-medium text-amber-700 ring-1 ring-amber-500/40 dark:text-amber-300"
             >

@@ -15,7 +15,7 @@ const ages = [
 ];
 
 /** "Archive finished tasks older than …": a small panel under a button; archiving is undone per task from the archived view. */
-export function BoardArchiveMenu({ projectId }: { projectId?: string }) {
+export function BoardArchiveMenu({ projectId, disabled }: { projectId?: string; disabled?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
@@ -34,7 +34,7 @@ export function BoardArchiveMenu({ projectId }: { projectId?: string }) {
 
   return (
     <div className="relative" ref={panel}>
-      <Button aria-expanded={open} aria-controls="archive-older" onClick={() => setOpen((o) => !o)}>
+      <Button aria-expanded={open} aria-controls="archive-older" disabled={disabled} onClick={() => setOpen((o) => !o)}>
         Archive…
       </Button>
       {open && (

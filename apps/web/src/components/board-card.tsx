@@ -23,6 +23,10 @@ export type Card = {
   blockedReason: string | null;
   /** The pull (merge) request opened for the task, if any. */
   prNumber?: number | null;
+  /** Best-of-N: the attempt group (its compare view), this card's place in it, and how many attempts it has. */
+  attemptGroup?: string | null;
+  attemptIndex?: number | null;
+  attempts?: number;
 };
 
 const idleStatus: Record<TaskState, string> = {
@@ -108,7 +112,7 @@ export function BoardCard({
             {age(task.createdAt, now)}
           </span>
         </div>
-        <div className="mt-2 flex items-center gap-2 text-xs text-muted">
+        <div className={`mt-2 flex items-center gap-2 text-xs text-muted ${task.attemptGroup ? "pr-24" : ""}`}>
           <StateBadge state={task.state} />
           <span className="truncate font-mono text-[11px]" title={task.branch ?? undefined}>
             {task.id.slice(0, 8)}
@@ -120,6 +124,19 @@ export function BoardCard({
           ) : null}
         </div>
       </Link>
+      {task.attemptGroup && (
+        // Beside the card's link, not inside it: a link may not hold another.
+        <Link
+          href={`/compare/${task.attemptGroup}`}
+          prefetch={false}
+          data-testid="card-attempt"
+          title="One of several attempts at this prompt: compare them"
+          aria-label={`Compare attempt ${task.attemptIndex} of ${task.attempts} of “${title}”`}
+          className="absolute right-3 bottom-3 rounded bg-violet-500/12 px-1.5 text-[11px] font-medium text-violet-700 ring-1 ring-violet-500/30 hover:bg-violet-500/20 focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none dark:text-violet-300"
+        >
+          attempt {task.attemptIndex}/{task.attempts}
+        </Link>
+      )}
       {onArchive && (
         <button
           type="button"

@@ -1,27 +1,25 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useEffect, useRef, useState, type RefObject } from "react";
+import { startTransition, useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
 import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } from "~/lib/board-queries";
 import { columns, errorMessage } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
+import { useHydrated } from "~/lib/use-hydrated";
+import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { BoardArchiveMenu } from "./board-archive-menu";
 import { BoardCard, type Card } from "./board-card";
-import { NewTaskDialog } from "./new-task-dialog";
 import { Button, Notice, inputClass, selectClass } from "./ui";
 
-function useNow(intervalMs: number) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    // A clock for the cards' ages, not a poll: nothing is fetched.
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
+// The New task dialog (agents' modes and models, slash commands, the prompt editor) is loaded when
+// it is first opened, or when the browser is idle after the board came up: the board's own
+// scripts stay small.
+const loadNewTaskDialog = () => import("./new-task-dialog");
+const NewTaskDialog = dynamic(() => loadNewTaskDialog().then((m) => m.NewTaskDialog), { ssr: false });
 
 /** `value`, once it has not changed for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
@@ -42,7 +40,8 @@ type Filter = BoardFilter;
  * archived view shows the archived ones instead. Keys: `/` search, `n` new task, arrows or
  * h/j/k/l between cards, Enter opens, Escape leaves the search.
  */
-export function Board() {
+/** The board; `renderedAt` is when the server rendered it (Date.now() there). */
+export function Board({ renderedAt }: { renderedAt: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [projectId, setProjectId] = useState("");
@@ -59,12 +58,14 @@ export function Board() {
   const agents = useQuery(trpc.agent.list.queryOptions());
   const live = useQuery(trpc.board.live.queryOptions(filter, { staleTime: 60_000, placeholderData: (previous) => previous, enabled: !archivedView }));
   const { status, databaseDown } = useLiveBoard();
-  const now = useNow(10_000);
+  const now = useNow(10_000, renderedAt);
   const archive = useMutation(trpc.task.archive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
   const unarchive = useMutation(trpc.task.unarchive.mutationOptions({ onSettled: () => invalidateBoard(queryClient, trpc) }));
   const toggleArchived = (task: Card) => (task.archivedAt ? unarchive : archive).mutate({ id: task.id });
 
   useBoardKeys({ boardRef, searchRef, onNew: () => projects.data?.length && setComposing(true) });
+  const ready = useHydrated();
+  usePreloadNewTaskDialog(ready);
 
   // While the database is down the banner above says so; the board keys the cards it has.
   const error = databaseDown ? null : (live.error ?? projects.error ?? archive.error ?? unarchive.error);
@@ -88,6 +89,7 @@ export function Board() {
             aria-keyshortcuts="/"
             placeholder="Search prompt, id, branch"
             value={text}
+            readOnly={!ready}
             onChange={(e) => setText(e.target.value)}
             onKeyDown={(e) => {
               if (e.key !== "Escape") return;
@@ -103,7 +105,7 @@ export function Board() {
             /
           </kbd>
         </div>
-        <select aria-label="Filter by project" className={selectClass} value={projectId} onChange={(e) => setProjectId(e.target.value)}>
+        <select aria-label="Filter by project" className={selectClass} disabled={!ready} value={projectId} onChange={(e) => setProjectId(e.target.value)}>
           <option value="">All projects</option>
           {projects.data?.map((p) => (
             <option key={p.id} value={p.id}>
@@ -111,7 +113,7 @@ export function Board() {
             </option>
           ))}
         </select>
-        <select aria-label="Filter by agent" className={selectClass} value={agentId} onChange={(e) => setAgentId(e.target.value)}>
+        <select aria-label="Filter by agent" className={selectClass} disabled={!ready} value={agentId} onChange={(e) => setAgentId(e.target.value)}>
           <option value="">All agents</option>
           {agents.data?.map((a) => (
             <option key={a.id} value={a.id}>
@@ -119,11 +121,11 @@ export function Board() {
             </option>
           ))}
         </select>
-        <Button aria-pressed={archivedView} onClick={() => setArchivedView((v) => !v)} data-testid="archived-view" className={archivedView ? "bg-raised ring-accent/60" : ""}>
+        <Button aria-pressed={archivedView} disabled={!ready} onClick={() => setArchivedView((v) => !v)} data-testid="archived-view" className={archivedView ? "bg-raised ring-accent/60" : ""}>
           {archivedView ? "Back to the board" : "Archived"}
         </Button>
-        {!archivedView && <BoardArchiveMenu projectId={projectId || undefined} />}
-        <Button tone="primary" onClick={() => setComposing(true)} disabled={!projects.data?.length} aria-keyshortcuts="n" title="New task (n)">
+        {!archivedView && <BoardArchiveMenu projectId={projectId || undefined} disabled={!ready} />}
+        <Button tone="primary" onClick={() => setComposing(true)} disabled={!ready || !projects.data?.length} aria-keyshortcuts="n" title="New task (n)">
           New task
         </Button>
       </div>
@@ -150,6 +152,8 @@ export function Board() {
 
       <div
         ref={boardRef}
+        data-testid="board-columns"
+        data-ready={ready ? "" : undefined}
         className={`grid grid-cols-1 gap-3 sm:grid-cols-2 ${archivedView ? "lg:grid-cols-2" : "lg:grid-cols-3 xl:grid-cols-6"}`}
         aria-label="Board: arrow keys or h, j, k, l move between cards"
         role="group"
@@ -201,6 +205,20 @@ function ColumnFrame({ column, count, children }: { column: (typeof columns)[num
   );
 }
 
+/**
+ * Cards per column in the server's HTML and the first render: about a screen's worth. A board's
+ * columns hold up to 50 finished cards a page and every live one; the HTML of all of them was most
+ * of a first visit's time (parsing, styles and layout of ~200 cards before anything was usable).
+ */
+const FIRST_CARDS = 12;
+
+/** False for the server render and hydration, then true in a transition, which renders the rest of the cards without holding up input. */
+function useCompleteAfterFirstPaint(): boolean {
+  const [complete, setComplete] = useState(false);
+  useEffect(() => startTransition(() => setComplete(true)), []);
+  return complete;
+}
+
 function CardList({
   index,
   label,
@@ -220,11 +238,13 @@ function CardList({
   now: number;
   onArchive?: (task: Card) => void;
 }) {
+  const complete = useCompleteAfterFirstPaint();
   if (pending) return <div className="h-20 animate-pulse rounded-lg bg-panel" />;
   if (items.length === 0) return <p className="px-1.5 py-3 text-xs text-muted">{empty}</p>;
+  const shown = complete ? items : items.slice(0, FIRST_CARDS);
   return (
-    <ul className="flex flex-col gap-2" aria-label={`${label}: ${items.length} shown`}>
-      {items.map((task, row) => (
+    <ul className="flex flex-col gap-2" aria-label={`${label}: ${shown.length} shown`}>
+      {shown.map((task, row) => (
         <BoardCard key={task.id} task={task} status={status[task.id]} now={now} column={index} row={row} onArchive={onArchive} />
       ))}
     </ul>
@@ -249,6 +269,7 @@ function FinishedColumn({
   now: number;
   onArchive: (task: Card) => void;
 }) {
+  const ready = useHydrated();
   const trpc = useTRPC();
   const pages = useInfiniteQuery(
     trpc.board.finished.infiniteQueryOptions(
@@ -264,13 +285,22 @@ function FinishedColumn({
     <ColumnFrame column={column} count={count}>
       <CardList index={index} label={column.title} pending={pages.isPending} empty={empty} items={items} status={status} now={now} onArchive={onArchive} />
       {pages.hasNextPage && (
-        <Button tone="ghost" className="mt-2 w-full" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="show-more">
+        <Button tone="ghost" className="mt-2 w-full" disabled={!ready || pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="show-more">
           {pages.isFetchingNextPage ? "Loading…" : `Show ${Math.min(BOARD_PAGE, (total ?? 0) - items.length).toLocaleString("en")} more`}
         </Button>
       )}
       {pages.error && <p className="mt-2 px-1.5 text-xs text-rose-600">{errorMessage(pages.error)}</p>}
     </ColumnFrame>
   );
+}
+
+/** Loads the New task dialog's chunk when the browser is idle after the board came alive. */
+function usePreloadNewTaskDialog(ready: boolean) {
+  useEffect(() => {
+    if (!ready || typeof requestIdleCallback !== "function") return;
+    const idle = requestIdleCallback(() => void loadNewTaskDialog());
+    return () => cancelIdleCallback(idle);
+  }, [ready]);
 }
 
 /** The board's keys, on the whole page while the board is shown; none while typing or in a dialog. */

@@ -4,9 +4,11 @@ import * as Dialog from "@radix-ui/react-dialog";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
-import { agentChoices, defaultLabel } from "~/lib/capabilities";
+import { agentChoices } from "~/lib/capabilities";
 import { errorMessage, taskTitle } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
+import { AttemptRows, newAttempt, type AttemptDraft } from "./attempt-rows";
+import { OptionField } from "./option-field";
 import { PromptInput } from "./prompt-input";
 import { Button, inputClass } from "./ui";
 import { invalidateBoard } from "~/lib/live-board";
@@ -38,15 +40,16 @@ export function NewTaskDialog({
   const [mode, setMode] = useState("");
   const [prompt, setPrompt] = useState("");
   const [dependsOn, setDependsOn] = useState<string[]>([]);
-  const create = useMutation(
-    trpc.task.create.mutationOptions({
-      onSuccess: async (task) => {
-        await invalidateBoard(queryClient, trpc);
-        onOpenChange(false);
-        router.push(`/tasks/${task.id}`);
-      },
-    }),
-  );
+  /** "Compare agents": the attempts the prompt runs as; null for one task. */
+  const [attempts, setAttempts] = useState<AttemptDraft[] | null>(null);
+  const opened = (href: string) => async () => {
+    await invalidateBoard(queryClient, trpc);
+    onOpenChange(false);
+    router.push(href);
+  };
+  const createOne = useMutation(trpc.task.create.mutationOptions({ onSuccess: (task) => opened(`/tasks/${task.id}`)() }));
+  const createMany = useMutation(trpc.task.createAttempts.mutationOptions({ onSuccess: (group) => opened(`/compare/${group.groupId}`)() }));
+  const create = attempts === null ? createOne : createMany;
 
   const project = parent?.projectId ?? (projectId || projects.data?.[0]?.id || "");
   // Tasks a new one may wait for: the project's unfinished ones (finished ones are met or lost already).
@@ -61,7 +64,12 @@ export function NewTaskDialog({
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (create.isPending) return;
-    create.mutate({
+    if (attempts !== null) {
+      const list = attempts.map((a) => ({ agentId: a.agentId, model: a.model.trim() || undefined, mode: a.mode.trim() || undefined }));
+      createMany.mutate({ projectId: project, prompt, attempts: list });
+      return;
+    }
+    createOne.mutate({
       projectId: project,
       agentId: agent,
       prompt,
@@ -90,7 +98,7 @@ export function NewTaskDialog({
           }}
           className="fixed top-1/2 left-1/2 z-50 max-h-[92vh] w-[min(640px,calc(100vw-1.5rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl border border-line bg-panel p-5 shadow-2xl"
         >
-          <Dialog.Title className="text-lg font-semibold">{parent ? "New subtask" : "New task"}</Dialog.Title>
+          <Dialog.Title className="text-lg font-semibold">{parent ? "New subtask" : attempts === null ? "New task" : "Compare agents"}</Dialog.Title>
           <Dialog.Description className="mt-0.5 text-sm text-muted">
             {parent ? `A subtask of “${parent.title}”. ` : ""}The agent works in its own git worktree; you review the change before it lands.
           </Dialog.Description>
@@ -115,48 +123,25 @@ export function NewTaskDialog({
                   ))}
                 </select>
               </label>
-              <label className="grid gap-1 text-sm">
-                <span className="font-medium">Agent</span>
-                <select className={inputClass} value={agent} onChange={(e) => { setAgentId(e.target.value); setMode(""); setModel(""); }} name="agent">
-                  {agents.data?.map((a) => (
-                    <option key={a.id} value={a.id}>
-                      {a.name}
-                      {a.available === false ? " (not available)" : ""}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="grid gap-1 text-sm">
-                <span className="font-medium">Model <span className="font-normal text-muted">(optional)</span></span>
-                {choices.models.length > 0 ? (
-                  <select className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} name="model">
-                    <option value="">{defaultLabel(choices.models, choices.defaultModel)}</option>
-                    {choices.models.map((m) => (
-                      <option key={m.id} value={m.id}>
-                        {m.name}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  <input className={inputClass} value={model} onChange={(e) => setModel(e.target.value)} placeholder="Agent default" name="model" />
-                )}
-              </label>
-              <label className="grid gap-1 text-sm">
-                <span className="font-medium">Mode <span className="font-normal text-muted">(optional)</span></span>
-                {choices.modes.length > 0 ? (
-                  <select className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} name="mode">
-                    <option value="">{defaultLabel(choices.modes, choices.defaultMode)}</option>
-                    {choices.modes.map((m) => (
-                      <option key={m.id} value={m.id}>
-                        {m.name}
-                      </option>
-                    ))}
-                  </select>
-                ) : (
-                  <input className={inputClass} value={mode} onChange={(e) => setMode(e.target.value)} placeholder="Agent default" name="mode" />
-                )}
-              </label>
+              {attempts === null && (
+                <>
+                  <label className="grid gap-1 text-sm">
+                    <span className="font-medium">Agent</span>
+                    <select className={inputClass} value={agent} onChange={(e) => { setAgentId(e.target.value); setMode(""); setModel(""); }} name="agent">
+                      {agents.data?.map((a) => (
+                        <option key={a.id} value={a.id}>
+                          {a.name}
+                          {a.available === false ? " (not available)" : ""}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <OptionField label="Model" name="model" value={model} onChange={setModel} choices={choices.models} defaultId={choices.defaultModel} />
+                  <OptionField label="Mode" name="mode" value={mode} onChange={setMode} choices={choices.modes} defaultId={choices.defaultMode} />
+                </>
+              )}
             </div>
+            {attempts !== null && <AttemptRows attempts={attempts} onChange={setAttempts} agents={agents.data ?? []} />}
             <label className="grid gap-1 text-sm">
               <span className="font-medium">Prompt</span>
               <PromptInput
@@ -170,7 +155,7 @@ export function NewTaskDialog({
                 placeholder={choices.commands.length > 0 ? "What should the agent do? Type / for the agent's commands." : "What should the agent do?"}
               />
             </label>
-            {waitable.length > 0 && (
+            {waitable.length > 0 && attempts === null && (
               <fieldset className="grid gap-1 text-sm" data-testid="depends-on">
                 <legend className="font-medium">
                   Waits for <span className="font-normal text-muted">(optional: starts once these reach review)</span>
@@ -195,7 +180,17 @@ export function NewTaskDialog({
                 {errorMessage(create.error)}
               </p>
             )}
-            <div className="flex items-center justify-end gap-2">
+            <div className="flex flex-wrap items-center justify-end gap-2">
+              {parent === undefined && (
+                <Button
+                  tone="ghost"
+                  aria-pressed={attempts !== null}
+                  title={attempts === null ? "Run this prompt on several agents (or several times) and compare the results" : "Back to one agent"}
+                  onClick={() => setAttempts(attempts === null ? [{ ...newAttempt(agent), model, mode }, newAttempt(agent)] : null)}
+                >
+                  {attempts === null ? "Compare agents" : "One agent"}
+                </Button>
+              )}
               <span className="mr-auto text-xs text-muted">
                 <kbd className="rounded border border-line px-1">Ctrl</kbd>+<kbd className="rounded border border-line px-1">Enter</kbd> to start
               </span>
@@ -203,7 +198,7 @@ export function NewTaskDialog({
                 <Button tone="ghost">Cancel</Button>
               </Dialog.Close>
               <Button tone="primary" type="submit" disabled={create.isPending || !project || !agent}>
-                {create.isPending ? "Starting…" : "Start task"}
+                {create.isPending ? "Starting…" : attempts === null ? "Start task" : `Start ${attempts.length} attempts`}
               </Button>
             </div>
           </form>

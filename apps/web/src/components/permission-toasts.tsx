@@ -42,7 +42,7 @@ export function PermissionToasts() {
           <div className="font-medium">An agent needs your permission</div>
           <div className="mt-0.5 truncate text-muted">{toast.title}</div>
           <div className="mt-2 flex gap-3">
-            <Link href={`/tasks/${toast.taskId}`} className="font-medium text-accent hover:underline">
+            <Link href={`/tasks/${toast.taskId}`} prefetch={false} className="font-medium text-accent hover:underline">
               Answer
             </Link>
             <button type="button" className="text-muted hover:text-fg" onClick={() => setToasts((t) => t.filter((x) => x.id !== toast.id))}>

@@ -13,6 +13,7 @@ export function ProjectsPage() {
   const queryClient = useQueryClient();
   const projects = useQuery(trpc.project.list.queryOptions());
   const [path, setPath] = useState("");
+  const [url, setUrl] = useState("");
   const [name, setName] = useState("");
   const [editing, setEditing] = useState<string | null>(null);
   const [publishing, setPublishing] = useState<string | null>(null);
@@ -20,6 +21,7 @@ export function ProjectsPage() {
     trpc.project.create.mutationOptions({
       onSuccess: async () => {
         setPath("");
+        setUrl("");
         setName("");
         await queryClient.invalidateQueries(trpc.project.list.queryFilter());
       },
@@ -27,20 +29,27 @@ export function ProjectsPage() {
   );
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate({ path, name: name.trim() || undefined });
+    create.mutate({ path: path.trim() || undefined, url: url.trim() || undefined, name: name.trim() || undefined });
   };
 
   return (
     <div className="mx-auto grid max-w-3xl gap-5">
       <div>
         <h1 className="text-xl font-semibold tracking-tight">Projects</h1>
-        <p className="mt-1 text-sm text-muted">A project is a git repository on this machine. Agents work in worktrees of it; your checkout is only touched when you apply a change.</p>
+        <p className="mt-1 text-sm text-muted">
+          A project is a git repository: a path on this machine, a clone URL, or both. Agents work in worktrees of it; your checkout is only touched when you apply a change. Runners on
+          other hosts work in their own clone of the URL.
+        </p>
       </div>
       <form onSubmit={submit} className="grid gap-3 rounded-xl border border-line bg-panel p-4">
-        <div className="grid gap-3 sm:grid-cols-[2fr_1fr]">
+        <div className="grid gap-3 sm:grid-cols-2">
           <label className="grid gap-1 text-sm">
             <span className="font-medium">Repository path</span>
-            <input className={`${inputClass} font-mono`} name="path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/src/my-app" required />
+            <input className={`${inputClass} font-mono`} name="path" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/src/my-app" />
+          </label>
+          <label className="grid gap-1 text-sm">
+            <span className="font-medium">Clone URL <span className="font-normal text-muted">(for other hosts; alone: cloned here)</span></span>
+            <input className={`${inputClass} font-mono`} name="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="git@github.com:me/my-app.git" />
           </label>
           <label className="grid gap-1 text-sm">
             <span className="font-medium">Name <span className="font-normal text-muted">(optional)</span></span>
@@ -53,20 +62,23 @@ export function ProjectsPage() {
           </p>
         )}
         <div className="flex justify-end">
-          <Button tone="primary" type="submit" disabled={create.isPending || !path.trim()}>
+          <Button tone="primary" type="submit" disabled={create.isPending || (!path.trim() && !url.trim())}>
             {create.isPending ? "Adding…" : "Add project"}
           </Button>
         </div>
       </form>
 
       {projects.error && <Notice tone="error" title="Projects could not be loaded">{errorMessage(projects.error)}</Notice>}
-      {projects.data?.length === 0 && <Notice title="No projects yet">Add the absolute path of a git work tree above.</Notice>}
+      {projects.data?.length === 0 && <Notice title="No projects yet">Add the absolute path of a git work tree, or a clone URL, above.</Notice>}
       <ul className="grid gap-2">
         {projects.data?.map((p) => (
           <li key={p.id} data-testid="project-row" className="grid gap-3 rounded-lg border border-line bg-panel px-4 py-3">
             <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
               <span className="font-medium">{p.name}</span>
-              <span className="min-w-0 flex-1 truncate font-mono text-xs text-muted">{p.repoPath}</span>
+              <span className="min-w-0 flex-1 truncate font-mono text-xs text-muted" title={p.cloneUrl ?? undefined}>
+                {p.repoManaged ? p.cloneUrl : p.repoPath}
+                {!p.repoManaged && p.cloneUrl && <span className="ml-2">· {p.cloneUrl}</span>}
+              </span>
               <span className="rounded-full bg-raised px-2 py-0.5 font-mono text-xs">{p.baseBranch}</span>
               <span className="text-xs text-muted">{workspaceSummary(p)}</span>
               <Button tone="ghost" aria-expanded={editing === p.id} onClick={() => setEditing(editing === p.id ? null : p.id)}>

@@ -1,23 +1,14 @@
 "use client";
 
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { age, errorMessage } from "~/lib/format";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
 import { Notice } from "./ui";
+import { useNow } from "~/lib/use-now";
 
 type Runner = RouterOutputs["runner"]["list"][number];
-
-/** A clock for "3s ago" labels: re-renders once a second, reads nothing from the server. */
-function useNow(): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
-}
 
 export function RunnersPage() {
   const trpc = useTRPC();

@@ -15,7 +15,7 @@ export const cancellableSubtasks = (task: TaskData): number => task.subtasks.fil
 
 function TaskLink({ task }: { task: Linked }) {
   return (
-    <Link href={`/tasks/${task.id}`} className="flex max-w-2xl min-w-0 items-center gap-2 rounded-md px-1.5 py-1 hover:bg-raised focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none">
+    <Link href={`/tasks/${task.id}`} prefetch={false} className="flex max-w-2xl min-w-0 items-center gap-2 rounded-md px-1.5 py-1 hover:bg-raised focus-visible:ring-2 focus-visible:ring-accent focus-visible:outline-none">
       <StateBadge state={task.state} />
       <span className="min-w-0 truncate">{taskTitle(task.prompt)}</span>
       <span className="ml-auto shrink-0 font-mono text-[11px] text-muted">#{task.id.slice(0, 8)}</span>

@@ -76,7 +76,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
   if (task.error && !task.data) {
     const notFound = task.error.data?.code === "NOT_FOUND" || task.error.data?.code === "BAD_REQUEST";
     return (
-      <Notice tone="error" title={notFound ? "Task not found" : "The task could not be loaded"} action={<Link className="font-medium text-accent hover:underline" href="/">← Back to the board</Link>}>
+      <Notice tone="error" title={notFound ? "Task not found" : "The task could not be loaded"} action={<Link className="font-medium text-accent hover:underline" href="/" prefetch={false}>← Back to the board</Link>}>
         {notFound ? `There is no task ${taskId}. It may have been removed, or the link is wrong.` : errorMessage(task.error)}
       </Notice>
     );
@@ -115,7 +115,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
       <div className="flex flex-wrap items-start gap-3" data-testid="task-header">
         <div className="min-w-0 flex-1">
           <div className="flex items-center gap-2 text-xs text-muted">
-            <Link href="/" className="hover:text-fg">Board</Link>
+            <Link href="/" prefetch={false} className="hover:text-fg">Board</Link>
             <span>/</span>
             <span className="truncate">{t.project.name}</span>
           </div>
@@ -131,6 +131,11 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
             {t.model && <span>· {t.model}</span>}
             {(timeline.mode ?? t.mode) && <span>· mode {timeline.mode ?? t.mode}</span>}
             {t.branch && <span className="font-mono">· {t.branch}</span>}
+            {t.attemptGroup && (
+              <Link href={`/compare/${t.attemptGroup}`} className="text-accent hover:underline" data-testid="task-attempt">
+                · attempt {t.attemptIndex}/{t.attempts}: compare
+              </Link>
+            )}
             {live.connection === "connecting" && <span>· {databaseDown ? "live updates paused" : "connecting…"}</span>}
           </div>
         </div>

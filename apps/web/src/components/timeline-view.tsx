@@ -1,8 +1,9 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { setupToolCallPrefix } from "@wharf/api/tool-calls";
+import { useHydrated } from "~/lib/use-hydrated";
 import type { Timeline, ToolItem } from "~/lib/timeline";
 import { TimelineItemView } from "./timeline-item";
 
@@ -17,7 +18,6 @@ type Props = {
   root?: string | null;
 };
 
-const noSubscription = () => () => undefined;
 
 /** Items the server renders (and the browser shows until its scripts run): the newest ones. */
 const STATIC_ITEMS = 30;
@@ -37,7 +37,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
   // False on the server and in the render that hydrates its HTML (both draw the same plain list);
   // true from then on, and at once when the page was not server-rendered.
-  const live = useSyncExternalStore(noSubscription, () => true, () => false);
+  const live = useHydrated();
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -118,7 +118,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
         onKeyDown={onUserScroll}
         onPointerDown={onUserScroll}
         tabIndex={0}
-        className={`absolute inset-0 overflow-y-auto overscroll-contain px-1 ${live ? "" : "flex flex-col-reverse"}`} data-testid="timeline" style={{ overflowAnchor: "none" }}>
+        className={`absolute inset-0 overflow-y-auto overscroll-contain px-1 ${live ? "" : "flex flex-col-reverse"}`} data-testid="timeline" data-ready={live ? "" : undefined} style={{ overflowAnchor: "none" }}>
         {!live && (
           <div>
             {items.slice(-STATIC_ITEMS).map((item) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, columnOf, errorMessage, taskTitle } from "./format";
+import { age, columnOf, elapsed, errorMessage, taskTitle } from "./format";
 
 describe("format", () => {
   it("puts every state in one column", () => {
@@ -33,5 +33,15 @@ describe("relativePath", () => {
     expect(relativePath("/w/t1/src/a.ts", "/w/t1/")).toBe("src/a.ts");
     expect(relativePath("/elsewhere/a.ts", "/w/t1")).toBe("/elsewhere/a.ts");
     expect(relativePath("/w/t10/a.ts", "/w/t1")).toBe("/w/t10/a.ts");
+  });
+});
+
+describe("elapsed", () => {
+  const start = new Date("2026-01-01T10:00:00Z");
+  it("says how long a run took, or has taken so far", () => {
+    expect(elapsed(null, null)).toBe("–");
+    expect(elapsed(start, new Date("2026-01-01T10:00:42Z"))).toBe("42s");
+    expect(elapsed(start, new Date("2026-01-01T10:03:05Z"))).toBe("3m 05s");
+    expect(elapsed(start, null, new Date("2026-01-01T12:10:00Z").getTime())).toBe("2h 10m");
   });
 });

@@ -96,3 +96,13 @@ export function relativePath(path: string, root: string | null | undefined): str
   if (root && path.startsWith(`${root.replace(/\/$/, "")}/`)) return path.slice(root.replace(/\/$/, "").length + 1);
   return path;
 }
+
+/** How long something ran, from `start` to `end` (or `now` while it runs): "42s", "3m 05s", "2h 10m"; "–" before it started. */
+export function elapsed(start: Date | string | null, end: Date | string | null, now: number = Date.now()): string {
+  if (!start) return "–";
+  const seconds = Math.max(0, Math.round(((end ? new Date(end).getTime() : now) - new Date(start).getTime()) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}

@@ -24,6 +24,12 @@ function mentions(data: unknown, taskId: string): boolean {
   return [tree.subtasks, tree.dependsOn, tree.dependents].some((list) => Array.isArray(list) && list.some((t) => t.id === taskId));
 }
 
+/** Whether a cached `task.attempts` answer lists `taskId`. */
+function hasAttempt(data: unknown, taskId: string): boolean {
+  const attempts = data && typeof data === "object" && "attempts" in data ? data.attempts : undefined;
+  return Array.isArray(attempts) && attempts.some((a: { id?: unknown }) => a.id === taskId);
+}
+
 export function invalidateBoard(queryClient: QueryClient, trpc: Trpc) {
   return Promise.all([
     queryClient.invalidateQueries(trpc.board.live.pathFilter()),
@@ -100,6 +106,11 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
         void queryClient.invalidateQueries({
           ...trpc.task.get.pathFilter(),
           predicate: (query) => mentions(query.state.data, change.taskId),
+        });
+        // Compare views (best-of-N) that show this task as one of their attempts.
+        void queryClient.invalidateQueries({
+          ...trpc.task.attempts.pathFilter(),
+          predicate: (query) => hasAttempt(query.state.data, change.taskId),
         });
         // A follow-up turn may have changed the diff under review.
         void queryClient.invalidateQueries(trpc.change.get.queryFilter({ taskId: change.taskId }));

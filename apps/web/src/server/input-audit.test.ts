@@ -65,6 +65,7 @@ const knownSamples: Record<string, unknown> = {
   "agent.upsert": { id: "x", name: "x", transport: "acp", command: "x" },
   "agent.detect": { all: true },
   "board.finished": { states: ["failed"] },
+  "task.createAttempts": { projectId: "00000000-0000-4000-8000-000000000000", prompt: "x", attempts: [{ agentId: "x" }, { agentId: "x" }] },
 };
 
 /** A value the procedure accepts: a known sample, or its required fields, each the first candidate that passes. */

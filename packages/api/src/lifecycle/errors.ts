@@ -53,3 +53,16 @@ export class TaskLinkError extends LifecycleError {
   override readonly name = "TaskLinkError";
   readonly kind = "bad_request" as const;
 }
+
+/** Best-of-N: another attempt of the group was picked already (applied, or its pull request opened). */
+export class AttemptAlreadyPickedError extends LifecycleError {
+  override readonly name = "AttemptAlreadyPickedError";
+  readonly kind = "conflict" as const;
+  constructor(
+    readonly groupId: string,
+    readonly pickedTaskId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

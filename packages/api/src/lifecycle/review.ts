@@ -29,6 +29,12 @@ const reviewTargetSchema = z.object({
   baseBranch: z.string(),
   /** The project has a teardown script: the runner that owns the worktree removes it (see `release`). */
   hasTeardown: z.boolean(),
+  /** The runner's own clone the task worked in (another host's disk); null: the project's repository. */
+  workRepo: z.string().nullable(),
+  /** The project's clone URL, where the task's base can be fetched from. */
+  cloneUrl: z.string().nullable(),
+  /** repoPath is the web host's own clone of cloneUrl: applied changes are pushed back there. */
+  repoManaged: z.boolean(),
   change: z
     .object({ id: z.string(), branch: z.string(), baseCommit: z.string(), headCommit: z.string() })
     .nullable(),
@@ -43,6 +49,7 @@ async function lockForReview(client: pg.PoolClient, taskId: string, transition: 
   const { rows } = await client.query(
     `select t.id, t.prompt, t.summary, t.worktree_path as "worktreePath", t.branch, t.pushed_branch as "pushedBranch", t.pushed_commit as "pushedCommit", p.id as "projectId", p.repo_path as "repoPath",
             p.base_branch as "baseBranch", coalesce(btrim(p.teardown_script), '') <> '' as "hasTeardown",
+            t.work_repo as "workRepo", p.clone_url as "cloneUrl", p.repo_managed as "repoManaged",
             case when c.id is null then null
                  else json_build_object('id', c.id, 'branch', c.branch, 'baseCommit', c.base_commit, 'headCommit', c.head_commit) end as change
      from task t join project p on p.id = t.project_id left join change c on c.task_id = t.id
@@ -54,6 +61,12 @@ async function lockForReview(client: pg.PoolClient, taskId: string, transition: 
   requireState(task, transition, reviewTaskStates, stateRule(taskId));
   return { ...target, change: target.change };
 }
+
+/**
+ * The runner removes the worktree and branch on `release` when the project has a teardown script
+ * (it runs there) or the worktree is in the runner's own clone (only it can reach that disk).
+ */
+const runnerRemoves = (target: ReviewTarget) => target.hasTeardown || target.workRepo !== null;
 
 /** What is left on the task branch after a partial apply, as a change to review. */
 export type RemainingChange = TurnChange & { applied: string[] };
@@ -96,17 +109,20 @@ export async function applyTaskChange(
   await client.query(`update change set state = 'applied', applied_commit = $2, message = null, updated_at = now() where id = $1`, [target.change.id, outcome.commit]);
   await client.query(`update task set state = 'applied', updated_at = now(), finished_at = now() where id = $1`, [taskId]);
   await appendTaskEvents(client, taskId, [{ type: "status", state: "applied", reason: `applied to ${target.baseBranch} as ${outcome.commit.slice(0, 12)}` }], "applied");
-  await notifyControl(client, { action: "release", taskId, remove: target.hasTeardown });
+  await notifyControl(client, { action: "release", taskId, remove: runnerRemoves(target) });
   return { target, outcome };
 }
 
-/** review → discarded; the caller removes the worktree and branch after commit. The runner stops a parked agent. */
-export async function discardTaskChange(client: pg.PoolClient, taskId: string): Promise<ReviewTarget> {
+/**
+ * review → discarded; the caller removes the worktree and branch after commit. The runner stops a
+ * parked agent. `reason` is what the timeline says (default: "discarded").
+ */
+export async function discardTaskChange(client: pg.PoolClient, taskId: string, reason = "discarded"): Promise<ReviewTarget> {
   const target = await lockForReview(client, taskId, "discard");
   await client.query(`update change set state = 'discarded', updated_at = now() where id = $1`, [target.change.id]);
   await client.query(`update task set state = 'discarded', updated_at = now(), finished_at = now() where id = $1`, [taskId]);
-  await appendTaskEvents(client, taskId, [{ type: "status", state: "discarded", reason: "discarded" }], "discarded");
-  await notifyControl(client, { action: "release", taskId, remove: target.hasTeardown });
+  await appendTaskEvents(client, taskId, [{ type: "status", state: "discarded", reason }], "discarded");
+  await notifyControl(client, { action: "release", taskId, remove: runnerRemoves(target) });
   return target;
 }
 

@@ -33,15 +33,20 @@ export async function createTask(
     mode?: string | undefined;
     parentId?: string | undefined;
     dependsOn?: readonly string[] | undefined;
+    /** Best-of-N: the group of sibling attempts this task belongs to, and its place there (from 1). */
+    attempt?: { group: string; index: number } | undefined;
   },
 ): Promise<{ id: string; createdAt: Date; state: "queued" | "blocked"; blockedReason: string | null }> {
   const dependsOn = input.dependsOn ?? [];
   const reason = await checkTaskLinks(client, { projectId: input.projectId, parentId: input.parentId, dependsOn });
   const state = reason === null ? "queued" : "blocked";
   const { rows } = await client.query(
-    `insert into task (id, project_id, agent_id, prompt, model, mode, state, turn, parent_id, blocked_reason, updated_at)
-     values (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"TaskState", 0, $7, $8, now()) returning id, created_at as "createdAt"`,
-    [input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null, state, input.parentId ?? null, reason],
+    `insert into task (id, project_id, agent_id, prompt, model, mode, state, turn, parent_id, blocked_reason, attempt_group, attempt_index, updated_at)
+     values (gen_random_uuid(), $1, $2, $3, $4, $5, $6::"TaskState", 0, $7, $8, $9, $10, now()) returning id, created_at as "createdAt"`,
+    [
+      input.projectId, input.agentId, input.prompt, input.model ?? null, input.mode ?? null, state, input.parentId ?? null, reason,
+      input.attempt?.group ?? null, input.attempt?.index ?? null,
+    ],
   );
   const created = z.array(z.object({ id: z.string(), createdAt: z.date() })).parse(rows)[0]!;
   await insertDependencies(client, created.id, dependsOn);

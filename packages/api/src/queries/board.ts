@@ -38,6 +38,10 @@ const cardRowSchema = z.object({
   subtasksDone: z.number().int(),
   /** While blocked: what it waits for, or which dependency failed. */
   blockedReason: z.string().nullable(),
+  /** Best-of-N: the attempt group (compare view), this card's place in it, and how many attempts it has. */
+  attemptGroup: z.string().nullable(),
+  attemptIndex: z.number().int().nullable(),
+  attempts: z.number().int(),
 });
 export type BoardCard = z.infer<typeof cardRowSchema>;
 
@@ -51,7 +55,9 @@ const cardColumns = `
   t.created_at as "createdAt", t.updated_at as "updatedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
   t.pr_url as "prUrl", t.pr_number as "prNumber", t.parent_id::text as "parentId", left(t.blocked_reason, ${CARD_TEXT}) as "blockedReason",
   (select count(*)::int from task s where s.parent_id = t.id) as "subtasks",
-  (select count(*)::int from task s where s.parent_id = t.id and s.state in ('review', 'applied', 'completed', 'discarded')) as "subtasksDone"`;
+  (select count(*)::int from task s where s.parent_id = t.id and s.state in ('review', 'applied', 'completed', 'discarded')) as "subtasksDone",
+  t.attempt_group::text as "attemptGroup", t.attempt_index as "attemptIndex",
+  (select count(*)::int from task g where g.attempt_group = t.attempt_group) as "attempts"`;
 
 /**
  * The filter as SQL over `$1` project, `$2` agent, `$3` search text (a LIKE pattern, escaped), and

@@ -57,6 +57,9 @@ const reviewContextSchema = z.object({
   projectId: z.string(),
   repoPath: z.string(),
   baseBranch: z.string(),
+  /** The runner's own clone the task worked in; null: the project's repository (nothing to import). */
+  workRepo: z.string().nullable(),
+  cloneUrl: z.string().nullable(),
   change: z
     .object({
       id: z.string(),
@@ -75,7 +78,7 @@ export type ReviewContext = z.infer<typeof reviewContextSchema>;
 export async function getReviewContext(db: Queryable, taskId: string): Promise<ReviewContext | null> {
   const { rows } = await db.query(
     `select t.id as "taskId", t.state::text as state, t.prompt, t.summary, p.id as "projectId", p.repo_path as "repoPath",
-            p.base_branch as "baseBranch",
+            p.base_branch as "baseBranch", t.work_repo as "workRepo", p.clone_url as "cloneUrl",
             case when c.id is null then null
                  else json_build_object('id', c.id, 'branch', c.branch, 'baseCommit', c.base_commit, 'headCommit', c.head_commit,
                                         'files', c.files, 'diff', c.diff, 'state', c.state) end as change

@@ -9,6 +9,10 @@ const projectRow = z.object({
   name: z.string(),
   repoPath: z.string(),
   baseBranch: z.string(),
+  /** A URL git fetches the project from: runners that cannot see repoPath clone it. */
+  cloneUrl: z.string().nullable(),
+  /** repoPath is Wharf's own clone of cloneUrl on the web host (added by URL only); applied changes are pushed to the URL. */
+  repoManaged: z.boolean(),
   setupScript: z.string().nullable(),
   teardownScript: z.string().nullable(),
   copyFiles: z.array(z.string()).nullable().transform((v) => v ?? []),
@@ -29,7 +33,7 @@ const projectRow = z.object({
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
-const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.setup_script as "setupScript",
+const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.clone_url as "cloneUrl", p.repo_managed as "repoManaged", p.setup_script as "setupScript",
   p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt",
   p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
   p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers", p.max_running as "maxRunning"`;
@@ -44,6 +48,18 @@ export async function findProjectByRepoPath(db: Queryable, repoPath: string): Pr
   return z.array(projectRow).parse(rows)[0] ?? null;
 }
 
+/** The project added by this URL only (its repository is Wharf's clone), if any. */
+export async function findManagedProjectByUrl(db: Queryable, cloneUrl: string): Promise<ProjectRow | null> {
+  const { rows } = await db.query(`select ${projectColumns} from project p where p.clone_url = $1 and p.repo_managed order by p.created_at limit 1`, [cloneUrl]);
+  return z.array(projectRow).parse(rows)[0] ?? null;
+}
+
+/** Sets a project's clone URL (checked by the caller). */
+export async function setProjectCloneUrl(db: Queryable, id: string, cloneUrl: string): Promise<ProjectRow | null> {
+  const { rows } = await db.query(`update project p set clone_url = $2, updated_at = now() where p.id = $1 returning ${projectColumns}`, [id, cloneUrl]);
+  return z.array(projectRow).parse(rows)[0] ?? null;
+}
+
 /** The first `limit` projects, oldest first. */
 export async function listProjects(db: Queryable, limit: number): Promise<ProjectRow[]> {
   const { rows } = await db.query(`select ${projectColumns} from project p order by p.created_at asc limit $1`, [limit]);
@@ -51,12 +67,15 @@ export async function listProjects(db: Queryable, limit: number): Promise<Projec
 }
 
 /** Inserts a project; its repository must not have one yet (`repo_path` is unique). */
-export async function insertProject(db: Queryable, project: { name: string; repoPath: string; baseBranch: string }): Promise<ProjectRow> {
+export async function insertProject(
+  db: Queryable,
+  project: { id?: string; name: string; repoPath: string; baseBranch: string; cloneUrl?: string | null; repoManaged?: boolean },
+): Promise<ProjectRow> {
   const { rows } = await db.query(
-    `insert into project as p (id, name, repo_path, base_branch, updated_at)
-     values (gen_random_uuid(), $1, $2, $3, now())
+    `insert into project as p (id, name, repo_path, base_branch, clone_url, repo_managed, updated_at)
+     values (coalesce($6::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, now())
      returning ${projectColumns}`,
-    [project.name, project.repoPath, project.baseBranch],
+    [project.name, project.repoPath, project.baseBranch, project.cloneUrl ?? null, project.repoManaged ?? false, project.id ?? null],
   );
   const [row] = z.array(projectRow).length(1).parse(rows);
   return row!;

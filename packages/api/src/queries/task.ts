@@ -40,6 +40,10 @@ const taskRowSchema = z.object({
   prNumber: z.number().int().nullable(),
   parentId: z.string().nullable(),
   blockedReason: z.string().nullable(),
+  /** Best-of-N: the attempt group, this task's place in it (from 1), and how many attempts it has. */
+  attemptGroup: z.string().nullable(),
+  attemptIndex: z.number().int().nullable(),
+  attempts: z.number().int(),
   project: z.object({ id: z.string(), name: z.string() }),
   agent: z.object({ id: z.string(), name: z.string(), transport: z.enum(["acp", "pty", "native"]) }),
 });
@@ -52,6 +56,8 @@ const taskColumns = `t.id, t.project_id as "projectId", t.agent_id as "agentId",
   t.updated_at as "updatedAt", t.started_at as "startedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
   t.pushed_branch as "pushedBranch", t.pr_url as "prUrl", t.pr_number as "prNumber",
   t.parent_id as "parentId", t.blocked_reason as "blockedReason",
+  t.attempt_group::text as "attemptGroup", t.attempt_index as "attemptIndex",
+  (select count(*)::int from task g where g.attempt_group = t.attempt_group) as "attempts",
   json_build_object('id', p.id, 'name', p.name) as project,
   json_build_object('id', a.id, 'name', a.name, 'transport', a.transport) as agent`;
 

@@ -1,14 +1,17 @@
 import { TRPCError } from "@trpc/server";
 import { buildPullRequestBody, createPullRequest, defaultApiBase, pullRequestTitle, type ForgeConfig } from "@wharf/forge";
 import { listRemotes, parseRemoteUrl, pushBranch, type Remote } from "@wharf/git";
+import type pg from "pg";
 import { z } from "zod";
+import type { Queryable } from "@wharf/db/pg";
 import { atEdge } from "../errors";
 import { inTransaction, publishTaskChange, type ReviewTarget } from "../lifecycle";
 import { getChangeSummary } from "../queries/change";
 import { findPublishSettings, type PublishSettings } from "../queries/project";
 import { publishErrorToTRPC } from "../review/publish-errors";
 import { protectedProcedure } from "../trpc";
-import { parseFiles } from "./task";
+import { branchHome, importTaskBranch } from "../review/task-branch";
+import { parseFiles } from "./task-input";
 
 const taskId = z.string().uuid("Task ids are UUIDs.");
 
@@ -97,10 +100,42 @@ async function settingsOf(task: ReviewTarget, pool: Parameters<typeof findPublis
  * may have been rebased) while it still points at what Wharf pushed; commits someone else pushed
  * there are never overwritten.
  */
-async function push(task: ReviewTarget, remote: Remote, branch: string | undefined) {
+async function push(db: Queryable, task: ReviewTarget, remote: Remote, branch: string | undefined) {
+  await importTaskBranch(db, branchHome(task));
   const remoteBranch = branch ?? task.change.branch;
   const lease = task.pushedBranch === remoteBranch && task.pushedCommit ? { lease: task.pushedCommit } : {};
   return pushBranch({ repoPath: task.repoPath, remote: remote.name, branch: task.change.branch, remoteBranch, ...lease });
+}
+
+/**
+ * Pushes the task branch and opens a pull request (or returns the open one) while the task's row
+ * lock is held, in the caller's transaction; errors are for publishErrorToTRPC.
+ */
+export function openPullRequest(client: pg.PoolClient, taskId: string, input: Omit<z.infer<typeof changeOpenPullRequestInput>, "taskId">) {
+  return publishTaskChange(client, taskId, "open pull request", async (task) => {
+    const settings = await settingsOf(task, client);
+    const remote = await pushRemote(task, settings);
+    const config = forgeConfig(settings, remote);
+    const summary = await getChangeSummary(client, task.id);
+    const body =
+      input.body ??
+      buildPullRequestBody({ taskId: task.id, prompt: task.prompt, summary: task.summary, files: summary ? parseFiles(summary.files) : [] });
+    const pushed = await push(client, task, remote, input.branch);
+    const pr = await createPullRequest(config, {
+      head: pushed.remoteBranch,
+      base: task.baseBranch,
+      title: input.title ?? pullRequestTitle(task.prompt),
+      body,
+      draft: input.draft,
+    });
+    return {
+      pushedBranch: pushed.remoteBranch,
+      pushedCommit: pushed.commit,
+      pullRequest: { url: pr.url, number: pr.number },
+      created: pr.created,
+      remote: remote.name,
+    };
+  });
 }
 
 export const changePublish = {
@@ -112,7 +147,7 @@ export const changePublish = {
         inTransaction(pool, (client) =>
           publishTaskChange(client, input.taskId, "push", async (task) => {
             const remote = await pushRemote(task, await settingsOf(task, client));
-            const pushed = await push(task, remote, input.branch);
+            const pushed = await push(client, task, remote, input.branch);
             return { pushedBranch: pushed.remoteBranch, pushedCommit: pushed.commit, ...pushed };
           }),
         ),
@@ -131,34 +166,7 @@ export const changePublish = {
   openPullRequest: protectedProcedure.input(changeOpenPullRequestInput).mutation(async ({ ctx, input }) => {
     const { pool } = ctx.services;
     try {
-      const { outcome } = await atEdge(() =>
-        inTransaction(pool, (client) =>
-          publishTaskChange(client, input.taskId, "open pull request", async (task) => {
-            const settings = await settingsOf(task, client);
-            const remote = await pushRemote(task, settings);
-            const config = forgeConfig(settings, remote);
-            const summary = await getChangeSummary(client, task.id);
-            const body =
-              input.body ??
-              buildPullRequestBody({ taskId: task.id, prompt: task.prompt, summary: task.summary, files: summary ? parseFiles(summary.files) : [] });
-            const pushed = await push(task, remote, input.branch);
-            const pr = await createPullRequest(config, {
-              head: pushed.remoteBranch,
-              base: task.baseBranch,
-              title: input.title ?? pullRequestTitle(task.prompt),
-              body,
-              draft: input.draft,
-            });
-            return {
-              pushedBranch: pushed.remoteBranch,
-              pushedCommit: pushed.commit,
-              pullRequest: { url: pr.url, number: pr.number },
-              created: pr.created,
-              remote: remote.name,
-            };
-          }),
-        ),
-      );
+      const { outcome } = await atEdge(() => inTransaction(pool, (client) => openPullRequest(client, input.taskId, input)));
       return {
         taskId: input.taskId,
         url: outcome.pullRequest.url,

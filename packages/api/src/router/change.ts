@@ -1,13 +1,15 @@
 import { TRPCError } from "@trpc/server";
-import { applyChange, baseStatus, computeChange, rebaseTaskBranch, removeWorktree as removeTaskWorktree } from "@wharf/git";
+import { applyChange, baseStatus, computeChange, deleteTaskBranch, rebaseTaskBranch, removeWorktree as removeTaskWorktree } from "@wharf/git";
+import type { Queryable } from "@wharf/db/pg";
 import { z } from "zod";
 import { atEdge } from "../errors";
-import { applyTaskChange, discardTaskChange, followUp, inTransaction, rebaseTaskChange, type ReviewTarget } from "../lifecycle";
+import { applyTaskChange, discardTaskChange, followUp, inTransaction, rebaseTaskChange, type ApplyOutcome, type ReviewTarget } from "../lifecycle";
 import { getChangeByTask, getReviewContext } from "../queries/change";
 import { conflictPrompt, defaultCommitMessage } from "../review/commit-message";
+import { branchHome, importTaskBranch, pushManagedBase, refreshManagedBase, sendTaskBranchBack } from "../review/task-branch";
 import { protectedProcedure } from "../trpc";
 import { changePublish } from "./change-publish";
-import { parseFiles } from "./task";
+import { parseFiles } from "./task-input";
 
 const taskId = z.string().uuid("Task ids are UUIDs.");
 const byTask = z.object({ taskId });
@@ -45,11 +47,44 @@ async function baseView(context: { repoPath: string; baseBranch: string; change:
   }
 }
 
+/**
+ * The git side of an apply: squashes the change (or its `paths`) onto the base branch; a partial
+ * apply recomputes what is left on the task branch. Refused paths throw (nothing is recorded).
+ */
+export async function applyWithGit(client: Queryable, task: ReviewTarget, input: { paths?: string[] | undefined; message?: string | undefined }): Promise<ApplyOutcome> {
+  await importTaskBranch(client, branchHome(task));
+  await refreshManagedBase(task);
+  const result = await applyChange({
+    repoPath: task.repoPath,
+    baseBranch: task.baseBranch,
+    branch: task.change.branch,
+    baseCommit: task.change.baseCommit,
+    headCommit: task.change.headCommit,
+    ...(input.paths ? { paths: input.paths } : {}),
+    message: input.message ?? defaultCommitMessage(task, input.paths),
+  });
+  if (!result.ok) {
+    // Refused before anything was tried: nothing is recorded (the transaction rolls back).
+    if (result.reason === "invalid_paths") throw new TRPCError({ code: "BAD_REQUEST", message: result.message });
+    return { ok: false, reason: result.reason, message: result.message };
+  }
+  await pushManagedBase(task);
+  if (!result.rest) return { ok: true, commit: result.commit };
+  await sendTaskBranchBack(client, branchHome(task), { branch: task.change.branch, ...result.rest });
+  const rest = await computeChange({ worktreePath: task.repoPath, baseCommit: result.rest.baseCommit, headCommit: result.rest.headCommit });
+  return {
+    ok: true,
+    commit: result.commit,
+    rest: { branch: task.change.branch, baseCommit: result.rest.baseCommit, headCommit: result.rest.headCommit, ...rest, applied: result.files },
+  };
+}
+
 export const changeRouter = {
   /** The change with its diff, and `base`: how far the project's base branch moved since (while in review). */
   get: protectedProcedure.input(byTask).query(async ({ ctx, input }) => {
     const [change, context] = await Promise.all([getChangeByTask(ctx.services.pool, input.taskId), getReviewContext(ctx.services.pool, input.taskId)]);
     if (!change || !context?.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${input.taskId} has no change.` });
+    await importTaskBranch(ctx.services.pool, context);
     const base = context.state === "review" ? await baseView({ ...context, change }) : null;
     return { ...change, files: parseFiles(change.files), base };
   }),
@@ -58,6 +93,7 @@ export const changeRouter = {
   baseStatus: protectedProcedure.input(byTask).query(async ({ ctx, input }) => {
     const context = await getReviewContext(ctx.services.pool, input.taskId);
     if (!context?.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${input.taskId} has no change.` });
+    await importTaskBranch(ctx.services.pool, context);
     return baseView({ ...context, change: context.change });
   }),
 
@@ -70,31 +106,7 @@ export const changeRouter = {
    */
   apply: protectedProcedure.input(changeApplyInput).mutation(async ({ ctx, input }) => {
     const { target, outcome } = await atEdge(() =>
-      inTransaction(ctx.services.pool, (client) =>
-        applyTaskChange(client, input.taskId, async (task) => {
-          const result = await applyChange({
-            repoPath: task.repoPath,
-            baseBranch: task.baseBranch,
-            branch: task.change.branch,
-            baseCommit: task.change.baseCommit,
-            headCommit: task.change.headCommit,
-            ...(input.paths ? { paths: input.paths } : {}),
-            message: input.message ?? defaultCommitMessage(task, input.paths),
-          });
-          if (!result.ok) {
-            // Refused before anything was tried: nothing is recorded (the transaction rolls back).
-            if (result.reason === "invalid_paths") throw new TRPCError({ code: "BAD_REQUEST", message: result.message });
-            return { ok: false, reason: result.reason, message: result.message };
-          }
-          if (!result.rest) return { ok: true, commit: result.commit };
-          const rest = await computeChange({ worktreePath: task.repoPath, baseCommit: result.rest.baseCommit, headCommit: result.rest.headCommit });
-          return {
-            ok: true,
-            commit: result.commit,
-            rest: { branch: task.change.branch, baseCommit: result.rest.baseCommit, headCommit: result.rest.headCommit, ...rest, applied: result.files },
-          };
-        }),
-      ),
+      inTransaction(ctx.services.pool, (client) => applyTaskChange(client, input.taskId, (task) => applyWithGit(client, task, input))),
     );
     if (!outcome.ok) throw new TRPCError({ code: "CONFLICT", message: outcome.message });
     if (outcome.rest) {
@@ -121,6 +133,8 @@ export const changeRouter = {
       inTransaction(pool, async (client) => {
         let baseTip: string | undefined;
         const { target, outcome } = await rebaseTaskChange(client, input.taskId, async (task) => {
+          await importTaskBranch(client, branchHome(task));
+          await refreshManagedBase(task);
           const result = await rebaseTaskBranch({ repoPath: task.repoPath, baseBranch: task.baseBranch, branch: task.change.branch });
           if (!result.ok) {
             if (result.reason === "conflict") {
@@ -131,6 +145,7 @@ export const changeRouter = {
           }
           // Not rebased but on a newer base: the agent merged the base branch itself.
           if (!result.rebased && result.baseCommit === task.change.baseCommit) return { ok: true, rebased: false };
+          await sendTaskBranchBack(client, branchHome(task), { branch: task.change.branch, baseCommit: result.baseCommit, headCommit: result.headCommit });
           const change = await computeChange({ worktreePath: task.repoPath, baseCommit: result.baseCommit, headCommit: result.headCommit });
           return { ok: true, rebased: true, change: { branch: task.change.branch, baseCommit: result.baseCommit, headCommit: result.headCommit, ...change } };
         });
@@ -159,9 +174,13 @@ export const changeRouter = {
  * the runner that owns the worktree runs it and removes the worktree (the script runs in the
  * runner's sandbox); if no runner takes the message, the next runner's start-up reconcile removes it.
  */
-async function removeWorktree(task: ReviewTarget) {
-  if (!task.worktreePath || !task.branch || task.hasTeardown) return;
+export async function removeWorktree(task: ReviewTarget) {
+  if (!task.worktreePath || !task.branch) return;
   try {
+    // Run on another host: its runner removes worktree and branch there (`release` with remove);
+    // here only the branch imported for review goes.
+    if (task.workRepo !== null) return await deleteTaskBranch(task.repoPath, task.branch);
+    if (task.hasTeardown) return;
     await removeTaskWorktree({ repoPath: task.repoPath, path: task.worktreePath, branch: task.branch, deleteBranch: true });
   } catch (error) {
     console.error(`[change] could not remove worktree of task ${task.id}`, error);

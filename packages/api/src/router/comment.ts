@@ -4,6 +4,7 @@ import { z } from "zod";
 import { atEdge, notFound } from "../errors";
 import { inTransaction, sendComments } from "../lifecycle";
 import { getReviewContext, type ReviewContext } from "../queries/change";
+import { importTaskBranch } from "../review/task-branch";
 import { deleteComment, findComment, insertComment, listComments, updateCommentBody, type CommentRow } from "../queries/review";
 import { appendTaskEvents } from "../queue";
 import { placeComments, readAnchor, type CommentPlace } from "../review/comment-anchor";
@@ -49,6 +50,7 @@ async function reviewContext(pool: Parameters<typeof getReviewContext>[0], id: s
   const context = await getReviewContext(pool, id);
   if (!context) throw notFound("Task", id);
   if (!context.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${id} has no change to comment on yet.` });
+  await importTaskBranch(pool, context);
   return { ...context, change: context.change };
 }
 
@@ -92,6 +94,7 @@ export const commentRouter = {
     if (!context.change || comments.length === 0 || isFinalTaskState(context.state)) {
       return comments.map((comment) => commentView({ ...comment, place: { outdated: false, startLine: comment.startLine, endLine: comment.endLine } }));
     }
+    await importTaskBranch(pool, context);
     const placed = await placeComments({ repoPath: context.repoPath, ...context.change }, comments);
     return placed.map(commentView);
   }),

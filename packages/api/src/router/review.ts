@@ -4,6 +4,7 @@ import { z } from "zod";
 import { notFound } from "../errors";
 import { inTransaction } from "../lifecycle";
 import { getReviewContext, type ReviewContext } from "../queries/change";
+import { importTaskBranch } from "../review/task-branch";
 import { listViewed, markViewed, unmarkViewed } from "../queries/review";
 import { appendTaskEvents } from "../queue";
 import { protectedProcedure } from "../trpc";
@@ -15,6 +16,7 @@ async function changeOf(pool: Parameters<typeof getReviewContext>[0], id: string
   const context = await getReviewContext(pool, id);
   if (!context) throw notFound("Task", id);
   if (!context.change) throw new TRPCError({ code: "NOT_FOUND", message: `Task ${id} has no change to review yet.` });
+  await importTaskBranch(pool, context);
   return { ...context, change: context.change };
 }
 

@@ -6,27 +6,24 @@ import { cancelTask, createTask, followUp, inTransaction, MAX_DEPENDENCIES, star
 import { getChangeSummary } from "../queries/change";
 import { listPendingPermissions } from "../queries/permission";
 import { findTaskReferences, getTask, getTaskLastSeq, getTaskTree, listTasks } from "../queries/task";
-import { changeFileSchema, taskEventSchema, taskStates } from "../schemas";
+import { taskEventSchema, taskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 import { taskArchive } from "./task-archive";
+import { taskAttempts } from "./task-attempts";
+import { agentIdInput, optionIdInput, parseFiles, projectIdInput, promptInput, taskIdInput } from "./task-input";
 import { taskEvents } from "./task-events";
 import { taskTerminal } from "./task-terminal";
 import { taskWorkspace } from "./task-workspace";
 
-const PROMPT_MAX = 100_000;
-
-const prompt = z
-  .string()
-  .max(PROMPT_MAX, `A prompt is at most ${PROMPT_MAX} characters.`)
-  .refine((p) => p.trim().length > 0, "Write a prompt: it is empty.");
-const taskId = z.string().uuid("Task ids are UUIDs.");
+const prompt = promptInput;
+const taskId = taskIdInput;
 
 const taskCreateInput = z.object({
-  projectId: z.string().uuid("Project ids are UUIDs."),
-  agentId: z.string().min(1).max(100),
+  projectId: projectIdInput,
+  agentId: agentIdInput,
   prompt,
-  model: z.string().trim().min(1).max(200).optional(),
-  mode: z.string().trim().min(1).max(200).optional(),
+  model: optionIdInput.optional(),
+  mode: optionIdInput.optional(),
   /** The task this one is a subtask of (same project). */
   parentId: taskId.optional(),
   /** Tasks (same project) this one waits for: it stays blocked until each reaches review, applied or completed. */
@@ -116,6 +113,9 @@ export const taskRouter = {
   /** archive, unarchive, archiveFinished: see task-archive.ts. */
   ...taskArchive,
 
+  /** createAttempts, attempts, pickAttempt (best-of-N): see task-attempts.ts. */
+  ...taskAttempts,
+
   /** Cancels the task; with `withSubtasks`, also every subtask (and theirs) that can still be cancelled. */
   cancel: protectedProcedure.input(z.object({ id: taskId, withSubtasks: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
     const { pool, boss } = ctx.services;
@@ -139,12 +139,3 @@ export const taskRouter = {
     return { id: input.id, state: "queued" as const };
   }),
 };
-
-const changeFilesSchema = z.array(changeFileSchema);
-
-/** Stored change files, typed; a row that does not parse is a bug worth a clear error. */
-export function parseFiles(value: unknown) {
-  const parsed = changeFilesSchema.safeParse(value);
-  if (!parsed.success) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "A stored change has an invalid file list." });
-  return parsed.data;
-}
