@@ -13,8 +13,9 @@ import { startStack, type Stack } from "./testing/stack";
 /*
  * A fleet across hosts, on one machine: PostgreSQL and the API here; each runner in a network
  * namespace of its own (a veth to this one, the database reached at its veth address) and a mount
- * namespace in which the folder holding the projects' checkouts is an empty tmpfs. Killing a
- * namespace's processes and deleting its veth is a host dying.
+ * namespace in which the folder holding the projects' checkouts is an empty tmpfs, so each works
+ * from the project's URL (a bare repository `git daemon` serves) in its own clone, and its changes
+ * come back as bundles. Cutting a namespace's veth and killing its processes is a host dying.
  */
 
 const unavailable = namespacesUnavailable();
@@ -35,16 +36,15 @@ let hostB: NetHost;
 let hostC: NetHost;
 let hostD: NetHost;
 const runners = new Map<string, RunnerProcess>();
-/** Checkouts made before the runners start (their mount namespaces are fixed then). */
+/** The projects' checkouts here, hidden from the runners. */
 const projects: Record<"spread" | "kill" | "cap" | "late", string> = { spread: "", kill: "", cap: "", late: "" };
 
-function startRunnerIn(host: NetHost, id: string, agents: string[], keep: string[]): RunnerProcess {
+function startRunnerIn(host: NetHost, id: string, agents: string[]): RunnerProcess {
   const home = path.join(scratch, `home-${id}`);
   mkdirSync(home, { recursive: true });
   const child = spawnInHost(host, runnerCommand, {
     cwd: runnerDir,
     hide: [projectsDir],
-    keep,
     env: {
       ...stack.runnerEnv,
       DATABASE_URL: db.urlFor(host),
@@ -73,6 +73,11 @@ function makeProject(name: string): string {
   return checkout;
 }
 
+/** The project: its checkout here (hidden from the runners) and the URL they clone from (on B's veth, which stays up). */
+async function createProject(name: keyof typeof projects) {
+  return stack.api.project.create({ path: projects[name], url: served.urlFor(hostB, `${name}.git`) });
+}
+
 async function addAgent(id: string, maxRunning?: number) {
   await stack.api.agent.upsert({ id, name: `Agent ${id}`, transport: "acp", command: `${id}-agent`, ...(maxRunning ? { maxRunning } : {}) });
 }
@@ -89,9 +94,7 @@ beforeAll(async () => {
   await addAgent("alpha");
   await addAgent("capped", 1);
   await addAgent("gamma");
-  // Until projects by URL: the checkouts are bound back in, the rest of their folder stays hidden.
-  const keep = Object.values(projects);
-  await Promise.all([startRunnerIn(hostA, "ns-runner-a", ["alpha", "capped"], keep).ready, startRunnerIn(hostB, "ns-runner-b", ["alpha", "capped"], keep).ready]);
+  await Promise.all([startRunnerIn(hostA, "ns-runner-a", ["alpha", "capped"]).ready, startRunnerIn(hostB, "ns-runner-b", ["alpha", "capped"]).ready]);
 }, 120_000);
 
 afterAll(async () => {
@@ -132,7 +135,7 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
   });
 
   it("spreads 16 tasks over both runners; all reach review and each change applies on this host's checkout", { timeout: 180_000 }, async () => {
-    const project = await stack.api.project.create({ path: projects.spread });
+    const project = await createProject("spread");
     const tasks = await Promise.all(
       Array.from({ length: 16 }, (_, i) => stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes(`notes/${i}.txt`, 200) })),
     );
@@ -142,13 +145,16 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
     const byTask = await Promise.all(tasks.map((t) => stack.api.task.get({ id: t.id })));
     expect(new Set(byTask.map((t) => t.runnerId))).toEqual(new Set(["ns-runner-a", "ns-runner-b"]));
 
+    // Each worked in its runner's own clone of the URL: the checkout's path does not exist there.
+    const { rows } = await stack.services.pool.query<{ work_repo: string | null; runner_id: string }>(`select work_repo, runner_id from task where id = any($1::uuid[])`, [tasks.map((t) => t.id)]);
+    for (const row of rows) expect(row.work_repo).toBe(path.join(scratch, `home-${row.runner_id}`, "repos", project.id));
     for (const task of tasks) await stack.api.change.apply.call(null, { taskId: task.id });
     for (let i = 0; i < 16; i++) expect(readFileSync(path.join(projects.spread, `notes/${i}.txt`), "utf8")).toBe(`notes/${i}.txt\n`);
     expect(Number(git(projects.spread, "rev-list", "--count", "main"))).toBe(17);
   });
 
   it("holds a fleet-wide cap of 1 over both namespaces under 10 simultaneous tasks", { timeout: 180_000 }, async () => {
-    const project = await stack.api.project.create({ path: projects.cap });
+    const project = await createProject("cap");
     const tasks = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.api.task.create({ projectId: project.id, agentId: "capped", prompt: writes(`cap/${i}.txt`, 300) })));
     for (const task of tasks) await stack.waitForState(task.id, ["review"], 150_000);
     const runs = await periodsOf(tasks.map((t) => t.id));
@@ -159,14 +165,14 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
   });
 
   it("keeps a task whose agent no runner has queued with its reason, and starts it once a runner with it joins", { timeout: 90_000 }, async () => {
-    const project = await stack.api.project.create({ path: projects.late });
+    const project = await createProject("late");
     const task = await stack.api.task.create({ projectId: project.id, agentId: "gamma", prompt: writes("late.txt") });
     const queued = await stack.waitForEvent(task.id, (e) => e.type === "status" && e.state === "queued", "the queued status");
     expect(queued.event).toMatchObject({ reason: "no runner has Agent gamma installed" });
     expect((await stack.api.task.get({ id: task.id })).state).toBe("queued");
 
     const joined = Date.now();
-    await startRunnerIn(hostC, "ns-runner-c", ["gamma"], Object.values(projects)).ready;
+    await startRunnerIn(hostC, "ns-runner-c", ["gamma"]).ready;
     const done = await stack.waitForState(task.id, ["review"], 60_000);
     expect(done.runnerId).toBe("ns-runner-c");
     console.info(`[fleet-netns] queued task started ${Date.now() - joined} ms after its runner was spawned`);
@@ -223,7 +229,7 @@ describe.skipIf(unavailable !== null)("a fleet across network namespaces", () =>
   });
 
   it("loses a killed host's tasks to the other runner within the heartbeat bound, never running one twice at once, keeping every stored event", { timeout: 180_000 }, async () => {
-    const project = await stack.api.project.create({ path: projects.kill });
+    const project = await createProject("kill");
     // Long enough to be mid-turn when the host dies; short enough for the retry to finish.
     const tasks = await Promise.all(Array.from({ length: 6 }, (_, i) => stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes(`kill/${i}.txt`, 4_000) })));
     const onA = async () => {

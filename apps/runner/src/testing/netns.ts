@@ -89,6 +89,8 @@ export function createNetHosts(count: number): { hosts: NetHost[]; close(): void
       ip("-n", host.name, "addr", "add", `${host.address}/24`, "dev", peer);
       ip("-n", host.name, "link", "set", peer, "up");
       ip("-n", host.name, "link", "set", "lo", "up");
+      // Every address of this host (other veths' too) is reachable through its own veth.
+      ip("-n", host.name, "route", "add", "default", "via", host.hostAddress);
     }
   } catch (error) {
     close();
