@@ -220,6 +220,9 @@ export async function serveRepos(base: string, hosts: NetHost[], port: number): 
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Also when the run ends without its clean-up (a hook timed out): no daemon outlives it.
+  const kill = () => child.kill("SIGTERM");
+  process.once("exit", kill);
   await new Promise<void>((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => reject(new Error(`git daemon did not start within 15 s:\n${output}`)), 15_000);
@@ -239,7 +242,8 @@ export async function serveRepos(base: string, hosts: NetHost[], port: number): 
   return {
     urlFor: (host, name) => `git://${host.hostAddress}:${port}/${name}`,
     async stop() {
-      child.kill("SIGTERM");
+      process.removeListener("exit", kill);
+      kill();
       await exited;
     },
   };
