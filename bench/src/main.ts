@@ -12,6 +12,7 @@ import { board } from "./figures/board";
 import { concurrency } from "./figures/concurrency";
 import { dependency } from "./figures/dependency";
 import { dispatch } from "./figures/dispatch";
+import { dispatchNetns } from "./figures/dispatch-netns";
 import { firstText } from "./figures/first-text";
 import { sandboxCost } from "./figures/sandbox-cost";
 import { setup } from "./figures/setup";
@@ -26,7 +27,7 @@ import { repoRoot, startBenchStack, type RunnerProcess } from "./stack";
 import { readBenchEnv } from "./env";
 import { formatTable } from "./table";
 
-const figures: Figure[] = [dispatch, dependency, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory, footprint];
+const figures: Figure[] = [dispatch, dispatchNetns, dependency, notify, baseline, firstText, sandboxCost, flood, throughput, concurrency, history, board, worktree, setup, memory, footprint];
 
 function parseArgs(argv: string[]) {
   let quick = false;

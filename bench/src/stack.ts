@@ -96,25 +96,36 @@ export async function startBenchStack(opts: {
   cleanups.push(() => tap.close());
   const runners = new Set<RunnerProcess>();
 
-  async function startRunner(runnerOpts: { concurrency: number; idleMs: number; sandbox?: "auto" | "off" }): Promise<RunnerProcess> {
+  async function startRunner(runnerOpts: {
+    concurrency: number;
+    idleMs: number;
+    sandbox?: "auto" | "off";
+    /** The database as this runner reaches it (default: the stack's URL). */
+    databaseUrl?: string;
+    /** Starts the runner's command elsewhere (another network namespace); default: a plain child process. */
+    launch?: (command: string[], opts: { cwd: string; env: Record<string, string> }) => ChildProcess;
+  }): Promise<RunnerProcess> {
     const logFile = path.join(dir, `runner-${Date.now()}.log`);
     // With a profile directory the runner writes a V8 CPU profile there when it exits.
     const profileArgs = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
     const out = createWriteStream(logFile);
-    const child: ChildProcess = spawn(process.execPath, [...profileArgs, ...runnerEntry], {
+    const command = [process.execPath, ...profileArgs, ...runnerEntry];
+    const launchOpts = {
       cwd: path.join(repoRoot, "apps/runner"),
       env: {
         PATH: env.PATH,
         ...(env.HOME ? { HOME: env.HOME } : {}),
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: runnerOpts.databaseUrl ?? databaseUrl,
         WHARF_HOME: home,
         WHARF_RUNNER_CONCURRENCY: String(runnerOpts.concurrency),
         WHARF_AGENT_IDLE_MS: String(runnerOpts.idleMs),
         WHARF_CANCEL_GRACE_MS: "1000",
         WHARF_SANDBOX: runnerOpts.sandbox ?? "auto",
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    };
+    const child: ChildProcess = runnerOpts.launch
+      ? runnerOpts.launch(command, launchOpts)
+      : spawn(command[0]!, command.slice(1), { ...launchOpts, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(out);
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenario } from "./testing/hanging-agent";
+import { binWith as binIn, runPeriods } from "./testing/fleet-fixture";
 import { makeRepo } from "./testing/git-fixture";
 import { spawnRunner } from "./testing/runner-process";
 import { startStack, type Stack } from "./testing/stack";
@@ -14,19 +14,8 @@ import { startStack, type Stack } from "./testing/stack";
  * different agents installed). Each agent is the scripted test agent under another command name.
  */
 
-const testAgent = fileURLToPath(new URL("../../../packages/test-agent/bin/wharf-test-agent.mjs", import.meta.url));
 const scratch = mkdtempSync(path.join(os.tmpdir(), "wharf-fleet-"));
-
-/** A folder holding `<name>-agent` for each name: the test agent under that command. */
-function binWith(...names: string[]): string {
-  const dir = mkdtempSync(path.join(scratch, "bin-"));
-  for (const name of names) {
-    const file = path.join(dir, `${name}-agent`);
-    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${testAgent}" "$@"\n`);
-    chmodSync(file, 0o755);
-  }
-  return dir;
-}
+const binWith = (...names: string[]) => binIn(scratch, ...names);
 
 let stack: Stack;
 const runners: Array<ReturnType<typeof spawnRunner>> = [];
@@ -63,9 +52,10 @@ beforeAll(async () => {
   await addAgent("beta");
   await addAgent("gamma");
   await addAgent("capped", 1);
-  // Runner A has alpha and capped, runner B beta and capped; nobody has gamma.
-  const a = startRunner("runner-a", binWith("alpha", "capped"));
-  const b = startRunner("runner-b", binWith("beta", "capped"));
+  await addAgent("shared");
+  // Runner A has alpha and capped, runner B beta and capped, both shared; nobody has gamma.
+  const a = startRunner("runner-a", binWith("alpha", "capped", "shared"));
+  const b = startRunner("runner-b", binWith("beta", "capped", "shared"));
   await Promise.all([a.ready, b.ready]);
 }, 90_000);
 
@@ -79,6 +69,30 @@ afterAll(async () => {
 }, 60_000);
 
 const quick = scenario({ steps: [{ type: "text", text: "done" }] });
+
+/** Never two at once: sorted by start, each run starts after the one before ended. */
+function expectOneAtATime(runs: Array<{ start: number; end: number | null }>) {
+  runs.sort((x, y) => x.start - y.start);
+  for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} started before run ${i - 1} ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end!);
+  const gaps = runs.slice(1).map((r, i) => r.start - runs[i]!.end!).sort((x, y) => x - y);
+  console.info(`[fleet] one at a time: gaps between runs ${gaps.join(", ")} ms`);
+  return gaps;
+}
+
+/** The queue of the task's current job. */
+async function jobQueueOf(taskId: string): Promise<string | undefined> {
+  const { rows } = await stack.services.pool.query<{ name: string }>(`select j.name from task t join pgboss.job j on j.id = t.job_id::uuid where t.id = $1`, [taskId]);
+  return rows[0]?.name;
+}
+
+/** A finished task of `projectId` first run by `runnerId` (created until one lands there). */
+async function moveToRunner(projectId: string, runnerId: string) {
+  for (;;) {
+    const task = await stack.api.task.create({ projectId, agentId: "shared", prompt: quick });
+    await stack.waitForState(task.id, ["completed", "review"], 30_000);
+    if ((await runnerOf(task.id)) === runnerId) return task;
+  }
+}
 
 describe("a fleet of runners on one database", () => {
   it("registers each runner with its host's agents, live", async () => {
@@ -126,21 +140,68 @@ describe("a fleet of runners on one database", () => {
     const tasks = await Promise.all(Array.from({ length: 10 }, () => stack.api.task.create({ projectId: project.id, agentId: "capped", prompt: slow })));
     for (const task of tasks) await stack.waitForState(task.id, ["completed", "review"], 60_000);
 
-    // Each task's run: from its "running" status event to its final one, by the database's clock.
-    const runs = await Promise.all(
-      tasks.map(async (task) => {
-        const { rows } = await stack.services.pool.query<{ state: string; at: Date }>(
-          `select payload->>'state' as state, created_at as at from task_event where task_id = $1 and type = 'status' order by seq`,
-          [task.id],
-        );
-        const start = rows.find((r) => r.state === "running")!.at.getTime();
-        const end = rows.findLast((r) => r.state === "completed" || r.state === "review")!.at.getTime();
-        return { start, end, runner: await runnerOf(task.id) };
-      }),
-    );
-    runs.sort((x, y) => x.start - y.start);
-    for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} started before run ${i - 1} ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+    // Each task's run: from its claim to its end, by the database's clock.
+    const runs = (await Promise.all(tasks.map((task) => runPeriods(stack.services.pool, task.id)))).flat();
+    expect(runs).toHaveLength(10);
+    const gaps = expectOneAtATime(runs);
+    // The next capped task starts as soon as a place frees (a NOTIFY, not the 5 s fetch).
+    expect(gaps[Math.floor(gaps.length / 2)]!).toBeLessThan(1000);
     // Both runners have the agent and took part; the cap, not one runner, kept them apart.
     expect(new Set(runs.map((r) => r.runner))).toEqual(new Set(["runner-a", "runner-b"]));
+  });
+
+  it("holds a project's cap of 1 over two runners and two agents, and with an agent's cap", { timeout: 120_000 }, async () => {
+    const project = await stack.api.project.create({ path: makeRepo() });
+    await stack.api.project.update({ id: project.id, maxRunning: 1 });
+    expect((await stack.api.project.get({ id: project.id })).maxRunning).toBe(1);
+    const slow = scenario({ steps: [{ type: "text", text: "working" }, { type: "sleep", ms: 300 }, { type: "text", text: "done" }] });
+    // alpha only on runner A, beta only on B, capped (1 fleet-wide) on both.
+    const agents = ["alpha", "beta", "capped", "alpha", "beta", "capped", "alpha", "beta"];
+    const tasks = await Promise.all(agents.map((agentId) => stack.api.task.create({ projectId: project.id, agentId, prompt: slow })));
+    for (const task of tasks) await stack.waitForState(task.id, ["completed", "review"], 90_000);
+    const runs = (await Promise.all(tasks.map((task) => runPeriods(stack.services.pool, task.id)))).flat();
+    expect(runs).toHaveLength(agents.length);
+    expectOneAtATime(runs);
+    expect(new Set(runs.map((r) => r.runner))).toEqual(new Set(["runner-a", "runner-b"]));
+  });
+
+  it("sends a follow-up to the runner where its session is parked, or, that runner gone, to another", { timeout: 120_000 }, async () => {
+    const project = await stack.api.project.create({ path: makeRepo() });
+    const tasks = await Promise.all(Array.from({ length: 4 }, () => stack.api.task.create({ projectId: project.id, agentId: "shared", prompt: quick })));
+    for (const task of tasks) await stack.waitForState(task.id, ["completed", "review"], 30_000);
+    const first = new Map(await Promise.all(tasks.map(async (t) => [t.id, await runnerOf(t.id)] as const)));
+    // Parked: each follow-up goes to its runner's own queue and runs there.
+    for (const task of tasks) await stack.api.task.prompt({ id: task.id, prompt: quick });
+    for (const task of tasks) {
+      const queued = await jobQueueOf(task.id);
+      expect(queued).toBe(`wharf-runner.${first.get(task.id)}`);
+    }
+    for (const task of tasks) await stack.waitUntil(async () => ((await runPeriods(stack.services.pool, task.id)).filter((p) => p.end !== null).length === 2 ? true : undefined), `task ${task.id}'s second turn`, 30_000);
+    for (const task of tasks) expect((await runPeriods(stack.services.pool, task.id)).map((p) => p.runner)).toEqual([first.get(task.id), first.get(task.id)]);
+
+    // Runner A freezes (a host that hangs, then dies): a follow-up sent while it still looked live
+    // waits in its queue until A misses its heartbeats, then goes to the agent's queue and runs on B.
+    const ranOnA = tasks.filter((t) => first.get(t.id) === "runner-a");
+    while (ranOnA.length < 2) ranOnA.push(await moveToRunner(project.id, "runner-a"));
+    const [onA, alsoOnA] = ranOnA as [(typeof tasks)[number], (typeof tasks)[number]];
+    const a = runners[0]!;
+    a.child.kill("SIGSTOP");
+    try {
+      await stack.api.task.prompt({ id: onA.id, prompt: quick });
+      expect(await jobQueueOf(onA.id)).toBe("wharf-runner.runner-a");
+      const moved = await stack.waitForEvent(onA.id, (e) => e.type === "status" && e.state === "queued" && /is gone/.test(e.reason ?? ""), "the follow-up moved away from runner A", 30_000);
+      expect(moved.event).toMatchObject({ reason: expect.stringContaining("runner-a") as unknown });
+      await stack.waitUntil(async () => ((await runPeriods(stack.services.pool, onA.id)).filter((p) => p.end !== null).length === 3 ? true : undefined), "the follow-up's turn on runner B", 30_000);
+      expect((await runPeriods(stack.services.pool, onA.id)).at(-1)!.runner).toBe("runner-b");
+    } finally {
+      a.child.kill("SIGKILL");
+      await a.exited;
+    }
+    // A gone: a follow-up of another task it ran goes straight to the agent's queue.
+    const turns = (await runPeriods(stack.services.pool, alsoOnA.id)).length;
+    await stack.api.task.prompt({ id: alsoOnA.id, prompt: quick });
+    expect(await jobQueueOf(alsoOnA.id)).toBe("wharf-task.shared");
+    await stack.waitUntil(async () => ((await runPeriods(stack.services.pool, alsoOnA.id)).filter((p) => p.end !== null).length === turns + 1 ? true : undefined), "the last follow-up", 30_000);
+    expect((await runPeriods(stack.services.pool, alsoOnA.id)).at(-1)!.runner).toBe("runner-b");
   });
 });

@@ -57,6 +57,7 @@ export class RunnerRegistry {
   private beating: Promise<void> = Promise.resolve();
   agents: HostAgent[] = [];
   private changed: (agents: HostAgent[]) => void = () => undefined;
+  private upkeep: () => Promise<void> = async () => undefined;
 
   constructor(private readonly opts: RegistryOptions) {}
 
@@ -83,6 +84,7 @@ export class RunnerRegistry {
         this.agents = agents;
         this.changed(agents);
       }
+      await this.upkeep();
     } catch (error) {
       // The database may be restarting: the next beat tries again; missing three marks this runner gone.
       this.opts.log.warn("heartbeat failed", { error });
@@ -92,6 +94,11 @@ export class RunnerRegistry {
   /** Called when the agents found on this host, or their caps, change (after register). */
   onAgentsChanged(fn: (agents: HostAgent[]) => void): void {
     this.changed = fn;
+  }
+
+  /** Fleet upkeep after each heartbeat (moving follow-ups away from runners that are gone). */
+  afterBeat(fn: () => Promise<void>): void {
+    this.upkeep = fn;
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import type { PgBoss } from "pg-boss";
 import { createBoss } from "@wharf/api/task-queue";
 import { CHANNEL_CONTROL, CHANNEL_RUNNERS, controlNotifySchema, taskJobSchema } from "@wharf/api/schemas";
 import { AGENTS_CHANGED } from "@wharf/api/runners";
+import { inTransaction, rerouteFromGoneRunners } from "@wharf/api/lifecycle";
 import { PgListener } from "@wharf/db/pg";
 import { createTransports } from "./agents/registry";
 import type { Logger } from "./agents/transport";
@@ -16,6 +17,7 @@ import { LiveSessions } from "./live-sessions";
 import { PermissionBroker } from "./permission-broker";
 import { ProjectRepos } from "./project-repo";
 import { reconcile } from "./reconcile";
+import { runnerDatabaseUrl } from "./db-session";
 import { RunnerRegistry } from "./registry";
 import { TaskQueues } from "./task-queues";
 import { runTaskTurn, type ActiveRun, type TaskRunDeps } from "./task-run";
@@ -49,7 +51,8 @@ export type RunnerOptions = {
 };
 
 export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptions = {}): Promise<RunnerHandle> {
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
+  const databaseUrl = runnerDatabaseUrl(env.DATABASE_URL);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.max(4, env.WHARF_RUNNER_CONCURRENCY + 2) });
   pool.on("error", (error) => log.error("idle database client failed", { error }));
   await ensureBuiltinAgents(pool);
   const settings = { mode: env.WHARF_SANDBOX, home: env.home, databaseUrl: env.DATABASE_URL, path: env.PATH };
@@ -91,7 +94,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   const services = new ServiceManager({ graceMs: env.WHARF_CANCEL_GRACE_MS, log });
   const workspaceControl = new WorkspaceControl({ pool, runnerId: env.runnerId, workspaces, services, log });
   // Created before the work loop starts: a turn's end sends the jobs of the tasks it unblocks.
-  const boss: PgBoss = await createBoss(env.DATABASE_URL, "runner");
+  const boss: PgBoss = await createBoss(databaseUrl, "runner");
   const deps: TaskRunDeps = {
     pool,
     boss,
@@ -111,7 +114,7 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
     log,
   };
 
-  const listener = new PgListener(env.DATABASE_URL);
+  const listener = new PgListener(databaseUrl);
   listener.listen(CHANNEL_CONTROL, (payload: string) => {
     let json: unknown;
     try {
@@ -170,7 +173,9 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
 
   const queues = new TaskQueues({
     boss,
-    databaseUrl: env.DATABASE_URL,
+    pool,
+    runnerId: env.runnerId,
+    databaseUrl,
     concurrency: env.WHARF_RUNNER_CONCURRENCY,
     log,
     handle: async (job) => {
@@ -184,6 +189,10 @@ export async function startRunner(env: RunnerEnv, log: Logger, opts: RunnerOptio
   });
   await queues.start(hostAgents);
   registry.onAgentsChanged((agents) => void queues.sync(agents));
+  registry.afterBeat(async () => {
+    const moved = await inTransaction(pool, (client) => rerouteFromGoneRunners(client, boss));
+    if (moved > 0) log.info("moved follow-ups away from runners that are gone", { moved });
+  });
   log.info("runner started", { runnerId: env.runnerId, concurrency: env.WHARF_RUNNER_CONCURRENCY, agents: hostAgents.map((a) => a.id) });
 
   // Agents that never reported their modes and commands are asked once, in the background.

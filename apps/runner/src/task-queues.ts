@@ -1,8 +1,10 @@
-import pg from "pg";
+import type pg from "pg";
 import type { Job, PgBoss } from "pg-boss";
-import { ensureTaskQueue } from "@wharf/api/task-queue";
-import { TASK_QUEUE } from "@wharf/api/schemas";
+import { taskCaps } from "@wharf/api/runners";
+import { ensureRunnerQueue, ensureTaskQueue, wakeQueue } from "@wharf/api/task-queue";
+import { TASK_QUEUE, taskJobSchema, taskQueueFor } from "@wharf/api/schemas";
 import type { Logger } from "./agents/transport";
+import { withFleetSlots, type Cap } from "./fleet-slots";
 import type { HostAgent } from "./registry";
 
 /** Up to `size` holders at once; the rest wait in order. */
@@ -23,37 +25,13 @@ class Slots {
   }
 }
 
-/**
- * Runs `fn` holding one of an agent's `cap` fleet-wide slots: PostgreSQL advisory locks
- * (agent, slot), taken on a connection of their own that lives as long as the task. A runner that
- * dies loses its connection, and with it its slots, at once.
- */
-async function withFleetSlot<T>(databaseUrl: string, agentId: string, cap: number, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "wharf-runner-cap" });
-  await client.connect();
-  try {
-    const key = `wharf-agent-cap:${agentId}`;
-    let slot = -1;
-    for (let i = 0; i < cap && slot < 0; i++) {
-      const { rows } = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext($1), $2) as ok`, [key, i]);
-      if (rows[0]?.ok) slot = i;
-    }
-    if (slot < 0) {
-      // Every slot is taken: wait (in the database, no polling) for one of them.
-      slot = Math.floor(Math.random() * cap);
-      await client.query(`select pg_advisory_lock(hashtext($1), $2)`, [key, slot]);
-    }
-    return await fn();
-  } finally {
-    // Ending the session releases its advisory locks.
-    await client.end().catch(() => undefined);
-  }
-}
-
 export type TaskQueuesOptions = {
   boss: PgBoss;
+  pool: pg.Pool;
   /** For the fleet-wide caps' own connections. */
   databaseUrl: string;
+  /** This runner: it also works its own queue (follow-ups of sessions parked here). */
+  runnerId: string;
   /** Tasks this runner runs at once, over every agent's queue. */
   concurrency: number;
   handle: (job: Job<unknown>) => Promise<void>;
@@ -61,14 +39,19 @@ export type TaskQueuesOptions = {
 };
 
 /**
- * The queues this runner works: one per agent its host has (`wharf-task.<agent>`), plus the old
+ * The queues this runner works: one per agent its host has (`wharf-task.<agent>`), its own
+ * (`wharf-runner.<id>`: follow-ups of tasks whose agent session is parked here), plus the old
  * shared queue for jobs sent before routing by agent.
  *
  * An agent's fleet-wide cap is kept twice, both in the database: its worker passes the cap as
  * pg-boss `groupConcurrency` (its jobs are one group), so a runner does not fetch a job while that
  * many are active; that check is not atomic across runners fetching at the same moment (each
  * sees none active and both claim), so a fetched job then takes one of the cap's advisory-lock
- * slots (withFleetSlot) before it runs, waiting for one when all are taken.
+ * slots (withFleetSlots) before it runs, waiting for one when all are taken. A project's cap is
+ * only the advisory-lock slots (its jobs are spread over agents' queues). Caps are read from the
+ * database for each job. When a capped job ends it is completed at once and the agent's queue is
+ * woken on every runner (pg-boss's own NOTIFY), so the job pg-boss held back starts now rather
+ * than at the next fetch.
  *
  * Every queue's worker may hold `concurrency` jobs; one set of slots keeps the runner at
  * `concurrency` running tasks overall. A job fetched while the slots are full waits here, claimed.
@@ -83,30 +66,44 @@ export class TaskQueues {
     this.slots = new Slots(opts.concurrency);
   }
 
-  private async work(queue: string, agentId: string | null, groupConcurrency: number | null): Promise<void> {
+  private async work(queue: string, groupConcurrency: number | null): Promise<void> {
     await this.opts.boss.work(
       queue,
       {
         localConcurrency: this.opts.concurrency,
         batchSize: 1,
-        // NOTIFY wakes the runner for new jobs; the 5 s fetch is only the backstop that also picks
-        // up jobs pg-boss put back for retry after another runner died, or held back by a cap.
+        // NOTIFY wakes the runner for new jobs and when a cap's place frees; the 5 s fetch is only
+        // the backstop that also picks up jobs pg-boss put back for retry after another runner died.
         notifyPollingIntervalSeconds: 5,
-        pollingIntervalSeconds: 2,
+        pollingIntervalSeconds: 5,
         ...(groupConcurrency !== null ? { groupConcurrency } : {}),
       },
       async (jobs) => {
-        for (const job of jobs) {
-          const run = () => this.slots.run(() => this.opts.handle(job));
-          await (agentId !== null && groupConcurrency !== null ? withFleetSlot(this.opts.databaseUrl, agentId, groupConcurrency, run) : run());
-        }
+        for (const job of jobs) await this.run(queue, job);
       },
     );
   }
 
-  /** Starts the shared queue's worker and those of `agents`. */
+  private async run(queue: string, job: Job<unknown>): Promise<void> {
+    const data = taskJobSchema.safeParse(job.data);
+    const caps = data.success ? await taskCaps(this.opts.pool, data.data.taskId) : null;
+    const run = () => this.slots.run(() => this.opts.handle(job));
+    if (!caps || (caps.agentCap === null && caps.projectCap === null)) return run();
+    const held: Cap[] = [];
+    if (caps.agentCap !== null) held.push({ key: `wharf-agent-cap:${caps.agentId}`, cap: caps.agentCap });
+    if (caps.projectCap !== null) held.push({ key: `wharf-project-cap:${caps.projectId}`, cap: caps.projectCap });
+    await withFleetSlots(this.opts.databaseUrl, held, this.opts.log, run);
+    if (caps.agentCap === null) return;
+    // The slots are free now; so is the group's place once the job is complete (pg-boss's own
+    // completion after this handler then finds nothing to do).
+    await this.opts.boss.complete(queue, job.id);
+    await wakeQueue(this.opts.pool, taskQueueFor(caps.agentId));
+  }
+
+  /** Starts the shared queue's worker, this runner's own and those of `agents`. */
   async start(agents: HostAgent[]): Promise<void> {
-    await this.work(TASK_QUEUE, null, null);
+    await this.work(TASK_QUEUE, null);
+    await this.work(await ensureRunnerQueue(this.opts.boss, this.opts.runnerId), null);
     await this.sync(agents);
   }
 
@@ -122,7 +119,7 @@ export class TaskQueues {
       }
       for (const [id, cap] of wanted) {
         if (this.working.has(id)) continue;
-        await this.work(await ensureTaskQueue(this.opts.boss, id), id, cap);
+        await this.work(await ensureTaskQueue(this.opts.boss, id), cap);
         this.working.set(id, cap);
       }
       this.opts.log.info("working the queues of", { agents: [...this.working].map(([id, cap]) => (cap === null ? id : `${id} (at most ${cap} fleet-wide)`)) });

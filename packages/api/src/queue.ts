@@ -2,15 +2,15 @@ import type { PgBoss } from "pg-boss";
 import type pg from "pg";
 import { appendEvents } from "@wharf/db/pg";
 import type { TaskEvent, TaskJob } from "./schemas";
-import { ensureTaskQueue } from "./task-queue";
+import { ensureRunnerQueue, ensureTaskQueue } from "./task-queue";
 
 /**
- * Sends the task job to its agent's queue through the caller's transaction, so the task row and its
- * job commit together. The job's group is the agent: runners cap the agent's running tasks
+ * Sends the task job to its agent's queue (or, with `runnerId`, to that runner's own queue) through
+ * the caller's transaction, so the task row and its job commit together. The job's group is the agent: runners cap the agent's running tasks
  * fleet-wide with pg-boss's groupConcurrency.
  */
-export async function sendTaskJob(boss: PgBoss, client: pg.PoolClient, job: TaskJob, agentId: string): Promise<string> {
-  const queue = await ensureTaskQueue(boss, agentId);
+export async function sendTaskJob(boss: PgBoss, client: pg.PoolClient, job: TaskJob, agentId: string, runnerId: string | null = null): Promise<string> {
+  const queue = runnerId === null ? await ensureTaskQueue(boss, agentId) : await ensureRunnerQueue(boss, runnerId);
   const id = await boss.send(queue, job, {
     group: { id: agentId },
     db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) },

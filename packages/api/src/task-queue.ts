@@ -1,5 +1,5 @@
 import { PgBoss } from "pg-boss";
-import { TASK_QUEUE, taskQueueFor } from "./schemas";
+import { runnerQueueFor, TASK_QUEUE, taskQueueFor } from "./schemas";
 
 /*
  * The task queue, shared by the sender (API) and the consumer (runner). Kept apart from
@@ -38,8 +38,16 @@ export async function createBoss(databaseUrl: string, role: "api" | "runner"): P
 const created = new WeakMap<PgBoss, Set<string>>();
 
 /** Creates the agent's task queue once per boss (pg-boss's createQueue is idempotent, this saves the round trips). */
-export async function ensureTaskQueue(boss: PgBoss, agentId: string): Promise<string> {
-  const name = taskQueueFor(agentId);
+export function ensureTaskQueue(boss: PgBoss, agentId: string): Promise<string> {
+  return ensureQueue(boss, taskQueueFor(agentId));
+}
+
+/** Creates the runner's own queue (follow-ups for sessions parked there) once per boss. */
+export function ensureRunnerQueue(boss: PgBoss, runnerId: string): Promise<string> {
+  return ensureQueue(boss, runnerQueueFor(runnerId));
+}
+
+async function ensureQueue(boss: PgBoss, name: string): Promise<string> {
   let names = created.get(boss);
   if (!names) created.set(boss, (names = new Set()));
   if (!names.has(name)) {
@@ -47,4 +55,16 @@ export async function ensureTaskQueue(boss: PgBoss, agentId: string): Promise<st
     names.add(name);
   }
   return name;
+}
+
+/**
+ * pg-boss's LISTEN channel for its default schema `pgboss` (pg-boss's own `notifyChannelSql`,
+ * which it does not export). A NOTIFY there carrying a queue's name wakes every worker of that
+ * queue, in every process, to fetch at once.
+ */
+const PGBOSS_CHANNEL_SQL = `'pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24)`;
+
+/** Wakes every worker of `queue` fleet-wide: for jobs pg-boss held back (a cap's group was full) when a place frees. */
+export async function wakeQueue(db: { query(text: string, values?: unknown[]): Promise<unknown> }, queue: string): Promise<void> {
+  await db.query(`select pg_notify(${PGBOSS_CHANNEL_SQL}, $1)`, [queue]);
 }

@@ -97,12 +97,13 @@ export function ProjectsPage() {
   );
 }
 
-function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[]; wharfMcp: boolean }): string {
+function workspaceSummary(p: { setupScript: string | null; copyFiles: string[]; services: unknown[]; wharfMcp: boolean; maxRunning: number | null }): string {
   const parts = [
     p.setupScript ? "setup" : null,
     p.copyFiles.length > 0 ? `${p.copyFiles.length} copied` : null,
     p.services.length > 0 ? `${p.services.length} service${p.services.length === 1 ? "" : "s"}` : null,
     p.wharfMcp ? "Wharf MCP" : null,
+    p.maxRunning !== null ? `at most ${p.maxRunning} running` : null,
   ];
   return parts.filter(Boolean).join(" · ");
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { mcpServersInputSchema, workspaceSettingsPatchSchema, type McpServerView, type ServiceSpec } from "@wharf/api/schemas";
+import { maxRunningInput, mcpServersInputSchema, workspaceSettingsPatchSchema, type McpServerView, type ServiceSpec } from "@wharf/api/schemas";
 import { useState, type FormEvent } from "react";
 import { errorMessage } from "~/lib/format";
 import { mcpInputFromRows, mcpRowsFromViews, type McpServerRow } from "~/lib/mcp-form";
@@ -18,6 +18,7 @@ type Project = {
   setupTimeoutSeconds: number;
   mcpServers: McpServerView[];
   wharfMcp: boolean;
+  maxRunning: number | null;
 };
 
 type ServiceRow = { name: string; command: string; ports: string };
@@ -66,6 +67,7 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
   const [teardownScript, setTeardownScript] = useState(project.teardownScript ?? "");
   const [copyFiles, setCopyFiles] = useState(project.copyFiles.join("\n"));
   const [timeout, setTimeoutSeconds] = useState(String(project.setupTimeoutSeconds));
+  const [maxRunningText, setMaxRunningText] = useState(project.maxRunning === null ? "" : String(project.maxRunning));
   const [services, setServices] = useState<ServiceRow[]>(project.services.map((s) => ({ name: s.name, command: s.command, ports: String(s.ports) })));
   const [mcpRows, setMcpRows] = useState<McpServerRow[]>(() => mcpRowsFromViews(project.mcpServers));
   const [wharfMcp, setWharfMcp] = useState(project.wharfMcp);
@@ -90,17 +92,20 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
       setupTimeoutSeconds: Number(timeout),
     };
     const mcpServers = mcpInputFromRows(mcpRows);
+    const maxRunning = maxRunningText.trim() === "" ? null : Number(maxRunningText.trim());
     const checked = workspaceSettingsPatchSchema.safeParse(patch);
     const mcpChecked = mcpServersInputSchema.safeParse(mcpServers);
-    if (!checked.success || !mcpChecked.success) {
+    const capChecked = maxRunningInput.safeParse(maxRunning);
+    if (!checked.success || !mcpChecked.success || !capChecked.success) {
       setErrors({
         ...(checked.success ? {} : issuesToErrors(checked.error.issues)),
+        ...(capChecked.success ? {} : issuesToErrors(capChecked.error.issues.map((i) => ({ ...i, path: ["maxRunning"] })))),
         ...(mcpChecked.success ? {} : issuesToErrors(mcpChecked.error.issues.map((i) => ({ ...i, path: ["mcpServers", ...i.path] })))),
       });
       return;
     }
     setErrors({});
-    update.mutate({ id: project.id, ...patch, mcpServers, wharfMcp });
+    update.mutate({ id: project.id, ...patch, mcpServers, wharfMcp, maxRunning });
   };
 
   const setService = (i: number, change: Partial<ServiceRow>) => setServices((rows) => rows.map((row, j) => (j === i ? { ...row, ...change } : row)));
@@ -139,6 +144,12 @@ export function WorkspaceSettingsForm({ project, onDone }: { project: Project; o
           <span className="text-xs text-muted">A setup that runs longer fails the task.</span>
           <input name="setupTimeoutSeconds" type="number" min={1} className={`${inputClass} w-32`} value={timeout} onChange={(e) => setTimeoutSeconds(e.target.value)} />
           <FieldError errors={errors} name="setupTimeoutSeconds" />
+        </label>
+        <label className="grid content-start gap-1 text-sm">
+          <span className="font-medium">Running at once</span>
+          <span className="text-xs text-muted">At most this many of the project&apos;s tasks run at the same time, over every runner. Empty: no limit.</span>
+          <input name="maxRunning" type="number" min={1} className={`${inputClass} w-32`} value={maxRunningText} onChange={(e) => setMaxRunningText(e.target.value)} placeholder="no limit" />
+          <FieldError errors={errors} name="maxRunning" />
         </label>
       </div>
 

@@ -26,7 +26,7 @@ export {
   type ReviewTarget,
 } from "./review";
 export { sendComments, type OpenComment } from "./comments";
-export { cancelTask, claimTask, createTask, endTurn, followUp, startTask, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
+export { cancelTask, claimTask, createTask, endTurn, followUp, rerouteFromGoneRunners, startTask, type ClaimedTask, type TurnChange, type TurnEnd } from "./task";
 export { MAX_DEPENDENCIES } from "./dependencies";
 export { createAttempts, lockGroupForPick, settleSiblings, type AttemptSpec, type SiblingOutcome } from "./attempts";
 export { inTransaction } from "../queue";

@@ -8,6 +8,8 @@ const lockedTaskSchema = z.object({
   state: taskStateSchema,
   jobId: z.string().nullable(),
   agentId: z.string(),
+  /** The runner that last ran it (holds its worktree and, while parked, its agent's session). */
+  runnerId: z.string().nullable(),
   turn: z.number().int(),
   cancelRequested: z.boolean(),
 });
@@ -16,7 +18,7 @@ export type LockedTask = z.infer<typeof lockedTaskSchema>;
 /** Takes the task's row lock for the rest of the caller's transaction and returns its state. */
 export async function lockTask(client: pg.PoolClient, taskId: string): Promise<LockedTask> {
   const { rows } = await client.query(
-    `select id, state::text as state, job_id as "jobId", agent_id as "agentId", turn, cancel_requested as "cancelRequested"
+    `select id, state::text as state, job_id as "jobId", agent_id as "agentId", runner_id as "runnerId", turn, cancel_requested as "cancelRequested"
      from task where id = $1 for update`,
     [taskId],
   );

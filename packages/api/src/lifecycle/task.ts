@@ -2,12 +2,12 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { z } from "zod";
 import { appendTaskEvents, sendTaskJob } from "../queue";
-import { blockedTaskStates, cancellableTaskStates, followUpTaskStates, liveTaskStates, TASK_QUEUE, taskQueueFor, type ChangeFile, type TaskEvent } from "../schemas";
+import { blockedTaskStates, cancellableTaskStates, followUpTaskStates, liveTaskStates, runnerQueueFor, TASK_QUEUE, taskQueueFor, type ChangeFile, type TaskEvent } from "../schemas";
 import { checkTaskLinks, descendantsIn, insertDependencies, queueBlockedTask, settleDependents } from "./dependencies";
 import { TransitionRefusedError } from "./errors";
 import { notifyControl } from "./notify-control";
 import { lockTask, requireState } from "./task-row";
-import { noRunnerReason } from "../queries/runner";
+import { liveSql, MISSED_HEARTBEATS, noRunnerReason, runnerLiveWith } from "../queries/runner";
 
 /*
  * Task transitions. Each runs inside the caller's transaction on `client`: it takes the task's
@@ -104,14 +104,18 @@ export async function claimTask(
   if (input.retry) {
     await client.query(`update permission_request set state = 'expired', answered_at = now() where task_id = $1 and state = 'pending'`, [input.taskId]);
   }
-  const reason = input.retry ? `retrying (attempt ${claimed.attempt}) after the previous runner stopped` : `picked up by runner ${input.runnerId}`;
+  const reason = input.retry
+    ? `retrying (attempt ${claimed.attempt}) on runner ${input.runnerId} after the previous runner stopped`
+    : `picked up by runner ${input.runnerId}`;
   await appendTaskEvents(client, input.taskId, [{ type: "status", state: "running", reason }], "running");
   return claimed;
 }
 
 /**
  * review | completed → queued: a follow-up prompt. The turn number goes up by one and the prompt
- * is kept on the row for the runner; the job is sent in the same transaction.
+ * is kept on the row for the runner; the job is sent in the same transaction: to the queue of the
+ * runner that ran the task when that runner is live and has the agent (its session may be parked
+ * there), else to the agent's queue, for any runner (a new session, as after a restart).
  */
 export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { taskId: string; prompt: string }): Promise<{ turn: number }> {
   const task = await lockTask(client, input.taskId);
@@ -123,14 +127,44 @@ export async function followUp(client: pg.PoolClient, boss: PgBoss, input: { tas
     [input.taskId, input.prompt],
   );
   const { turn } = z.array(z.object({ turn: z.number().int() })).parse(rows)[0]!;
-  const waiting = await noRunnerReason(client, task.agentId);
+  const parkedOn = task.runnerId !== null && (await runnerLiveWith(client, task.runnerId, task.agentId)) ? task.runnerId : null;
+  const waiting = parkedOn === null ? await noRunnerReason(client, task.agentId) : null;
+  const reason = parkedOn !== null ? `follow-up prompt, for runner ${parkedOn} where its session is` : waiting ? `follow-up prompt; ${waiting}` : "follow-up prompt";
   await appendTaskEvents(client, input.taskId, [
     { type: "message", role: "user", text: input.prompt },
-    { type: "status", state: "queued", reason: waiting ? `follow-up prompt; ${waiting}` : "follow-up prompt" },
+    { type: "status", state: "queued", reason },
   ], "queued");
-  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn }, task.agentId);
+  const jobId = await sendTaskJob(boss, client, { taskId: input.taskId, turn }, task.agentId, parkedOn);
   await client.query(`update task set job_id = $2 where id = $1`, [input.taskId, jobId]);
   return { turn };
+}
+
+/**
+ * Follow-ups waiting in the queue of a runner that is gone (killed or cut off after they were sent)
+ * go to their agent's queue, for any runner with the agent: each job is cancelled and sent again in
+ * one transaction, rows locked with SKIP LOCKED so runners doing this at once move each job once.
+ * Live runners call it on their heartbeat. Returns how many moved.
+ */
+export async function rerouteFromGoneRunners(client: pg.PoolClient, boss: PgBoss): Promise<number> {
+  const { rows } = await client.query(
+    `select j.id::text as "jobId", j.name, t.id as "taskId", t.turn, t.agent_id as "agentId"
+       from pgboss.job j
+       join runner r on j.name = $2 || r.id
+       join task t on t.job_id = j.id::text and t.state = 'queued'
+      where j.state = 'created' and not (${liveSql("r", "$1")})
+      for update of j, t skip locked`,
+    [MISSED_HEARTBEATS, runnerQueueFor("")],
+  );
+  const orphans = z.array(z.object({ jobId: z.string(), name: z.string(), taskId: z.string(), turn: z.number().int(), agentId: z.string() })).parse(rows);
+  for (const orphan of orphans) {
+    await boss.cancel(orphan.name, orphan.jobId, pgBossDb(client));
+    const jobId = await sendTaskJob(boss, client, { taskId: orphan.taskId, turn: orphan.turn }, orphan.agentId);
+    await client.query(`update task set job_id = $2 where id = $1`, [orphan.taskId, jobId]);
+    const waiting = await noRunnerReason(client, orphan.agentId);
+    const reason = `its runner (${orphan.name.slice(runnerQueueFor("").length)}) is gone; for any runner with the agent${waiting ? `; ${waiting}` : ""}`;
+    await appendTaskEvents(client, orphan.taskId, [{ type: "status", state: "queued", reason }], "queued");
+  }
+  return orphans.length;
 }
 
 /**
@@ -166,8 +200,12 @@ async function cancelOne(client: pg.PoolClient, boss: PgBoss, taskId: string, ac
       [taskId],
     );
     await appendTaskEvents(client, taskId, [{ type: "status", state: "cancelled", reason: `cancelled by ${actor}` }], "cancelled");
-    // Jobs sent before routing by agent are in TASK_QUEUE; cancelling an id a queue lacks does nothing.
-    if (task.state === "queued" && task.jobId) for (const queue of [taskQueueFor(task.agentId), TASK_QUEUE]) await boss.cancel(queue, task.jobId, pgBossDb(client));
+    // Jobs sent before routing by agent are in TASK_QUEUE, follow-ups may be in the runner's queue;
+    // cancelling an id a queue lacks does nothing.
+    if (task.state === "queued" && task.jobId) {
+      const queues = [taskQueueFor(task.agentId), TASK_QUEUE, ...(task.runnerId ? [runnerQueueFor(task.runnerId)] : [])];
+      for (const queue of queues) await boss.cancel(queue, task.jobId, pgBossDb(client));
+    }
     await settleDependents(client, boss, taskId);
     return "cancelled";
   }

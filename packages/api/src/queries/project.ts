@@ -30,13 +30,15 @@ const projectRow = z.object({
   mcpServers: z.unknown().transform(mcpServerViews),
   /** Wharf's own MCP server is given to its tasks' agents, with a token scoped to the task. */
   wharfMcp: z.boolean(),
+  /** Fleet-wide cap on its running tasks; null: none. */
+  maxRunning: z.number().int().nullable(),
 });
 export type ProjectRow = z.infer<typeof projectRow>;
 
 const projectColumns = `p.id, p.name, p.repo_path as "repoPath", p.base_branch as "baseBranch", p.clone_url as "cloneUrl", p.repo_managed as "repoManaged", p.setup_script as "setupScript",
   p.teardown_script as "teardownScript", p.copy_files as "copyFiles", p.services, p.setup_timeout_seconds as "setupTimeoutSeconds", p.created_at as "createdAt",
   p.remote, p.forge_kind::text as "forgeKind", p.forge_api_url as "forgeApiUrl", p.forge_project as "forgeProject",
-  p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers", p.wharf_mcp as "wharfMcp"`;
+  p.forge_token is not null as "hasForgeToken", p.mcp_servers as "mcpServers", p.wharf_mcp as "wharfMcp", p.max_running as "maxRunning"`;
 
 export async function findProject(db: Queryable, id: string): Promise<ProjectRow | null> {
   const { rows } = await db.query(`select ${projectColumns} from project p where p.id = $1`, [id]);
@@ -96,6 +98,7 @@ export type ProjectPatch = z.output<typeof workspaceSettingsPatchSchema> &
     /** With their secret values (see resolveMcpServers). */
     mcpServers?: McpServerConfig[] | undefined;
     wharfMcp?: boolean | undefined;
+    maxRunning?: number | null | undefined;
   };
 
 /** A project's MCP servers with their secret values, for resolving an update; null if there is no such project. */
@@ -131,6 +134,7 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
        forge_token = case when $11::jsonb ? 'forgeToken' then $11->>'forgeToken' else p.forge_token end,
        mcp_servers = coalesce($12::jsonb, p.mcp_servers),
        wharf_mcp = coalesce($13::boolean, p.wharf_mcp),
+       max_running = case when $14::boolean then $15::integer else p.max_running end,
        updated_at = now()
      where p.id = $1
      returning ${projectColumns}`,
@@ -148,6 +152,8 @@ export async function updateProject(db: Queryable, id: string, patch: ProjectPat
       JSON.stringify(publish),
       patch.mcpServers === undefined ? null : JSON.stringify(patch.mcpServers),
       patch.wharfMcp ?? null,
+      patch.maxRunning !== undefined,
+      patch.maxRunning ?? null,
     ],
   );
   return z.array(projectRow).parse(rows)[0] ?? null;

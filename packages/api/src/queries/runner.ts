@@ -7,6 +7,9 @@ export { AGENTS_CHANGED } from "./agent";
 /** A runner counts as gone after this many heartbeat intervals without one (a killed process sends no goodbye). */
 export const MISSED_HEARTBEATS = 3;
 
+/** SQL: runner `r` is live, not stopped and heard from within `missed` (the parameter holding MISSED_HEARTBEATS) intervals, by the database's clock. */
+export const liveSql = (r: string, missed: string) => `${r}.stopped_at is null and ${r}.heartbeat_at > now() - make_interval(secs => ${r}.heartbeat_ms * ${missed} / 1000.0)`;
+
 export type RunnerRegistration = {
   id: string;
   hostname: string;
@@ -69,7 +72,7 @@ export async function listRunners(db: Queryable): Promise<RunnerRow[]> {
   const { rows } = await db.query(
     `select r.id, r.hostname, r.pid, r.version, r.concurrency, coalesce(r.agents, '{}') as agents, r.heartbeat_ms as "heartbeatMs",
             r.started_at as "startedAt", r.heartbeat_at as "heartbeatAt", r.stopped_at as "stoppedAt", r.sandbox_on as "sandboxOn",
-            (r.stopped_at is null and r.heartbeat_at > now() - make_interval(secs => r.heartbeat_ms * $1 / 1000.0)) as "live",
+            (${liveSql("r", "$1")}) as "live",
             (select count(*)::int from task t where t.runner_id = r.id and t.state = 'running') as "running"
        from runner r
       where coalesce(r.stopped_at, r.heartbeat_at) > now() - interval '1 day'
@@ -79,6 +82,16 @@ export async function listRunners(db: Queryable): Promise<RunnerRow[]> {
   return z.array(runnerRow).parse(rows);
 }
 
+/** Whether runner `runnerId` is live and has `agentId` (a parked session of that agent may live there). */
+export async function runnerLiveWith(db: Queryable, runnerId: string, agentId: string): Promise<boolean> {
+  const { rows } = await db.query(`select exists (select 1 from runner r where r.id = $1 and $3 = any(r.agents) and ${liveSql("r", "$2")}) as "live"`, [
+    runnerId,
+    MISSED_HEARTBEATS,
+    agentId,
+  ]);
+  return z.array(z.object({ live: z.boolean() })).parse(rows)[0]!.live;
+}
+
 /**
  * Why a task for `agentId` would wait: "no runner has <agent> installed" when no live runner found
  * the agent on its host (its job stays queued until one that has it joins); null when one has.
@@ -86,11 +99,29 @@ export async function listRunners(db: Queryable): Promise<RunnerRow[]> {
 export async function noRunnerReason(db: Queryable, agentId: string): Promise<string | null> {
   const { rows } = await db.query(
     `select a.name,
-            exists (select 1 from runner r where $1 = any(r.agents) and r.stopped_at is null
-                      and r.heartbeat_at > now() - make_interval(secs => r.heartbeat_ms * $2 / 1000.0)) as "served"
+            exists (select 1 from runner r where $1 = any(r.agents) and ${liveSql("r", "$2")}) as "served"
        from agent a where a.id = $1`,
     [agentId, MISSED_HEARTBEATS],
   );
   const row = z.array(z.object({ name: z.string(), served: z.boolean() })).parse(rows)[0];
   return row && !row.served ? `no runner has ${row.name} installed` : null;
+}
+
+const taskCapsRow = z.object({
+  agentId: z.string(),
+  agentCap: z.number().int().nullable(),
+  projectId: z.string(),
+  projectCap: z.number().int().nullable(),
+});
+export type TaskCaps = z.infer<typeof taskCapsRow>;
+
+/** The fleet-wide caps a task runs under: its agent's and its project's `max_running` (null: none); null if there is no such task. */
+export async function taskCaps(db: Queryable, taskId: string): Promise<TaskCaps | null> {
+  const { rows } = await db.query(
+    `select t.agent_id as "agentId", a.max_running as "agentCap", t.project_id as "projectId", p.max_running as "projectCap"
+       from task t join agent a on a.id = t.agent_id join project p on p.id = t.project_id
+      where t.id = $1`,
+    [taskId],
+  );
+  return z.array(taskCapsRow).parse(rows)[0] ?? null;
 }

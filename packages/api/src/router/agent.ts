@@ -6,6 +6,7 @@ import type { Queryable } from "@wharf/db/pg";
 import { redetectAgents } from "../agents/sync";
 import { McpSecretMissingError, mcpServersInputSchema, mcpServerViews, resolveMcpServers } from "../schemas/mcp";
 import { deleteUnusedAgent, findAgent, findAgentSettings, listAgents, upsertAgent, type AgentRow } from "../queries/agent";
+import { maxRunningInput } from "../schemas/jobs";
 import { protectedProcedure } from "../trpc";
 import { agentInstall } from "./agent-install";
 
@@ -97,11 +98,8 @@ const agentUpsertInput = z
     env: envMap.default({}),
     /** In the OS sandbox: false leaves the agent and what it starts loopback only (local models). Default: on. */
     sandboxNetwork: z.boolean().optional(),
-    /**
-     * At most this many of the agent's tasks run at once across every runner (null: no cap beyond
-     * each runner's concurrency; unset keeps the stored value). Enforced in the database.
-     */
-    maxRunning: z.number().int("maxRunning must be a whole number of tasks, e.g. 2.").min(1, "maxRunning must be at least 1; send null for no cap.").max(1000).nullable().optional(),
+    /** At most this many of the agent's tasks run at once across every runner. Enforced in the database. */
+    maxRunning: maxRunningInput,
     /**
      * Write-only secret variables, as a change: a value sets or replaces that variable, null
      * removes it, and variables not named stay as they are. Values are never returned.

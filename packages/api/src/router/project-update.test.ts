@@ -20,6 +20,18 @@ afterAll(async () => {
 });
 
 describe("project.update", () => {
+  it("sets, keeps and clears the project's fleet-wide cap, and refuses one below 1 saying so", async () => {
+    const created = await api().project.create({ path: (await createTestRepo()).path });
+    expect(created.maxRunning).toBeNull();
+    expect((await api().project.update({ id: created.id, maxRunning: 2 })).maxRunning).toBe(2);
+    // Other settings leave it alone.
+    expect((await api().project.update({ id: created.id, setupScript: "true" })).maxRunning).toBe(2);
+    await expect(api().project.update({ id: created.id, maxRunning: 0 })).rejects.toThrow(/at least 1; send null for no cap/);
+    await expect(api().project.update({ id: created.id, maxRunning: 1.5 })).rejects.toThrow(/whole number/);
+    expect((await api().project.get({ id: created.id })).maxRunning).toBe(2);
+    expect((await api().project.update({ id: created.id, maxRunning: null })).maxRunning).toBeNull();
+  });
+
   it("sets the workspace settings given and leaves the others as they were", async () => {
     const created = await api().project.create({ path: (await createTestRepo()).path });
     expect(created).toMatchObject({ setupScript: null, teardownScript: null, copyFiles: [], services: [], setupTimeoutSeconds: 600 });

@@ -14,6 +14,7 @@ import {
   setProjectCloneUrl,
   updateProject,
 } from "../queries/project";
+import { maxRunningInput } from "../schemas/jobs";
 import { McpSecretMissingError, mcpServersInputSchema, resolveMcpServers } from "../schemas/mcp";
 import { workspaceSettingsPatchSchema } from "../schemas/workspace";
 import { protectedProcedure } from "../trpc";
@@ -58,6 +59,8 @@ const projectCreateInput = z
 /** Every field but `id` is optional: absent means unchanged; for the push and forge settings null clears. */
 const projectUpdateInput = z.object({
   id: z.string().uuid("Project ids are UUIDs."),
+  /** At most this many of its tasks run at once across the fleet; null: no cap. */
+  maxRunning: maxRunningInput,
   name: z.string().trim().min(1, "A project name may not be empty.").max(200, "A project name is at most 200 characters.").optional(),
   ...workspaceSettingsPatchSchema.shape,
   /** The remote task branches are pushed to; null: detect (`origin`, else the only remote). */

@@ -15,6 +15,14 @@ export function taskQueueFor(agentId: string): string {
 }
 
 /**
+ * One runner's own queue: follow-ups of a task whose agent session is parked there (each runner
+ * works its own queue besides its agents').
+ */
+export function runnerQueueFor(runnerId: string): string {
+  return `wharf-runner.${runnerId}`;
+}
+
+/**
  * A job asks a runner to work on a task: the first run, or a follow-up prompt (turn > 0) for a
  * task in review. The task row is the truth; the job only says "look at this task now".
  */
@@ -73,3 +81,15 @@ export const controlNotifySchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("release"), taskId: z.string().uuid(), remove: z.boolean() }),
 ]);
 export type ControlNotify = z.infer<typeof controlNotifySchema>;
+
+/**
+ * A fleet-wide cap on running tasks, as an agent or a project takes it: at most this many at once
+ * across every runner; null: no cap (beyond each runner's concurrency); unset keeps the stored value.
+ */
+export const maxRunningInput = z
+  .number()
+  .int("maxRunning must be a whole number of tasks, e.g. 2.")
+  .min(1, "maxRunning must be at least 1; send null for no cap.")
+  .max(1000)
+  .nullable()
+  .optional();
