@@ -87,7 +87,12 @@ export async function recordApiResponses(page: Page): Promise<() => Promise<stri
     bodies.push(body);
     await route.fulfill({ response, body });
   });
-  return async () => [...bodies];
+  // Waits for the responses still on their way (a board refetches its columns once its live
+  // stream connects): a handler left running when the page closes fails the next test.
+  return async () => {
+    await page.unrouteAll({ behavior: "wait" });
+    return [...bodies];
+  };
 }
 
 /** Saves a light and a dark screenshot of the page as it is. */

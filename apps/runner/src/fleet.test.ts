@@ -165,7 +165,7 @@ describe("a fleet of runners on one database", () => {
     expect(new Set(runs.map((r) => r.runner))).toEqual(new Set(["runner-a", "runner-b"]));
   });
 
-  it("sends a follow-up to the runner where its session is parked, or, that runner gone, to another", { timeout: 120_000 }, async () => {
+  it("sends a follow-up to the runner where its session is parked, or, that runner gone, to another", { timeout: 240_000 }, async () => {
     const project = await stack.api.project.create({ path: makeRepo() });
     const tasks = await Promise.all(Array.from({ length: 4 }, () => stack.api.task.create({ projectId: project.id, agentId: "shared", prompt: quick })));
     for (const task of tasks) await stack.waitForState(task.id, ["completed", "review"], 30_000);
@@ -191,7 +191,7 @@ describe("a fleet of runners on one database", () => {
       expect(await jobQueueOf(onA.id)).toBe("wharf-runner.runner-a");
       const moved = await stack.waitForEvent(onA.id, (e) => e.type === "status" && e.state === "queued" && /is gone/.test(e.reason ?? ""), "the follow-up moved away from runner A", 30_000);
       expect(moved.event).toMatchObject({ reason: expect.stringContaining("runner-a") as unknown });
-      await stack.waitUntil(async () => ((await runPeriods(stack.services.pool, onA.id)).filter((p) => p.end !== null).length === 3 ? true : undefined), "the follow-up's turn on runner B", 30_000);
+      await stack.waitUntil(async () => ((await runPeriods(stack.services.pool, onA.id)).filter((p) => p.end !== null).length === 3 ? true : undefined), "the follow-up's turn on runner B", 90_000);
       expect((await runPeriods(stack.services.pool, onA.id)).at(-1)!.runner).toBe("runner-b");
     } finally {
       a.child.kill("SIGKILL");

@@ -65,6 +65,8 @@ const knownSamples: Record<string, unknown> = {
   "agent.upsert": { id: "x", name: "x", transport: "acp", command: "x" },
   "agent.detect": { all: true },
   "board.finished": { states: ["failed"] },
+  // A path or a clone URL (one of them is required).
+  "project.create": { path: "/srv/repo" },
   "task.createAttempts": { projectId: "00000000-0000-4000-8000-000000000000", prompt: "x", attempts: [{ agentId: "x" }, { agentId: "x" }] },
 };
 
