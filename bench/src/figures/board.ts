@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "@playwright/test";
 import { seedBoardTasks } from "@wharf/db/fixtures";
+import { openBrowser } from "../browser";
 import type { Figure } from "../figure";
 import { summarize } from "../stats";
 import { firstPaint, usableAt, watchUsable } from "../usable";
@@ -23,11 +23,10 @@ export const board: Figure = {
     await seedBoardTasks(ctx.stack.services.pool, { projectId, agentId: "scripted", count: TASKS });
     await ctx.stack.services.pool.query("analyze task");
     const web = await startWeb(ctx.stack);
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
-    // One browser profile, signed in the way a browser is (the session cookie); each load is a new
-    // tab in it, so it shares the HTTP cache as a person's tabs do (a new context would be a new profile).
-    const context = await browser.newContext();
-    await context.addCookies([{ name: "wharf_session", value: encodeURIComponent(ctx.stack.token), url: web.url, httpOnly: true, sameSite: "Strict" }]);
+    // One browser profile on disk, signed in; each load is a new tab in it, so it shares the
+    // caches as a person's tabs do.
+    const browser = await openBrowser(chromiumPath, { url: web.url, token: ctx.stack.token });
+    const { context } = browser;
     try {
       const times: number[] = [];
       const paints: number[] = [];
