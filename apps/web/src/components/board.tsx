@@ -5,6 +5,7 @@ import dynamic from "next/dynamic";
 import Link from "next/link";
 import { startTransition, useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
+import { usePreloadWhenIdle } from "~/lib/use-preload";
 import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } from "~/lib/board-queries";
 import { columns, errorMessage } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
@@ -65,7 +66,7 @@ export function Board({ renderedAt }: { renderedAt: number }) {
 
   useBoardKeys({ boardRef, searchRef, onNew: () => projects.data?.length && setComposing(true) });
   const ready = useHydrated();
-  usePreloadNewTaskDialog(ready);
+  usePreloadWhenIdle(loadNewTaskDialog, ready);
 
   // While the database is down the banner above says so; the board keys the cards it has.
   const error = databaseDown ? null : (live.error ?? projects.error ?? archive.error ?? unarchive.error);
@@ -292,15 +293,6 @@ function FinishedColumn({
       {pages.error && <p className="mt-2 px-1.5 text-xs text-rose-600">{errorMessage(pages.error)}</p>}
     </ColumnFrame>
   );
-}
-
-/** Loads the New task dialog's chunk when the browser is idle after the board came alive. */
-function usePreloadNewTaskDialog(ready: boolean) {
-  useEffect(() => {
-    if (!ready || typeof requestIdleCallback !== "function") return;
-    const idle = requestIdleCallback(() => void loadNewTaskDialog());
-    return () => cancelIdleCallback(idle);
-  }, [ready]);
 }
 
 /** The board's keys, on the whole page while the board is shown; none while typing or in a dialog. */

@@ -10,15 +10,13 @@ import type { ToolItem } from "~/lib/timeline";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
 import { useTaskTimeline, type InitialEvents } from "~/lib/use-task-timeline";
+import { usePreloadWhenIdle } from "~/lib/use-preload";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
-import { PermissionModal } from "./permission-modal";
 import { PromptInput } from "./prompt-input";
-import { ReviewPanel } from "./review-panel";
 import { TimelineView } from "./timeline-view";
 import { SandboxBadge } from "./sandbox-badge";
 import { ServicesPanel } from "./services-panel";
-import { NewTaskDialog } from "./new-task-dialog";
 import { cancellableSubtasks, TaskTree } from "./task-tree";
 import { Button, Notice, StateBadge, inputClass } from "./ui";
 
@@ -27,6 +25,20 @@ const TaskTerminal = dynamic(() => import("./task-terminal").then((m) => m.TaskT
   ssr: false,
   loading: () => <div className="min-h-0 flex-1 animate-pulse rounded-lg border border-line bg-panel" />,
 });
+
+/**
+ * Parts the page does not show when it opens load when they are first needed, so opening a task
+ * does not download, run and hydrate them: the review (its own tab), the subtask dialog, and the
+ * permission modal (a task waiting for an answer loads it at once).
+ */
+const loadReviewPanel = () => import("./review-panel");
+const loadPermissionModal = () => import("./permission-modal");
+const ReviewPanel = dynamic(() => loadReviewPanel().then((m) => m.ReviewPanel), {
+  ssr: false,
+  loading: () => <div className="h-40 animate-pulse rounded-lg border border-line bg-panel" />,
+});
+const NewTaskDialog = dynamic(() => import("./new-task-dialog").then((m) => m.NewTaskDialog), { ssr: false });
+const PermissionModal = dynamic(() => loadPermissionModal().then((m) => m.PermissionModal), { ssr: false });
 
 /** The terminal a PTY agent's output is stored under (the runner's `ptyTerminalId`). */
 const PTY_TERMINAL_ID = "pty";
@@ -71,6 +83,12 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
       },
     }),
   );
+
+  // What the person may open next loads while the browser is idle: the modal while the agent may
+  // ask, the review once there is a change.
+  const current = timeline.state ?? task.data?.state;
+  usePreloadWhenIdle(loadPermissionModal, current === "running" || current === "needs_input");
+  usePreloadWhenIdle(loadReviewPanel, current === "review" || (task.data?.change ?? null) !== null);
 
   // A failed refetch keeps the task on screen (the database may be down for a moment).
   if (task.error && !task.data) {

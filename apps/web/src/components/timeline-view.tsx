@@ -22,6 +22,9 @@ type Props = {
 /** Items the server renders (and the browser shows until its scripts run): the newest ones. */
 const STATIC_ITEMS = 30;
 
+/** The virtualiser's guess of an item's height before it is measured (px). */
+const ESTIMATED_ITEM_HEIGHT = 60;
+
 /**
  * The virtualised timeline. Before the page's scripts run it is a plain list of the newest items,
  * scrolled to its end by the layout alone (a reversed column), so the server-rendered page shows
@@ -39,12 +42,19 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   // true from then on, and at once when the page was not server-rendered.
   const live = useHydrated();
 
+  // The virtualiser starts when the page is live, with the pane's size and its end in view: its
+  // first render already holds the newest items, where the plain list it replaces showed them.
+  // Started with nothing known, it rendered no item at all, measured, and rendered again.
+  const scroller = live ? scrollRef.current : null;
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 60,
+    estimateSize: () => ESTIMATED_ITEM_HEIGHT,
     overscan: 6,
     getItemKey: (index) => items[index]?.key ?? index,
+    enabled: live,
+    ...(scroller ? { initialRect: { width: scroller.clientWidth, height: scroller.clientHeight } } : {}),
+    initialOffset: () => Math.max(0, items.length * ESTIMATED_ITEM_HEIGHT - (scrollRef.current?.clientHeight ?? 0)),
   });
 
   const toggle = useCallback((key: string) => {
