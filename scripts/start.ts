@@ -71,17 +71,10 @@ try {
   throw error;
 }
 
-if (role === "runner") {
-  let host: RunnerHost;
+/** Runs a start-up; a stop asked for during it ends the process quietly, any other failure as `fail` says. */
+async function startOrExit<T>(start: () => Promise<T>): Promise<T> {
   try {
-    host = await startRunnerHost({
-      root: path.resolve(import.meta.dirname, ".."),
-      env: process.env,
-      ...(env.runnerConcurrency ? { runnerConcurrency: env.runnerConcurrency } : {}),
-      log,
-      signal: stopRequested.signal,
-      force: forceRequested.signal,
-    });
+    return await start();
   } catch (error) {
     if (error instanceof StartAbortedError) {
       log("wharf", "stopped");
@@ -89,6 +82,19 @@ if (role === "runner") {
     }
     fail(error);
   }
+}
+
+if (role === "runner") {
+  const host: RunnerHost = await startOrExit(() =>
+    startRunnerHost({
+      root: path.resolve(import.meta.dirname, ".."),
+      env: process.env,
+      ...(env.runnerConcurrency ? { runnerConcurrency: env.runnerConcurrency } : {}),
+      log,
+      signal: stopRequested.signal,
+      force: forceRequested.signal,
+    }),
+  );
   stack = host;
   if (stopRequested.signal.aborted) await shutdown(host, 0);
   process.stdout.write(`\n  A Wharf runner is running (data in ${host.home}); its tasks show on the board of the web host. Press Ctrl-C to stop.\n\n`);
@@ -97,8 +103,8 @@ if (role === "runner") {
   await shutdown(host, 1);
 }
 
-try {
-  stack = await startStack({
+const web: Stack = await startOrExit(() =>
+  startStack({
     root: path.resolve(import.meta.dirname, ".."),
     env: process.env,
     host: env.host,
@@ -108,16 +114,9 @@ try {
     log,
     signal: stopRequested.signal,
     force: forceRequested.signal,
-  });
-} catch (error) {
-  if (error instanceof StartAbortedError) {
-    log("wharf", "stopped");
-    process.exit(0);
-  }
-  fail(error);
-}
-
-const web: Stack = stack as Stack;
+  }),
+);
+stack = web;
 if (stopRequested.signal.aborted) await shutdown(web, 0);
 
 const tokenLine = web.tokenCreated
