@@ -58,6 +58,28 @@ function bareRemote(name: string): string {
 
 const remoteFile = (bare: string, file: string) => git(bare, "show", `main:${file}`);
 
+/**
+ * Waits for a task to reach one of `states`; when it does not, the error carries what the runners
+ * printed and the task's last events, so a failure on a loaded machine says where it stood.
+ */
+async function reach(taskId: string, states: Parameters<Stack["waitForState"]>[1], timeoutMs = 60_000) {
+  try {
+    return await stack.waitForState(taskId, states, timeoutMs);
+  } catch (error) {
+    const { rows } = await stack.services.pool.query<{ seq: number; type: string; payload: unknown }>(
+      `select seq, type, payload from task_event where task_id = $1 order by seq desc limit 15`,
+      [taskId],
+    );
+    const row = await stack.services.pool.query(`select state, runner_id, error, work_repo from task where id = $1`, [taskId]);
+    const jobs = await stack.services.pool.query(`select name, state, created_on, started_on from pgboss.job where data->>'taskId' = $1 order by created_on`, [taskId]);
+    const outputs = [...runners].map(([id, r]) => `--- runner ${id}:\n${r.output().slice(-3000)}`).join("\n");
+    throw new Error(
+      `${(error as Error).message}\ntask: ${JSON.stringify(row.rows[0])}\njobs: ${JSON.stringify(jobs.rows)}\nlast events: ${JSON.stringify(rows.reverse())}\n${outputs}`,
+      { cause: error },
+    );
+  }
+}
+
 type TaskRow = { runner_id: string; worktree_path: string | null; work_repo: string | null };
 async function taskRow(id: string): Promise<TaskRow> {
   const { rows } = await stack.services.pool.query<TaskRow>(`select runner_id, worktree_path, work_repo from task where id = $1`, [id]);
@@ -108,7 +130,7 @@ describe("projects that live elsewhere", () => {
 
     const files = Array.from({ length: 6 }, (_, i) => `task-${i}.txt`);
     const tasks = await Promise.all(files.map((file) => stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes(file, `from ${file}\n`) })));
-    for (const task of tasks) await stack.waitForState(task.id, ["review"], 90_000);
+    for (const task of tasks) await reach(task.id, ["review"], 90_000);
 
     const rows = await Promise.all(tasks.map((task) => taskRow(task.id)));
     expect(new Set(rows.map((row) => row.runner_id))).toEqual(new Set(["runner-a", "runner-b"]));
@@ -137,7 +159,7 @@ describe("projects that live elsewhere", () => {
     const bare = bareRemote("discard");
     const project = await stack.api.project.create({ url: bare });
     const task = await stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes("dropped.txt", "no\n", 0) });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     const row = await taskRow(task.id);
     await stack.api.change.discard({ taskId: task.id });
     await stack.waitUntil(async () => ((await taskRow(task.id)).worktree_path === null ? true : undefined), "the worktree removed", 30_000);
@@ -152,10 +174,10 @@ describe("projects that live elsewhere", () => {
     const project = await stack.api.project.create({ url: bare });
     // Both runners clone it (two tasks at once, one per runner's free slots); then the URL goes away.
     const before = await Promise.all([0, 1, 2, 3].map((i) => stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes(`before-${i}.txt`, "x\n") })));
-    for (const task of before) await stack.waitForState(task.id, ["review"], 60_000);
+    for (const task of before) await reach(task.id, ["review"], 60_000);
     renameSync(bare, `${bare}.gone`);
     const task = await stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes("never.txt", "x\n", 0) });
-    const failed = await stack.waitForState(task.id, ["failed"], 60_000);
+    const failed = await reach(task.id, ["failed"], 60_000);
     expect(failed.error).toMatch(/Fetching main from .*moved\.git failed/);
     expect(failed.error).toMatch(/Check the URL/);
   });
@@ -164,13 +186,13 @@ describe("projects that live elsewhere", () => {
     const bare = bareRemote("follow");
     const project = await stack.api.project.create({ url: bare });
     const task = await stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: writes("first.txt", "first turn\n", 0) });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     const first = (await taskRow(task.id)).runner_id;
     const other = first === "runner-a" ? "runner-b" : "runner-a";
     // The first runner goes away (its session with it): the follow-up can only run on the other.
     await stopRunner(first);
     await stack.api.task.prompt({ id: task.id, prompt: writes("second.txt", "second turn\n", 0) });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     const row = await taskRow(task.id);
     expect(row.runner_id).toBe(other);
     expect(row.work_repo).toBe(path.join(scratch, `home-${other}`, "repos", project.id));
@@ -189,7 +211,7 @@ describe("projects that live elsewhere", () => {
     const project = await stack.api.project.create({ url: bare });
     const two = scenario({ steps: [{ type: "write_file", path: "part-a.txt", content: "a\n" }, { type: "write_file", path: "part-b.txt", content: "b\n" }] });
     const task = await stack.api.task.create({ projectId: project.id, agentId: "alpha", prompt: two });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     const runner = (await taskRow(task.id)).runner_id;
     const other = runner === "runner-a" ? "runner-b" : "runner-a";
     // Only the runner that keeps the worktree is there to take the follow-up.
@@ -199,7 +221,7 @@ describe("projects that live elsewhere", () => {
     expect(remoteFile(bare, "part-a.txt")).toBe("a");
 
     await stack.api.task.prompt({ id: task.id, prompt: writes("part-c.txt", "c\n", 0) });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     expect((await taskRow(task.id)).runner_id).toBe(runner);
     const change = await stack.api.change.get({ taskId: task.id });
     expect(change.files.map((file) => file.path).sort()).toEqual(["part-b.txt", "part-c.txt"]);
@@ -228,7 +250,7 @@ describe("a project whose path the runner cannot see", () => {
     const project = await stack.api.project.create({ path: checkout, url: bare });
     expect(project).toMatchObject({ repoPath: checkout, cloneUrl: bare, repoManaged: false });
     const task = await stack.api.task.create({ projectId: project.id, agentId: "beta", prompt: writes("hidden.txt", "made out of sight\n", 0) });
-    await stack.waitForState(task.id, ["review"], 60_000);
+    await reach(task.id, ["review"], 60_000);
     const row = await taskRow(task.id);
     expect(row.runner_id).toBe("runner-hidden");
     expect(row.work_repo).toBe(path.join(scratch, "home-runner-hidden", "repos", project.id));
