@@ -45,7 +45,9 @@ export class EventWriter {
   flush(): Promise<void> {
     const batch = this.take();
     if (batch.length === 0) return this.chain;
-    return this.enqueue((client) => appendEvents(client, this.taskId, batch).then(() => undefined));
+    // One statement is its own transaction: no BEGIN and COMMIT around it (they were half of the
+    // runner's database round trips and CPU while agents stream).
+    return this.enqueue((client) => appendEvents(client, this.taskId, batch).then(() => undefined), { single: true });
   }
 
   /**
@@ -90,12 +92,12 @@ export class EventWriter {
    * A write that fails because the database is unreachable (restart, failover) is retried with
    * backoff for up to RETRY_FOR_MS: each write is one transaction, so a retry never doubles it.
    */
-  private enqueue(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  private enqueue(work: (client: pg.PoolClient) => Promise<void>, opts: { single?: boolean } = {}): Promise<void> {
     const current = this.chain.then(async () => {
       const deadline = Date.now() + RETRY_FOR_MS;
       for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
         try {
-          await this.writeOnce(work);
+          await this.writeOnce(work, opts.single ?? false);
           return;
         } catch (error) {
           if (!isConnectionError(error) || Date.now() + delay > deadline) {
@@ -114,16 +116,17 @@ export class EventWriter {
     return current;
   }
 
-  private async writeOnce(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  /** Runs `work` in a transaction of its own; `single`: it is one statement, a transaction by itself. */
+  private async writeOnce(work: (client: pg.PoolClient) => Promise<void>, single: boolean): Promise<void> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query("BEGIN");
+      if (!single) await client.query("BEGIN");
       await work(client);
-      await client.query("COMMIT");
+      if (!single) await client.query("COMMIT");
     } catch (error) {
       broken = isConnectionError(error);
-      if (!broken) await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
+      if (!broken && !single) await client.query("ROLLBACK").catch((rollbackError: unknown) => this.log.error("rollback failed", { rollbackError }));
       throw error;
     } finally {
       // A connection that failed is not given back to the pool.
