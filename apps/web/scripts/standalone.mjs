@@ -2,7 +2,7 @@
 // server, which serves them itself, so `node .next/standalone/apps/web/server.js` is the whole
 // web app. The standalone server loads only what the app uses, not the `next` CLI: about 25 MiB
 // less resident memory than `next start`.
-import { cpSync, existsSync, rmSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,3 +17,15 @@ const target = path.join(serverDir, ".next", "static");
 rmSync(target, { recursive: true, force: true });
 cpSync(path.join(webDir, ".next", "static"), target, { recursive: true });
 if (existsSync(path.join(webDir, "public"))) cpSync(path.join(webDir, "public"), path.join(serverDir, "public"), { recursive: true });
+
+// V8's explicit compile hint: the browser compiles every function of these scripts when it loads
+// them, and keeps that code in its code cache with the rest. Without it, the functions React and
+// the page run while they hydrate were compiled lazily on every visit, as the cache holds only what
+// ran while a script's top level did: 40-50 ms of a ~500 ms task page on a 2-core machine.
+const hint = "//# allFunctionsCalledOnLoad\n";
+for (const entry of readdirSync(path.join(target, "chunks"), { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith(".js")) continue;
+  const file = path.join(entry.parentPath, entry.name);
+  const code = readFileSync(file, "utf8");
+  if (!code.startsWith(hint)) writeFileSync(file, hint + code);
+}
