@@ -1,10 +1,10 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { setupToolCallPrefix } from "@wharf/api/tool-calls";
 import { useHydrated } from "~/lib/use-hydrated";
-import type { Timeline, ToolItem } from "~/lib/timeline";
+import type { Terminal, Timeline, TimelineItem, ToolItem } from "~/lib/timeline";
 import { TimelineItemView } from "./timeline-item";
 
 type Props = {
@@ -22,14 +22,23 @@ type Props = {
 /** Items the server renders (and the browser shows until its scripts run): the newest ones. */
 const STATIC_ITEMS = 30;
 
+/**
+ * Up to this many items the live timeline is a plain list: the one the server rendered, kept as
+ * it is when the page goes live (no second render of every item, no measuring). A longer one,
+ * after loading earlier history, is virtualised.
+ */
+const PLAIN_ITEMS = 300;
+
 /** The virtualiser's guess of an item's height before it is measured (px). */
 const ESTIMATED_ITEM_HEIGHT = 60;
 
 /**
- * The virtualised timeline. Before the page's scripts run it is a plain list of the newest items,
- * scrolled to its end by the layout alone (a reversed column), so the server-rendered page shows
- * the latest events at once; the virtualiser takes over when the page is live. Sticks to the bottom while the user is there (so streaming never
- * moves what they read), loads older history when they scroll to the top and keeps their place.
+ * The timeline. Before the page's scripts run it is a plain list of the newest items, scrolled to
+ * its end by the layout alone (a reversed column), so the server-rendered page shows the latest
+ * events at once. When the page is live the same list goes on (with every item it holds), or, past
+ * `PLAIN_ITEMS`, a virtualiser takes over. Sticks to the bottom while the user is there (so
+ * streaming never moves what they read), loads older history when they scroll to the top and
+ * keeps their place.
  */
 export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loadOlder, root }: Props) {
   const { items } = timeline;
@@ -41,18 +50,18 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   // False on the server and in the render that hydrates its HTML (both draw the same plain list);
   // true from then on, and at once when the page was not server-rendered.
   const live = useHydrated();
+  const virtual = live && items.length > PLAIN_ITEMS;
 
-  // The virtualiser starts when the page is live, with the pane's size and its end in view: its
-  // first render already holds the newest items, where the plain list it replaces showed them.
-  // Started with nothing known, it rendered no item at all, measured, and rendered again.
-  const scroller = live ? scrollRef.current : null;
+  // The virtualiser starts with the pane's size and its end in view: its first render already
+  // holds the newest items, where the plain list it replaces showed them.
+  const scroller = virtual ? scrollRef.current : null;
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ESTIMATED_ITEM_HEIGHT,
     overscan: 6,
     getItemKey: (index) => items[index]?.key ?? index,
-    enabled: live,
+    enabled: virtual,
     ...(scroller ? { initialRect: { width: scroller.clientWidth, height: scroller.clientHeight } } : {}),
     initialOffset: () => Math.max(0, items.length * ESTIMATED_ITEM_HEIGHT - (scrollRef.current?.clientHeight ?? 0)),
   });
@@ -118,8 +127,14 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     setShowJump(false);
   };
 
+  // Whether an item is open: before the page is live only a permission ask (as the server drew it).
+  const isOpen = (item: TimelineItem) =>
+    live ? expanded.has(item.key) || (item.kind === "tool" && (item.status === "awaiting_permission" || isRunningSetup(item))) : item.kind === "tool" && item.status === "awaiting_permission";
+
   return (
     <div className="relative min-h-0 flex-1">
+      {/* Before the page is live the column is reversed, so the layout alone shows its end; the
+          list comes first in that order (the lowest `order`), the button for earlier events above it. */}
       <div
         ref={scrollRef}
         onScroll={onScroll}
@@ -129,17 +144,8 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
         onPointerDown={onUserScroll}
         tabIndex={0}
         className={`absolute inset-0 overflow-y-auto overscroll-contain px-1 ${live ? "" : "flex flex-col-reverse"}`} data-testid="timeline" data-ready={live ? "" : undefined} style={{ overflowAnchor: "none" }}>
-        {!live && (
-          <div>
-            {items.slice(-STATIC_ITEMS).map((item) => (
-              <div key={item.key} className="py-1.5">
-                <TimelineItemView item={item} expanded={item.kind === "tool" && item.status === "awaiting_permission"} onToggle={() => undefined} terminals={timeline.terminals} root={root} />
-              </div>
-            ))}
-          </div>
-        )}
         {(hasOlder || olderError) && (
-          <div className="py-2 text-center text-xs text-muted">
+          <div className="order-2 py-2 text-center text-xs text-muted">
             {olderError ? (
               <button type="button" className="text-rose-600 hover:underline" onClick={() => void loadOlder()}>
                 Could not load earlier events ({olderError}). Retry
@@ -153,22 +159,28 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
             )}
           </div>
         )}
-        {items.length === 0 && <div className="py-16 text-center text-sm text-muted">Waiting for the first events…</div>}
-        <div ref={innerRef} style={{ height: live ? virtualizer.getTotalSize() : 0, position: "relative" }}>
-          {(live ? virtualizer.getVirtualItems() : []).map((row) => {
-            const item = items[row.index]!;
-            return (
-              <div
-                key={row.key}
-                data-index={row.index}
-                ref={virtualizer.measureElement}
-                className="absolute inset-x-0 py-1.5"
-                style={{ transform: `translateY(${row.start}px)` }}
-              >
-                <TimelineItemView item={item} expanded={expanded.has(item.key) || (item.kind === "tool" && (item.status === "awaiting_permission" || isRunningSetup(item)))} onToggle={() => toggle(item.key)} terminals={timeline.terminals} root={root} />
-              </div>
-            );
-          })}
+        {items.length === 0 && <div className="order-1 py-16 text-center text-sm text-muted">Waiting for the first events…</div>}
+        <div ref={innerRef} style={virtual ? { height: virtualizer.getTotalSize(), position: "relative" } : undefined}>
+          {virtual
+            ? virtualizer.getVirtualItems().map((row) => {
+                const item = items[row.index]!;
+                return (
+                  <div
+                    key={row.key}
+                    data-index={row.index}
+                    ref={virtualizer.measureElement}
+                    className="absolute inset-x-0 py-1.5"
+                    style={{ transform: `translateY(${row.start}px)` }}
+                  >
+                    <Row item={item} expanded={isOpen(item)} live toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
+                  </div>
+                );
+              })
+            : (live ? items : items.slice(-STATIC_ITEMS)).map((item) => (
+                <div key={item.key} className="py-1.5">
+                  <Row item={item} expanded={isOpen(item)} live={live} toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
+                </div>
+              ))}
         </div>
       </div>
       {showJump && (
@@ -183,6 +195,19 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     </div>
   );
 }
+
+/** What a row that is not a tool call gets for terminals: the same object every time, so it is not drawn again for a terminal's output. */
+const noTerminals: Record<string, Terminal> = {};
+
+type RowProps = { item: TimelineItem; expanded: boolean; live: boolean; toggle: (key: string) => void; terminals: Record<string, Terminal>; root?: string | null };
+
+/** One item; drawn again only when it changed, so a streamed event does not redraw the whole list. */
+const Row = memo(function Row({ item, expanded, live, toggle, terminals, root }: RowProps) {
+  const onToggle = useCallback(() => {
+    if (live) toggle(item.key);
+  }, [live, toggle, item.key]);
+  return <TimelineItemView item={item} expanded={expanded} onToggle={onToggle} terminals={terminals} root={root} />;
+});
 
 /** A setup step is open while it runs, so its output streams in view. */
 function isRunningSetup(item: ToolItem): boolean {
