@@ -33,7 +33,7 @@ export const board: Figure = {
       const loads = ctx.quick ? 3 : 7;
       for (let i = -1; i < loads; i++) {
         const page = await context.newPage();
-        // Usable: the Done column shows its first page with its count ("50 of 9,900"), the search
+        // Usable: the Done column shows its first page with its count ("25 of 9,900"), the search
         // is there, and the board's scripts took over (`data-ready`: keys, search, live updates).
         await watchUsable(page, [
           { selector: "[data-testid=column-done] [data-testid=task-card]" },

@@ -207,11 +207,12 @@ function ColumnFrame({ column, count, children }: { column: (typeof columns)[num
 }
 
 /**
- * Cards per column in the server's HTML and the first render: about a screen's worth. A board's
- * columns hold up to 50 finished cards a page and every live one; the HTML of all of them was most
- * of a first visit's time (parsing, styles and layout of ~200 cards before anything was usable).
+ * Cards per column in the server's HTML and the first render: a screen's worth (a card is ~80 px
+ * high, so 8 fill a 720 px window below the header). A board's columns hold a page of finished
+ * cards and every live one; the HTML of all of them was most of a first visit's time (parsing,
+ * styles and layout of ~200 cards before anything was usable).
  */
-const FIRST_CARDS = 12;
+const FIRST_CARDS = 8;
 
 /** False for the server render and hydration, then true in a transition, which renders the rest of the cards without holding up input. */
 function useCompleteAfterFirstPaint(): boolean {
