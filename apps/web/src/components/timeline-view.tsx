@@ -29,14 +29,18 @@ const STATIC_ITEMS = 30;
  */
 const PLAIN_ITEMS = 300;
 
+/** Items of the loaded tail shown more at a time when the user scrolls up past the ones shown. */
+const REVEAL_ITEMS = 100;
+
 /** The virtualiser's guess of an item's height before it is measured (px). */
 const ESTIMATED_ITEM_HEIGHT = 60;
 
 /**
  * The timeline. Before the page's scripts run it is a plain list of the newest items, scrolled to
  * its end by the layout alone (a reversed column), so the server-rendered page shows the latest
- * events at once. When the page is live the same list goes on (with every item it holds), or, past
- * `PLAIN_ITEMS`, a virtualiser takes over. Sticks to the bottom while the user is there (so
+ * events at once. When the page is live the same list goes on: the items before it, loaded with the
+ * tail, are drawn when the user scrolls up to them, so going live draws nothing new however long
+ * the tail is. Past `PLAIN_ITEMS` shown, a virtualiser takes over. Sticks to the bottom while the user is there (so
  * streaming never moves what they read), loads older history when they scroll to the top and
  * keeps their place.
  */
@@ -50,7 +54,19 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
   // False on the server and in the render that hydrates its HTML (both draw the same plain list);
   // true from then on, and at once when the page was not server-rendered.
   const live = useHydrated();
-  const virtual = live && items.length > PLAIN_ITEMS;
+  // The first item shown (null: all of them): the server's first one until the user scrolls up.
+  const [firstShown, setFirstShown] = useState<string | null>(() => (items.length > STATIC_ITEMS ? items[items.length - STATIC_ITEMS]!.key : null));
+  const firstIndex = firstShown === null ? 0 : Math.max(0, items.findIndex((item) => item.key === firstShown));
+  const virtual = live && firstIndex === 0 && items.length > PLAIN_ITEMS;
+  const hidden = live ? firstIndex : Math.max(0, items.length - STATIC_ITEMS);
+  const hasEarlier = hidden > 0 || hasOlder;
+  /** Shows more of the loaded items, or once all are shown, loads older ones from the server. */
+  const showEarlier = useCallback(() => {
+    if (hidden === 0) return loadOlder();
+    const next = hidden - REVEAL_ITEMS;
+    setFirstShown(next <= 0 || items.length - next > PLAIN_ITEMS ? null : items[next]!.key);
+    return Promise.resolve();
+  }, [hidden, items, loadOlder]);
 
   // The virtualiser starts with the pane's size and its end in view: its first render already
   // holds the newest items, where the plain list it replaces showed them.
@@ -88,8 +104,8 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     return () => observer.disconnect();
   }, []);
 
-  // After older items are prepended, keep the same content under the user's eyes.
-  const firstKey = items[0]?.key;
+  // After older items are prepended (or earlier ones shown), keep the same content under the user's eyes.
+  const firstKey = items[hidden]?.key;
   const previous = useRef<{ firstKey?: string; height: number }>({ height: 0 });
   useLayoutEffect(() => {
     const scroller = scrollRef.current;
@@ -116,7 +132,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
     else if (atBottom.current) scroller.scrollTop = scroller.scrollHeight;
     userScroll.current = false;
     setShowJump(!atBottom.current);
-    if (scroller.scrollTop < 300 && hasOlder && !loadingOlder && !olderError) void loadOlder();
+    if (scroller.scrollTop < 300 && (hidden > 0 || (hasOlder && !loadingOlder && !olderError))) void showEarlier();
   };
 
   const jump = () => {
@@ -144,7 +160,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
         onPointerDown={onUserScroll}
         tabIndex={0}
         className={`absolute inset-0 overflow-y-auto overscroll-contain px-1 ${live ? "" : "flex flex-col-reverse"}`} data-testid="timeline" data-ready={live ? "" : undefined} style={{ overflowAnchor: "none" }}>
-        {(hasOlder || olderError) && (
+        {(hasEarlier || olderError) && (
           <div className="order-2 py-2 text-center text-xs text-muted">
             {olderError ? (
               <button type="button" className="text-rose-600 hover:underline" onClick={() => void loadOlder()}>
@@ -153,7 +169,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
             ) : loadingOlder ? (
               "Loading earlier events…"
             ) : (
-              <button type="button" className="hover:text-fg" onClick={() => void loadOlder()}>
+              <button type="button" className="hover:text-fg" onClick={() => void showEarlier()}>
                 Load earlier events
               </button>
             )}
@@ -176,7 +192,7 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
                   </div>
                 );
               })
-            : (live ? items : items.slice(-STATIC_ITEMS)).map((item) => (
+            : items.slice(hidden).map((item) => (
                 <div key={item.key} className="py-1.5">
                   <Row item={item} expanded={isOpen(item)} live={live} toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
                 </div>
