@@ -9,7 +9,7 @@ import { useRouter } from "next/navigation";
 import { useTRPC } from "~/trpc/react";
 import { notifyStateChange, useWaitingTitle } from "./notifications";
 
-type LiveCards = { items: { id: string; state: string; lastSeq: number; prompt: string }[]; truncated: boolean };
+type LiveCards = { items: { id: string; state: string; prompt: string }[]; truncated: boolean };
 type Trpc = ReturnType<typeof useTRPC>;
 
 /** Refetches the board's cards (live and finished columns), e.g. after a task was created or archived. */
@@ -85,16 +85,12 @@ export function LiveBoardProvider({ children }: { children: ReactNode }) {
       if (change.status) setStatus((s) => ({ ...s, [change.taskId]: change.status! }));
       let found = false;
       let prompt: string | undefined;
-      queryClient.setQueriesData<LiveCards>(trpc.board.live.pathFilter(), (data) => {
-        if (!data || !Array.isArray(data.items)) return data;
-        const at = data.items.findIndex((t) => t.id === change.taskId);
-        if (at === -1) return data;
+      for (const [, data] of queryClient.getQueriesData<LiveCards>(trpc.board.live.pathFilter())) {
+        const card = Array.isArray(data?.items) ? data.items.find((t) => t.id === change.taskId) : undefined;
+        if (!card) continue;
         found = true;
-        prompt = data.items[at]!.prompt;
-        const items = data.items.slice();
-        items[at] = { ...items[at]!, lastSeq: Math.max(items[at]!.lastSeq, change.seq) };
-        return { ...data, items };
-      });
+        prompt = card.prompt;
+      }
       // A new task, or one that moved between columns: the columns are read again.
       if (!found || change.state) void invalidateBoard(queryClient, trpc);
       if (change.state) {

@@ -13,24 +13,24 @@ const archivable: readonly TaskState[] = finishedTaskStates;
 /** Prompts, errors and summaries are cut to what a card shows. */
 const CARD_TEXT = 400;
 
+/**
+ * What a card shows, and nothing more: the board's first page travels in its HTML, where every
+ * field of every card is bytes the browser decodes before the board is live (the task page has
+ * the rest). `updatedAt` orders the finished pages (their cursor); the API leaves it out of a card.
+ */
 const cardRowSchema = z.object({
   id: z.string(),
-  projectId: z.string(),
   projectName: z.string(),
-  agentId: z.string(),
   agentName: z.string(),
   prompt: z.string(),
   state: taskStateSchema,
   branch: z.string().nullable(),
-  lastSeq: z.number().int(),
   error: z.string().nullable(),
   summary: z.string().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
-  finishedAt: z.date().nullable(),
   archivedAt: z.date().nullable(),
-  /** The task's pull / merge request, once opened (change.openPullRequest). */
-  prUrl: z.string().nullable(),
+  /** The task's pull / merge request number, once opened (change.openPullRequest). */
   prNumber: z.number().int().nullable(),
   /** Subtasks: the parent's id, and how many subtasks this task has (and how many of them are done with). */
   parentId: z.string().nullable(),
@@ -49,11 +49,11 @@ export type BoardFilter = { projectId?: string; agentId?: string; search?: strin
 export type BoardCursor = { updatedAt: Date; id: string };
 
 const cardColumns = `
-  t.id::text as "id", t.project_id::text as "projectId", p.name as "projectName", t.agent_id as "agentId",
+  t.id::text as "id", p.name as "projectName",
   a.name as "agentName", left(t.prompt, ${CARD_TEXT}) as "prompt", t.state::text as "state", t.branch as "branch",
-  t.last_seq as "lastSeq", left(t.error, ${CARD_TEXT}) as "error", left(t.summary, ${CARD_TEXT}) as "summary",
-  t.created_at as "createdAt", t.updated_at as "updatedAt", t.finished_at as "finishedAt", t.archived_at as "archivedAt",
-  t.pr_url as "prUrl", t.pr_number as "prNumber", t.parent_id::text as "parentId", left(t.blocked_reason, ${CARD_TEXT}) as "blockedReason",
+  left(t.error, ${CARD_TEXT}) as "error", left(t.summary, ${CARD_TEXT}) as "summary",
+  t.created_at as "createdAt", t.updated_at as "updatedAt", t.archived_at as "archivedAt",
+  t.pr_number as "prNumber", t.parent_id::text as "parentId", left(t.blocked_reason, ${CARD_TEXT}) as "blockedReason",
   (select count(*)::int from task s where s.parent_id = t.id) as "subtasks",
   (select count(*)::int from task s where s.parent_id = t.id and s.state in ('review', 'applied', 'completed', 'discarded')) as "subtasksDone",
   t.attempt_group::text as "attemptGroup", t.attempt_index as "attemptIndex",

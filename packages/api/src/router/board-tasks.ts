@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listFinishedCards, listLiveCards } from "../queries/board";
+import { listFinishedCards, listLiveCards, type BoardCard } from "../queries/board";
 import { finishedTaskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
@@ -31,11 +31,16 @@ const boardFinishedInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/** A card as the API answers it: without the row's `updatedAt`, which only orders the pages. */
+function card({ updatedAt: _updatedAt, ...rest }: BoardCard) {
+  return rest;
+}
+
 export const boardTasks = {
   /** Every task that is not finished, newest first (at most LIVE_CARDS_MAX). */
   live: protectedProcedure.input(boardLiveInput).query(async ({ ctx, input }) => {
     const items = await listLiveCards(ctx.services.pool, input, LIVE_CARDS_MAX + 1);
-    return { items: items.slice(0, LIVE_CARDS_MAX), truncated: items.length > LIVE_CARDS_MAX };
+    return { items: items.slice(0, LIVE_CARDS_MAX).map(card), truncated: items.length > LIVE_CARDS_MAX };
   }),
 
   /** A page of finished tasks in `states`; `nextCursor` fetches the next one, `total` counts them all. */
@@ -44,6 +49,6 @@ export const boardTasks = {
     const { items, total } = await listFinishedCards(ctx.services.pool, { states, filter: rest, archived, cursor, limit: limit + 1 });
     const page = items.slice(0, limit);
     const last = page.at(-1);
-    return { items: page, total, nextCursor: items.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : null };
+    return { items: page.map(card), total, nextCursor: items.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : null };
   }),
 };
