@@ -1,7 +1,6 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import dynamic from "next/dynamic";
 import Link from "next/link";
 import { startTransition, useEffect, useRef, useState, type RefObject } from "react";
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
@@ -14,13 +13,9 @@ import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { BoardArchiveMenu } from "./board-archive-menu";
 import { BoardCard, type Card } from "./board-card";
+import { LazyNewTaskDialog as NewTaskDialog, loadNewTaskDialog } from "./new-task-dialog-lazy";
 import { Button, Notice, inputClass, selectClass } from "./ui";
 
-// The New task dialog (agents' modes and models, slash commands, the prompt editor) is loaded when
-// it is first opened, or when the browser is idle after the board came up: the board's own
-// scripts stay small.
-const loadNewTaskDialog = () => import("./new-task-dialog");
-const NewTaskDialog = dynamic(() => loadNewTaskDialog().then((m) => m.NewTaskDialog), { ssr: false });
 
 /** `value`, once it has not changed for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
@@ -66,6 +61,7 @@ export function Board({ renderedAt }: { renderedAt: number }) {
 
   useBoardKeys({ boardRef, searchRef, onNew: () => projects.data?.length && setComposing(true) });
   const ready = useHydrated();
+  // The New task dialog loads while the browser is idle after the board came up.
   usePreloadWhenIdle(loadNewTaskDialog, ready);
 
   // While the database is down the banner above says so; the board keys the cards it has.

@@ -13,6 +13,7 @@ import { useTaskTimeline, type InitialEvents } from "~/lib/use-task-timeline";
 import { usePreloadWhenIdle } from "~/lib/use-preload";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
+import { LazyNewTaskDialog as NewTaskDialog } from "./new-task-dialog-lazy";
 import { PromptInput } from "./prompt-input";
 import { TimelineView } from "./timeline-view";
 import { SandboxBadge } from "./sandbox-badge";
@@ -37,7 +38,6 @@ const ReviewPanel = dynamic(() => loadReviewPanel().then((m) => m.ReviewPanel), 
   ssr: false,
   loading: () => <div className="h-40 animate-pulse rounded-lg border border-line bg-panel" />,
 });
-const NewTaskDialog = dynamic(() => import("./new-task-dialog").then((m) => m.NewTaskDialog), { ssr: false });
 const PermissionModal = dynamic(() => loadPermissionModal().then((m) => m.PermissionModal), { ssr: false });
 
 /** The terminal a PTY agent's output is stored under (the runner's `ptyTerminalId`). */
