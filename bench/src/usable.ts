@@ -21,10 +21,8 @@ const recordUsable = (checks: UsableCheck[]) => `(() => {
     const element = document.querySelector(check.selector);
     return element !== null && (check.text === undefined || (element.textContent || "").includes(check.text));
   });
-  let done = false;
   const observer = new MutationObserver(() => {
-    if (done || !holds()) return;
-    done = true;
+    if (!holds()) return;
     observer.disconnect();
     console.debug(${JSON.stringify(MARK)}, String(performance.now()));
   });

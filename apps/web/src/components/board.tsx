@@ -16,7 +16,6 @@ import { BoardCard, type Card } from "./board-card";
 import { LazyNewTaskDialog as NewTaskDialog, loadNewTaskDialog } from "./new-task-dialog-lazy";
 import { Button, Notice, inputClass, selectClass } from "./ui";
 
-
 /** `value`, once it has not changed for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);

@@ -188,13 +188,13 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
                     className="absolute inset-x-0 py-1.5"
                     style={{ transform: `translateY(${row.start}px)` }}
                   >
-                    <Row item={item} expanded={isOpen(item)} live toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
+                    <Row item={item} expanded={isOpen(item)} toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
                   </div>
                 );
               })
             : items.slice(hidden).map((item) => (
                 <div key={item.key} className="py-1.5">
-                  <Row item={item} expanded={isOpen(item)} live={live} toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
+                  <Row item={item} expanded={isOpen(item)} toggle={toggle} terminals={item.kind === "tool" ? timeline.terminals : noTerminals} root={root} />
                 </div>
               ))}
         </div>
@@ -215,13 +215,11 @@ export function TimelineView({ timeline, hasOlder, loadingOlder, olderError, loa
 /** What a row that is not a tool call gets for terminals: the same object every time, so it is not drawn again for a terminal's output. */
 const noTerminals: Record<string, Terminal> = {};
 
-type RowProps = { item: TimelineItem; expanded: boolean; live: boolean; toggle: (key: string) => void; terminals: Record<string, Terminal>; root?: string | null };
+type RowProps = { item: TimelineItem; expanded: boolean; toggle: (key: string) => void; terminals: Record<string, Terminal>; root?: string | null };
 
 /** One item; drawn again only when it changed, so a streamed event does not redraw the whole list. */
-const Row = memo(function Row({ item, expanded, live, toggle, terminals, root }: RowProps) {
-  const onToggle = useCallback(() => {
-    if (live) toggle(item.key);
-  }, [live, toggle, item.key]);
+const Row = memo(function Row({ item, expanded, toggle, terminals, root }: RowProps) {
+  const onToggle = useCallback(() => toggle(item.key), [toggle, item.key]);
   return <TimelineItemView item={item} expanded={expanded} onToggle={onToggle} terminals={terminals} root={root} />;
 });
 
