@@ -216,6 +216,14 @@ describe("projects that live elsewhere", () => {
     const other = runner === "runner-a" ? "runner-b" : "runner-a";
     // Only the runner that keeps the worktree is there to take the follow-up.
     await stopRunner(other);
+    // Someone pushes to main meanwhile: the commit the apply lands is then never the one the rest
+    // of the branch is built on, which exists only on the web host (the runner must still get it).
+    const elsewhere = path.join(scratch, "partial-elsewhere");
+    git(scratch, "clone", "-q", bare, elsewhere);
+    writeFileSync(path.join(elsewhere, "other.txt"), "pushed meanwhile\n");
+    git(elsewhere, "add", "other.txt");
+    git(elsewhere, "-c", "user.name=Someone", "-c", "user.email=someone@example.com", "commit", "-q", "-m", "Meanwhile");
+    git(elsewhere, "push", "-q", "origin", "main");
     const partly = await stack.api.change.apply.call(null, { taskId: task.id, paths: ["part-a.txt"] });
     expect(partly).toMatchObject({ state: "review", remaining: ["part-b.txt"] });
     expect(remoteFile(bare, "part-a.txt")).toBe("a");
@@ -230,6 +238,7 @@ describe("projects that live elsewhere", () => {
     await stack.api.change.apply.call(null, { taskId: task.id });
     expect(remoteFile(bare, "part-b.txt")).toBe("b");
     expect(remoteFile(bare, "part-c.txt")).toBe("c");
+    expect(remoteFile(bare, "other.txt")).toBe("pushed meanwhile");
     await startRunner(other).ready;
   });
 });

@@ -429,7 +429,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
   // The worktree's work could not be put on the branch: the worktree stays, whatever the state.
   let unrecorded = false;
   const repoPath = task.repo.path;
-  let bundle: Buffer | null = null;
+  let bundle: { bundle: Buffer; startsAt: string } | null = null;
   if (task.worktree_path && task.base_commit && task.worktreeHere) {
     try {
       const committed = await commitAll({
@@ -443,9 +443,11 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
       // Both read commits only: they run in the repository, never in the agent's worktree.
       baseCommit = await containedBase({ repoPath, baseBranch: task.base_branch, baseCommit: task.base_commit, headCommit });
       if (headCommit !== baseCommit) change = await computeChange({ worktreePath: repoPath, baseCommit, headCommit });
-      // Work in this runner's own clone travels back with the change (see task-bundle.ts).
+      // Work in this runner's own clone travels back with the change (see @wharf/api/bundles),
+      // from where the stored bundle started: the base may be a commit only the web host made.
       if (task.repo.own && change && change.files.length > 0 && outcome.kind === "finished") {
-        bundle = await createBundle({ repoPath, branch: task.branch ?? taskBranch(task.id), baseCommit, maxBytes: MAX_BUNDLE_BYTES });
+        const since = (await loadBundleHead(deps.pool, task.id))?.baseCommit;
+        bundle = await createBundle({ repoPath, branch: task.branch ?? taskBranch(task.id), baseCommit, since, maxBytes: MAX_BUNDLE_BYTES });
       }
     } catch (error) {
       log.error("recording the change failed", { taskId: task.id, error });
@@ -482,7 +484,7 @@ async function finish(deps: TaskRunDeps, writer: EventWriter, task: TaskRow, out
           ? { to: "failed", message: outcome.message, detail: outcome.detail, change: recorded }
           : { to: "cancelled", reason: outcome.kind === "cancelled" ? outcome.reason : "cancelled", change: recorded };
   await writer.transaction(async (client) => {
-    if (bundle && recorded) await saveBundle(client, task.id, { branch: recorded.branch, baseCommit: recorded.baseCommit, headCommit: recorded.headCommit, bundle });
+    if (bundle && recorded) await saveBundle(client, task.id, { branch: recorded.branch, baseCommit: bundle.startsAt, headCommit: recorded.headCommit, bundle: bundle.bundle });
     await endTurn(client, deps.boss, task.id, end);
   });
 

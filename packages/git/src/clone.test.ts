@@ -81,7 +81,7 @@ describe("clone URLs", () => {
     const worktree = await createWorktree({ repoPath: runnerClone, baseBranch: "main", taskId: "t2", worktreesDir: join(root, "wt-runner") });
     await writeFile(join(worktree.path, "a.txt"), "a from the task\n");
     const { headCommit } = await commitAll({ repoPath: runnerClone, worktreePath: worktree.path, branch: worktree.branch, message: "task" });
-    const bundle = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
+    const { bundle } = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
 
     const tooSmall = await rejection(createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: worktree.baseCommit, maxBytes: 10 }));
     expect(tooSmall).toBeInstanceOf(BundleTooLargeError);
@@ -99,12 +99,39 @@ describe("clone URLs", () => {
     // The next turn runs on the first host again: its own stale worktree of the branch goes first.
     await writeFile(join(continued.path, "a.txt"), "second turn\n");
     const second = await commitAll({ repoPath: other, worktreePath: continued.path, branch: continued.branch, message: "turn 2" });
-    const again = await createBundle({ repoPath: other, branch: continued.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
+    const { bundle: again } = await createBundle({ repoPath: other, branch: continued.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
     await releaseTaskBranch({ repoPath: runnerClone, taskId: "t2" });
     expect(existsSync(worktree.path)).toBe(false);
     await importBundle({ repoPath: runnerClone, bundle: again, branch: worktree.branch, headCommit: second.headCommit });
     const back = await checkoutTaskBranch({ repoPath: runnerClone, taskId: "t2", worktreesDir: join(root, "wt-runner") });
     expect(await readFile(join(back.path, "a.txt"), "utf8")).toBe("second turn\n");
+  });
+
+  it("starts a bundle at `since` when the repository has it: a base made on one host travels with the branch", async () => {
+    const { bare, root } = await remote();
+    const runnerClone = join(root, "runner");
+    await ensureClone({ url: bare, dir: runnerClone });
+    const worktree = await createWorktree({ repoPath: runnerClone, baseBranch: "main", taskId: "t4", worktreesDir: join(root, "wt") });
+    await writeFile(join(worktree.path, "part-a.txt"), "a\n");
+    const first = await commitAll({ repoPath: runnerClone, worktreePath: worktree.path, branch: worktree.branch, message: "part a" });
+    await writeFile(join(worktree.path, "part-b.txt"), "b\n");
+    const second = await commitAll({ repoPath: runnerClone, worktreePath: worktree.path, branch: worktree.branch, message: "part b" });
+    expect(first.changed).toBe(true);
+    // `first` stands in for a base only this host has (what a partial apply builds the rest on).
+    const made = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: first.headCommit, since: worktree.baseCommit, maxBytes: 1 << 20 });
+    expect(made.startsAt).toBe(worktree.baseCommit);
+    const other = join(root, "other");
+    await ensureClone({ url: bare, dir: other });
+    expect(await importBundle({ repoPath: other, bundle: made.bundle, branch: worktree.branch, headCommit: second.headCommit })).toBe(true);
+
+    // A `since` this repository does not have: the bundle starts at the base.
+    const unknown = "0".repeat(40);
+    const fallback = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: first.headCommit, since: unknown, maxBytes: 1 << 20 });
+    expect(fallback.startsAt).toBe(first.headCommit);
+    const fresh = join(root, "fresh");
+    await ensureClone({ url: bare, dir: fresh });
+    const lacking = await rejection(importBundle({ repoPath: fresh, bundle: fallback.bundle, branch: worktree.branch, headCommit: second.headCommit }));
+    expect((lacking as Error).message).toMatch(/prerequisite/);
   });
 
   it("fetches the base from the URL when the importing repository lacks it", async () => {
@@ -119,7 +146,7 @@ describe("clone URLs", () => {
     const worktree = await createWorktree({ repoPath: runnerClone, baseBranch: "main", taskId: "t3", worktreesDir: join(root, "wt") });
     await writeFile(join(worktree.path, "d.txt"), "d\n");
     const { headCommit } = await commitAll({ repoPath: runnerClone, worktreePath: worktree.path, branch: worktree.branch, message: "task" });
-    const bundle = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
+    const { bundle } = await createBundle({ repoPath: runnerClone, branch: worktree.branch, baseCommit: worktree.baseCommit, maxBytes: 1 << 20 });
 
     const lacking = await rejection(importBundle({ repoPath: web, bundle, branch: worktree.branch, headCommit }));
     expect((lacking as Error).message).toMatch(/Could not import the commits of wharf\/t3/);

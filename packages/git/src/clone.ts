@@ -158,13 +158,25 @@ async function withTempFile<T>(fn: (file: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** The commits of `branch` that `baseCommit` lacks, as a git bundle (at most `maxBytes`). */
-export async function createBundle(input: { repoPath: string; branch: string; baseCommit: string; maxBytes: number }): Promise<Buffer> {
+/**
+ * The commits of `branch` that `startsAt` lacks, as a git bundle (at most `maxBytes`). `startsAt`
+ * is `since` when this repository has that commit (one every host that imports the bundle has:
+ * where the task's stored bundle started), else `baseCommit`.
+ */
+export async function createBundle(input: {
+  repoPath: string;
+  branch: string;
+  baseCommit: string;
+  since?: string | undefined;
+  maxBytes: number;
+}): Promise<{ bundle: Buffer; startsAt: string }> {
+  const since = input.since !== undefined && input.since !== input.baseCommit ? await resolveCommit(input.repoPath, input.since) : undefined;
+  const startsAt = since ?? input.baseCommit;
   return withTempFile(async (file) => {
-    await runGit(["bundle", "create", "--quiet", file, `refs/heads/${input.branch}`, `^${input.baseCommit}`], { cwd: input.repoPath });
+    await runGit(["bundle", "create", "--quiet", file, `refs/heads/${input.branch}`, `^${startsAt}`], { cwd: input.repoPath });
     const { size } = await stat(file);
     if (size > input.maxBytes) throw new BundleTooLargeError(size, input.maxBytes, input.branch);
-    return readFile(file);
+    return { bundle: await readFile(file), startsAt };
   });
 }
 

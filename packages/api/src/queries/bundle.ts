@@ -4,7 +4,8 @@ import { z } from "zod";
 /*
  * Changes travel back: a runner that worked in its own clone stores the task branch's commits
  * since the change's base as a git bundle (`task_bundle`, one row per task, replaced every turn);
- * the web host, and a runner that continues the task, fetch the branch from it.
+ * the web host, and a runner that continues the task, fetch the branch from it. `baseCommit` is
+ * where the bundle starts: a commit the hosts that import it have (see sendTaskBranchBack).
  */
 
 /** Largest bundle stored: a turn whose commits make more fails with a clear reason, its work kept on the branch. */
@@ -37,8 +38,8 @@ export async function loadBundle(db: Queryable, taskId: string): Promise<TaskBun
   return z.array(bundleRow).parse(rows)[0] ?? null;
 }
 
-/** The branch and head commit the stored bundle carries, without the bundle (it may be large); null: none stored. */
-export async function loadBundleHead(db: Queryable, taskId: string): Promise<{ branch: string; headCommit: string } | null> {
-  const { rows } = await db.query(`select branch, head_commit as "headCommit" from task_bundle where task_id = $1`, [taskId]);
-  return z.array(bundleRow.pick({ branch: true, headCommit: true })).parse(rows)[0] ?? null;
+/** The stored bundle's branch and commits, without the bundle (it may be large); null: none stored. */
+export async function loadBundleHead(db: Queryable, taskId: string): Promise<Omit<TaskBundle, "bundle"> | null> {
+  const { rows } = await db.query(`select branch, base_commit as "baseCommit", head_commit as "headCommit" from task_bundle where task_id = $1`, [taskId]);
+  return z.array(bundleRow.omit({ bundle: true })).parse(rows)[0] ?? null;
 }

@@ -47,12 +47,16 @@ export async function importTaskBranch(db: Queryable, task: BranchHome): Promise
 
 /**
  * After the web host moved a remote task's branch (a partial apply, a rebase), the moved branch
- * becomes the stored bundle, so the runner that takes the next turn continues from it.
+ * becomes the stored bundle, so the runner that takes the next turn continues from it. The bundle
+ * starts where the stored one did, a commit the runners have: not from the change's new base,
+ * which a partial apply makes here and which no runner can fetch when what landed differs from it
+ * (the base branch had moved meanwhile).
  */
 export async function sendTaskBranchBack(db: Queryable, task: BranchHome, change: { branch: string; baseCommit: string; headCommit: string }): Promise<void> {
   if (task.workRepo === null) return;
-  const bundle = await createBundle({ repoPath: task.repoPath, branch: change.branch, baseCommit: change.baseCommit, maxBytes: MAX_BUNDLE_BYTES });
-  await saveBundle(db, task.taskId, { ...change, bundle });
+  const since = (await loadBundleHead(db, task.taskId))?.baseCommit;
+  const { bundle, startsAt } = await createBundle({ repoPath: task.repoPath, branch: change.branch, baseCommit: change.baseCommit, since, maxBytes: MAX_BUNDLE_BYTES });
+  await saveBundle(db, task.taskId, { ...change, baseCommit: startsAt, bundle });
 }
 
 /** A project added by URL only: its repository here is Wharf's clone, whose base follows the URL's. */
