@@ -117,7 +117,10 @@ export async function terminateGroup(child: GroupLeader, graceMs: number): Promi
   if (!reaped(child) && !sandboxed) killGroup(leader, "SIGTERM");
   const leaderStart = await record?.start;
   const scope: Scope = { leader, tag: record?.tag, child, sandboxed, ...(leaderStart !== undefined && { leaderStart }) };
-  const members = running(await membersOf(scope));
+  const listed = await membersOf(scope);
+  // Nothing listed, not even a zombie (the leader included): the group is gone, nothing to wait for.
+  if (listed.length === 0) return exitOf(child);
+  const members = running(listed);
   if (members.length > 0) {
     signalAll(scope, members, "SIGTERM");
     // A child that called setsid between the scan and the signal escaped both: look once more.
