@@ -108,20 +108,21 @@ export class AcpSession implements AgentSession {
     }
     if (message.method !== methods.client.session.update || "id" in message) return false;
     if (this.closing) return true; // the owner has let go of this session
-    const params = notificationSchema.safeParse(message.params);
-    if (!params.success) {
-      this.hooks.log.warn("skipped a malformed session/update", { agent: this.agentName, error: params.error.message });
+    // Checked by hand, as `notificationSchema` would (its error only when it fails): it runs per update.
+    const params = message.params as { sessionId?: unknown; update?: unknown } | null | undefined;
+    if (typeof params !== "object" || params === null || Array.isArray(params) || typeof params.sessionId !== "string") {
+      this.hooks.log.warn("skipped a malformed session/update", { agent: this.agentName, error: notificationSchema.safeParse(message.params).error?.message });
       return true;
     }
-    if (this.sessionId && params.data.sessionId !== this.sessionId) {
-      this.hooks.log.warn("skipped an update for another session", { sessionId: params.data.sessionId });
+    if (this.sessionId && params.sessionId !== this.sessionId) {
+      this.hooks.log.warn("skipped an update for another session", { sessionId: params.sessionId });
       return true;
     }
     if (this.replaying) {
       this.replayed++;
       return true;
     }
-    const result = mapSessionUpdate(params.data.update);
+    const result = mapSessionUpdate(params.update);
     if (result.kind === "events") for (const event of result.events) this.emit(event);
     else if (result.kind === "invalid") {
       this.hooks.log.warn("skipped a malformed session/update", { kind: result.updateKind, reason: result.reason });

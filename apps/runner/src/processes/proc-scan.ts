@@ -65,7 +65,7 @@ function readStat(pid: string): string | null {
     throw error;
   }
   try {
-    return statBuffer.latin1Slice(0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+    return statBuffer.toString("latin1", 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
   } catch (error) {
     if (isErrno(error, "ESRCH")) return null;
     throw error;

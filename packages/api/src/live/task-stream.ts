@@ -24,7 +24,7 @@ export type TaskStreamOptions = {
  */
 export async function* streamTaskEvents(opts: TaskStreamOptions): AsyncGenerator<StoredEvent, void, undefined> {
   const { live, db, taskId, signal } = opts;
-  const pageSize = opts.pageSize ?? 200;
+  const pageSize = opts.pageSize ?? 500;
   await live.ready();
   if (signal?.aborted) return;
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { notFound, retryableWhenUnavailable } from "../errors";
 import { streamTaskEvents } from "../live";
 import { getTaskLastSeq } from "../queries/task";
-import { taskEventSchema, type TaskEvent } from "../schemas";
+import { safeParseTaskEvent, type TaskEvent } from "../schemas";
 import { protectedProcedure } from "../trpc";
 
 const taskEventsInput = z.object({
@@ -54,7 +54,7 @@ export const taskEvents = protectedProcedure.input(taskEventsInput).subscription
 
 /** A stored event that does not parse is a bug; the client still gets its seq, as an error event. */
 function parseEvent(payload: unknown, seq: number): TaskEvent {
-  const parsed = taskEventSchema.safeParse(payload);
+  const parsed = safeParseTaskEvent(payload);
   if (parsed.success) return parsed.data;
   return { type: "error", message: `Event ${seq} could not be read.`, detail: parsed.error.message.slice(0, 2000) };
 }

@@ -6,7 +6,7 @@ import { cancelTask, createTask, followUp, inTransaction, MAX_DEPENDENCIES, star
 import { getChangeSummary } from "../queries/change";
 import { listPendingPermissions } from "../queries/permission";
 import { findTaskReferences, getTask, getTaskLastSeq, getTaskTree, listTasks } from "../queries/task";
-import { taskEventSchema, taskStates } from "../schemas";
+import { safeParseTaskEvent, taskStates } from "../schemas";
 import { protectedProcedure } from "../trpc";
 import { taskArchive } from "./task-archive";
 import { taskAttempts } from "./task-attempts";
@@ -97,7 +97,7 @@ export const taskRouter = {
       });
       const events = [];
       for (const row of rows) {
-        const parsed = taskEventSchema.safeParse(row.payload);
+        const parsed = safeParseTaskEvent(row.payload);
         if (parsed.success) events.push({ seq: row.seq, at: row.at, event: parsed.data });
       }
       return { lastSeq, events };
