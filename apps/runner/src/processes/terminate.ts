@@ -76,21 +76,30 @@ class ProcessGroupError extends Error {
 }
 
 /**
- * Confirms, with a short bounded back-off, that no member runs any more (or, with `zombies`, that
- * none is even listed, so that `kill(-pgid, 0)` answers ESRCH). Returns the members still running
- * at the deadline.
+ * Confirms, with a short bounded back-off, that no member runs any more. Returns the members
+ * still running at the deadline.
  */
-async function settle(scope: Scope, budgetMs: number, zombies = false): Promise<ProcStat[]> {
+async function settle(scope: Scope, budgetMs: number): Promise<ProcStat[]> {
   const deadline = Date.now() + budgetMs;
-  const pending = async () => (zombies ? membersOf(scope) : running(await membersOf(scope)));
   let delay = 5;
-  let members = await pending();
+  let members = running(await membersOf(scope));
   while (members.length > 0 && Date.now() < deadline) {
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 200);
-    members = await pending();
+    members = running(await membersOf(scope));
   }
-  return running(members);
+  return members;
+}
+
+/**
+ * Waits, at most `budgetMs`, until `kill(-leader, 0)` answers ESRCH: the group's dead members
+ * were reaped. Signal 0 only, one system call a try: no /proc scan.
+ */
+async function groupReaped(leader: number, budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 5; killGroup(leader, 0) && Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
+    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+  }
 }
 
 function exitOf(child: GroupLeader): Promise<void> {
@@ -148,7 +157,7 @@ export async function terminateGroup(child: GroupLeader, graceMs: number): Promi
   await exitOf(child);
   // Dead members may linger as zombies until init reaps them (on some hosts only every second or
   // so); they run nothing, so give that a moment but do not wait for it.
-  await settle(scope, 100, true);
+  await groupReaped(leader, 100);
 }
 
 /**
