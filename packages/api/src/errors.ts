@@ -28,11 +28,14 @@ export async function atEdge<T>(work: () => Promise<T>): Promise<T> {
  */
 const unavailable = (error: DatabaseUnavailableError) => new TRPCError({ code: "SERVICE_UNAVAILABLE", message: error.message, cause: error });
 
+/** A subscription's error as the client should see it: a lost database is a retryable SERVICE_UNAVAILABLE. */
+export const retryableError = (error: unknown): unknown => (error instanceof DatabaseUnavailableError ? unavailable(error) : error);
+
 /** Runs a subscription's stream, turning a lost database into a retryable SERVICE_UNAVAILABLE. */
 export async function* retryableWhenUnavailable<T>(stream: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
   try {
     yield* stream;
   } catch (error) {
-    throw error instanceof DatabaseUnavailableError ? unavailable(error) : error;
+    throw retryableError(error);
   }
 }

@@ -1,6 +1,6 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { notFound, retryableWhenUnavailable } from "../errors";
+import { notFound, retryableError } from "../errors";
 import { streamTaskEvents } from "../live";
 import { getTaskLastSeq } from "../queries/task";
 import { safeParseTaskEvent, type TaskEvent } from "../schemas";
@@ -47,8 +47,13 @@ export const taskEvents = protectedProcedure.input(taskEventsInput).subscription
       return input.tail === undefined ? 0 : Math.max(0, lastSeq - input.tail);
     },
   });
-  for await (const row of retryableWhenUnavailable(stream)) {
-    yield tracked(String(row.seq), { seq: row.seq, at: row.at, event: parseEvent(row.payload, row.seq) } satisfies LiveTaskEvent);
+  // One generator less per event than retryableWhenUnavailable(stream): a busy task yields thousands a second.
+  try {
+    for await (const row of stream) {
+      yield tracked(String(row.seq), { seq: row.seq, at: row.at, event: parseEvent(row.payload, row.seq) } satisfies LiveTaskEvent);
+    }
+  } catch (error) {
+    throw retryableError(error);
   }
 });
 
