@@ -111,6 +111,20 @@ describe("appendEvents", () => {
     const error = await appendEvents(pool, missing, [message("x")]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskNotFoundError);
     expect((error as TaskNotFoundError).taskId).toBe(missing);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM task_event WHERE task_id = $1", [missing]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("deletes a task's events with the task (no foreign key: a trigger does it)", async () => {
+    const [gone, kept] = [await insertTask(pool), await insertTask(pool)];
+    await appendEvents(pool, gone, [message("a"), message("b")]);
+    await appendEvents(pool, kept, [message("c")]);
+    await pool.query("DELETE FROM task WHERE id = $1", [gone]);
+    const { rows } = await pool.query<{ task_id: string; n: number }>(
+      "SELECT task_id, count(*)::int AS n FROM task_event WHERE task_id = ANY($1::uuid[]) GROUP BY task_id",
+      [[gone, kept]],
+    );
+    expect(rows).toEqual([{ task_id: kept, n: 1 }]);
   });
 });
 
