@@ -10,7 +10,9 @@ export * from "./task-states";
 
 export const taskStateSchema = z.enum(taskStates);
 
-const text = z.string().max(1_000_000);
+/** Longest text of an event (a message's, a tool call's content). */
+const maxText = 1_000_000;
+const text = z.string().max(maxText);
 const shortText = z.string().max(10_000);
 
 export const toolKindSchema = z.enum([
@@ -213,7 +215,6 @@ export type TaskEventType = TaskEvent["type"];
 export type TaskEventOf<T extends TaskEventType> = Extract<TaskEvent, { type: T }>;
 
 const messageRoles: ReadonlySet<unknown> = new Set(messageEventSchema.shape.role.options);
-const maxMessageText = 1_000_000;
 
 /**
  * `taskEventSchema.safeParse`, with the most common event, a message, checked by hand to the same
@@ -223,7 +224,7 @@ const maxMessageText = 1_000_000;
 export function safeParseTaskEvent(payload: unknown): { success: true; data: TaskEvent } | { success: false; error: z.ZodError } {
   if (typeof payload === "object" && payload !== null) {
     const { type, role, text } = payload as { type?: unknown; role?: unknown; text?: unknown };
-    if (type === "message" && messageRoles.has(role) && typeof text === "string" && text.length <= maxMessageText) {
+    if (type === "message" && messageRoles.has(role) && typeof text === "string" && text.length <= maxText) {
       return { success: true, data: { type, role: role as TaskEventOf<"message">["role"], text } };
     }
   }
