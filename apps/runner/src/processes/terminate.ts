@@ -9,7 +9,7 @@ import { ownerMayBeAlive, spawnRecord, type GroupLeader } from "./spawn";
  */
 
 /** Sends `signal` to every process of the group led by `pgid`. False when the group is gone. */
-function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -91,17 +91,6 @@ async function settle(scope: Scope, budgetMs: number): Promise<ProcStat[]> {
   return members;
 }
 
-/**
- * Waits, at most `budgetMs`, until `kill(-leader, 0)` answers ESRCH: the group's dead members
- * were reaped. Signal 0 only, one system call a try: no /proc scan.
- */
-async function groupReaped(leader: number, budgetMs: number): Promise<void> {
-  const deadline = Date.now() + budgetMs;
-  for (let delay = 5; killGroup(leader, 0) && Date.now() < deadline; delay = Math.min(delay * 2, 50)) {
-    await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
-  }
-}
-
 function exitOf(child: GroupLeader): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
@@ -154,10 +143,10 @@ export async function terminateGroup(child: GroupLeader, graceMs: number): Promi
       }
     }
   }
+  // Dead members may linger as zombies until the host's init reaps them: a sandboxed group's
+  // init, once bwrap has exited, is reaped by PID 1, on some hosts only every two seconds. They
+  // run nothing and are not ours to reap, so nothing waits for them.
   await exitOf(child);
-  // Dead members may linger as zombies until init reaps them (on some hosts only every second or
-  // so); they run nothing, so give that a moment but do not wait for it.
-  await groupReaped(leader, 100);
 }
 
 /**
