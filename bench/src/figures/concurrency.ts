@@ -21,12 +21,13 @@ export const concurrency: Figure = {
       const wall = performance.now() - started;
       const peak = rss.stop();
       const finished = ends.filter((e) => e.event.type === "status" && e.event.state === "completed").length;
+      const others = ends.flatMap((e) => (e.event.type === "status" && e.event.state !== "completed" ? [`${e.event.state}: ${e.event.reason ?? "no reason given"}`] : []));
       rows.push(
         {
           figure: "7 concurrency",
           metric: `K=${k}: wall time, all created → all finished`,
           value: `${round(wall, 0)} ms`,
-          note: `${finished}/${k} completed`,
+          note: `${finished}/${k} completed${others.length > 0 ? `; the others ended ${[...new Set(others)].join("; ")}` : ""}`,
           met: finished === k,
           target: "all finish",
         },

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, realpath, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { StartGate, type StartTicket } from "./start-gate";
 import { launchAgent, openSession, type LaunchedAgent, type LaunchOptions, type SessionBinding } from "./acp-start";
 import type { Failure } from "./agent-process";
 import { activeSandbox, type Sandbox } from "../sandbox";
@@ -103,6 +104,8 @@ export class AcpTransport implements AgentTransport {
   private readonly handedOut = new Map<string, { pool: string; repository: string }>();
   /** Pools whose next slot is being made (its folder; the spare's process starts after a delay). */
   private readonly slotting = new Map<string, Promise<void>>();
+  /** Agent starts at once (see start-gate.ts): a task's start goes before spares. */
+  private readonly starts = new StartGate();
   private closed = false;
   private dirReady: Promise<void> | undefined;
   private slotsDir: Promise<string> | undefined;
@@ -121,7 +124,16 @@ export class AcpTransport implements AgentTransport {
     await assertWorkingDirectory(binding);
     const sandboxed = this.sandbox.status.on;
     const key = keyOf(launch.agent, launch.env, sandboxed ? binding.cwd : undefined);
-    const cold = async () => openSession(await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks, sandbox: this.sandbox }), binding);
+    const cold = async () => {
+      const leave = await this.starts.enter();
+      let launched: LaunchedAgent;
+      try {
+        launched = await launchAgent({ ...launch, cwd: binding.cwd, hooks: binding.hooks, sandbox: this.sandbox });
+      } finally {
+        leave();
+      }
+      return openSession(launched, binding);
+    };
     const slot = this.handedOut.get(path.resolve(binding.cwd));
     this.handedOut.delete(path.resolve(binding.cwd));
     const spare = this.spares.get(key);
@@ -274,11 +286,14 @@ export class AcpTransport implements AgentTransport {
     const warm = this.warm;
     if (!warm || this.closed || warm.idleMs <= 0 || this.spares.has(key)) return;
     const { log } = warm;
+    // Hurried (a task takes this spare): the delay ends and its start goes before other spares'.
+    const ticket: StartTicket = { urgent: false };
     let hurry = () => {};
     const delay = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delayMs);
       hurry = () => {
         clearTimeout(timer);
+        ticket.urgent = true;
         resolve();
       };
     });
@@ -288,14 +303,20 @@ export class AcpTransport implements AgentTransport {
       if (!spare.wanted) throw new NotWanted();
       const where = task ? await taskFolder(task) : { cwd: warm.dir };
       if (!task) await dirReady;
-      return launchAgent({
-        agent,
-        env,
-        hooks: spareHooks(log),
-        sandbox: this.sandbox,
-        ...where,
-        ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }),
-      });
+      const leave = await this.starts.enter(ticket);
+      try {
+        if (!spare.wanted) throw new NotWanted();
+        return await launchAgent({
+          agent,
+          env,
+          hooks: spareHooks(log),
+          sandbox: this.sandbox,
+          ...where,
+          ...(warm.initializeMs !== undefined && { initializeMs: warm.initializeMs }),
+        });
+      } finally {
+        leave();
+      }
     });
     const expiry = setTimeout(() => {
       if (this.spares.get(key) !== spare) return;
