@@ -47,6 +47,7 @@ export async function startBenchStack(opts: {
 }) {
   const { env } = opts;
   // The runner as `./wharf start` runs it: built into one module, run by plain Node.
+  warmScriptedAgent();
   const runnerEntry = opts.runnerFromSource ? ["--import", "tsx", path.join(repoRoot, "apps/runner/src/main.ts")] : [...serverNodeFlags, buildRunner()];
   const dir = mkdtempSync(path.join(os.tmpdir(), "wharf-bench-"));
   const home = path.join(dir, "home");
@@ -218,6 +219,15 @@ async function admin(url: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Starts the scripted test agent once outside the sandbox, so that the compile cache beside its
+ * package (which sandboxed agents read but cannot write) holds its code: a benchmark measures
+ * Wharf, not the test agent compiling its TypeScript again in every task.
+ */
+function warmScriptedAgent(): void {
+  execFileSync(process.execPath, [path.join(repoRoot, "packages/test-agent/bin/wharf-test-agent.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 /** Builds apps/runner/dist/main.mjs (a fraction of a second) and returns its path. */
