@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createWorktree } from "@wharf/git";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { agentEnv } from "../agent-env";
 import { activeSandbox } from "../sandbox";
 import { makeRepo } from "../testing/git-fixture";
@@ -79,6 +79,37 @@ describe.skipIf(!activeSandbox().status.on)("warm agents in the OS sandbox", () 
       expect(pidsWithArg(marker)).toEqual([]);
       // The worktree with the task's work is never touched.
       expect(existsSync(path.join(made.path, "record.json"))).toBe(true);
+    } finally {
+      await warm.close();
+    }
+  }, 60_000);
+
+  it("keeps a handed-out slot's spare past the idle time: its task takes it however long its worktree takes", async () => {
+    const marker = `wharf-warm-sandbox-${randomUUID()}`;
+    const agent: AgentSpec = { id: "scripted", name: "Scripted test agent", transport: "acp", command: process.execPath, args: [testAgentBin, marker], env: {} };
+    const hooks = new RecordingHooks();
+    const worktreesDir = path.join(base, "worktrees-handed");
+    const warm = new AcpTransport({ dir: path.join(base, "warm"), worktreesDir, idleMs: 300, graceMs: 500, log: hooks.log, spareDelayMs: 0 });
+    try {
+      const slow = makeRepo();
+      const handed = (await warm.worktreeFolder(agent, env, slow))!;
+      const handedPid = await warm.sparePid(agent, env, handed);
+      expect(handedPid).toBeDefined();
+      // A task of another repository runs meanwhile; the free spare started after it is not
+      // handed out, and expires: more than the idle time has passed since `handed` was handed out.
+      const other = makeRepo();
+      const otherSlot = (await warm.worktreeFolder(agent, env, other))!;
+      const otherTree = await createWorktree({ repoPath: other, baseBranch: "main", taskId: randomUUID(), worktreesDir, folder: otherSlot });
+      const otherSession = await warm.start({ agent, cwd: otherTree.path, env, hooks: new RecordingHooks() });
+      await vi.waitFor(() => expect(hooks.logs.some((l) => l.msg === "stopping an unused warm agent")).toBe(true), { timeout: 20_000, interval: 50 });
+      // The slow task's worktree is made at last: its agent is the one that waited for it.
+      const made = await createWorktree({ repoPath: slow, baseBranch: "main", taskId: randomUUID(), worktreesDir, folder: handed });
+      const session = await warm.start({ agent, cwd: made.path, env, hooks: new RecordingHooks() });
+      expect(pidOf(session)).toBe(handedPid);
+      await session.close(500);
+      await otherSession.close(500);
+      await warm.close();
+      expect(pidsWithArg(marker)).toEqual([]);
     } finally {
       await warm.close();
     }

@@ -29,7 +29,8 @@ import {
  * - A spare is started when a task takes the previous one (or starts its agent cold), and, through
  *   `prewarm`, as soon as a task is claimed, so the agent starts while the worktree is created.
  * - It lives `idleMs` after the last use of its agent (the same bound as an idle parked agent),
- *   then it is stopped; `close` (runner stop) stops every spare. Without `warm` (or with an idle
+ *   then it is stopped, unless its slot was handed to a task (that task takes it, or
+ *   `releaseFolder` stops it); `close` (runner stop) stops every spare. Without `warm` (or with an idle
  *   time of 0) there are none and every start launches its agent.
  * - It is an ordinary agent process (`processes/spawn.ts`: own group, tagged, reaped after a crash)
  *   with exactly the environment a task's agent gets (`agentEnv`), keyed by a hash of agent and
@@ -183,6 +184,10 @@ export class AcpTransport implements AgentTransport {
       folder = await this.addSlotSpare(pool, agent, env, repository, 0, false);
     }
     if (folder === undefined) return undefined;
+    // Its task takes it however long the worktree and the setup take (or `releaseFolder` stops it):
+    // an expiry meanwhile would start the task's agent cold beside a spare started for nothing.
+    const handed = this.spares.get(keyOf(agent, env, folder));
+    if (handed) clearTimeout(handed.expiry);
     this.handedOut.set(folder, { pool, repository });
     return folder;
   }
