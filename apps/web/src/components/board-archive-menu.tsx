@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { errorMessage } from "~/lib/format";
+import { errorMessage, formatCount } from "~/lib/format";
 import { invalidateBoard } from "~/lib/live-board";
 import { useTRPC } from "~/trpc/react";
 import { Button, selectClass } from "./ui";
@@ -69,7 +69,7 @@ export function BoardArchiveMenu({ projectId, disabled }: { projectId?: string; 
           <p className="mt-2 text-xs text-muted">Done, failed and cancelled tasks leave the board and search. Nothing is deleted: worktrees and branches stay, and the archived view brings any task back.</p>
           {archive.data && (
             <p className="mt-2 text-xs font-medium" role="status" data-testid="archive-result">
-              {archive.data.archived === 0 ? "Nothing that old to archive." : `Archived ${archive.data.archived.toLocaleString("en")} task${archive.data.archived === 1 ? "" : "s"}.`}
+              {archive.data.archived === 0 ? "Nothing that old to archive." : `Archived ${formatCount(archive.data.archived)} task${archive.data.archived === 1 ? "" : "s"}.`}
             </p>
           )}
           {archive.error && <p className="mt-2 text-xs text-rose-600" role="alert">{errorMessage(archive.error)}</p>}

@@ -2,7 +2,7 @@
 
 import type { TaskState } from "@wharf/api";
 import Link from "next/link";
-import { age, stateLabel, taskTitle } from "~/lib/format";
+import { age, formatDateTime, stateLabel, taskTitle } from "~/lib/format";
 import { StateBadge } from "./ui";
 
 /** What a board card shows (a row of `board.live` or `board.finished`). */
@@ -108,7 +108,7 @@ export function BoardCard({
           <span className="min-w-0 truncate">
             {task.agentName} · {task.projectName}
           </span>
-          <span className="ml-auto shrink-0 tabular-nums" title={new Date(task.createdAt).toLocaleString()}>
+          <span className="ml-auto shrink-0 tabular-nums" title={formatDateTime(task.createdAt)}>
             {age(task.createdAt, now)}
           </span>
         </div>

@@ -6,7 +6,7 @@ import { startTransition, useEffect, useRef, useState, type RefObject } from "re
 import { moveOf, nextCard, typingIn } from "~/lib/board-keys";
 import { usePreloadWhenIdle } from "~/lib/use-preload";
 import { BOARD_PAGE, finishedColumnInput, finishedColumns, type BoardFilter } from "~/lib/board-queries";
-import { columns, errorMessage } from "~/lib/format";
+import { columns, errorMessage, formatCount } from "~/lib/format";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useHydrated } from "~/lib/use-hydrated";
 import { useNow } from "~/lib/use-now";
@@ -276,14 +276,14 @@ function FinishedColumn({
   );
   const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
   const total = pages.data?.pages[0]?.total;
-  const count = total === undefined ? "…" : items.length < total ? `${items.length.toLocaleString("en")} of ${total.toLocaleString("en")}` : total.toLocaleString("en");
+  const count = total === undefined ? "…" : items.length < total ? `${formatCount(items.length)} of ${formatCount(total)}` : formatCount(total);
   const empty = filter.search ? "No matches." : archived ? "Nothing archived here." : column.empty;
   return (
     <ColumnFrame column={column} count={count}>
       <CardList index={index} label={column.title} pending={pages.isPending} empty={empty} items={items} status={status} now={now} onArchive={onArchive} />
       {pages.hasNextPage && (
         <Button tone="ghost" className="mt-2 w-full" disabled={!ready || pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="show-more">
-          {pages.isFetchingNextPage ? "Loading…" : `Show ${Math.min(BOARD_PAGE, (total ?? 0) - items.length).toLocaleString("en")} more`}
+          {pages.isFetchingNextPage ? "Loading…" : `Show ${formatCount(Math.min(BOARD_PAGE, (total ?? 0) - items.length))} more`}
         </Button>
       )}
       {pages.error && <p className="mt-2 px-1.5 text-xs text-rose-600">{errorMessage(pages.error)}</p>}

@@ -5,7 +5,7 @@ import { acceptsFollowUp, canBeCancelled, isFinishedTaskState } from "@wharf/api
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
-import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
+import { errorMessage, formatDateTime, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
@@ -329,7 +329,7 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
           <section className="rounded-lg border border-line bg-panel p-3 text-xs text-muted">
             <div>Events: {timeline.lastSeq}</div>
             {/* In the browser's locale and time zone: the server's rendering of it may differ. */}
-            <div suppressHydrationWarning>Created {new Date(t.createdAt).toLocaleString()}</div>
+            <div suppressHydrationWarning>Created {formatDateTime(t.createdAt)}</div>
             {t.worktreePath && <div className="mt-1 font-mono break-all">{t.worktreePath}</div>}
           </section>
         </aside>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { age, columnOf, elapsed, errorMessage, taskTitle } from "./format";
+import { age, columnOf, elapsed, errorMessage, formatCount, formatDateTime, taskTitle } from "./format";
 
 describe("format", () => {
   it("puts every state in one column", () => {
@@ -17,6 +17,15 @@ describe("format", () => {
   it("titles a task by its first line, skipping scenario blocks", () => {
     expect(taskTitle("Fix the bug\nmore")).toBe("Fix the bug");
     expect(taskTitle("```scenario\n{}\n```")).toBe("{}");
+  });
+  it("writes counts with thousands separators, as toLocaleString(\"en\") does", () => {
+    for (const n of [0, 7, 999, 1000, 9900, 12_345, 1_000_000, 123_456_789, -4200]) expect(formatCount(n)).toBe(n.toLocaleString("en"));
+  });
+  it("writes a timestamp in local time, and nothing for a date that is not one", () => {
+    const local = new Date(2026, 11, 5, 9, 4, 7);
+    expect(formatDateTime(local)).toBe("2026-12-05 09:04:07");
+    expect(formatDateTime(local.toISOString())).toBe("2026-12-05 09:04:07");
+    expect(formatDateTime("not a date")).toBe("");
   });
   it("turns zod issue lists into sentences", () => {
     expect(errorMessage(new Error(JSON.stringify([{ message: "Write a prompt: it is empty.", path: ["prompt"] }])))).toBe("Write a prompt: it is empty.");
