@@ -93,6 +93,22 @@ async function readProcesses(): Promise<TimedStat[]> {
   return stats;
 }
 
+let nextScan: Promise<TimedStat[]> | null = null;
+
+/**
+ * A scan of /proc that begins after this call, shared by every caller until it begins. When
+ * several terminals or agents end at once (eight tasks leaving a terminal together), each asks
+ * for the processes left in its group; one scan answers them all, instead of one scan of every
+ * process on the machine per caller. Each caller still sees /proc as it was after it asked.
+ */
+function sharedScan(): Promise<TimedStat[]> {
+  nextScan ??= yieldToLoop().then(() => {
+    nextScan = null;
+    return readProcesses();
+  });
+  return nextScan;
+}
+
 async function hasTag(pid: number, tag: string): Promise<boolean> {
   try {
     return (await readFile(`/proc/${pid}/environ`, "latin1")).split("\0").includes(`${processTagVar}=${tag}`);
@@ -116,7 +132,7 @@ async function hasTag(pid: number, tag: string): Promise<boolean> {
  * process descends from the spawn.
  */
 export async function groupMembers(leader: number, tag?: string, leaderReaped = false, leaderStart?: number): Promise<ProcStat[]> {
-  const procs = (await readProcesses()).filter((p) => p.pid !== process.pid);
+  const procs = (await sharedScan()).filter((p) => p.pid !== process.pid);
   const byId = !leaderReaped || !procs.some((p) => p.pid === leader);
   const members = new Map<number, ProcStat>();
   const maybeTagged: TimedStat[] = [];
