@@ -80,6 +80,24 @@ function cpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * Resolves once the processes of `pids()` (read again each time: some may start meanwhile) used at
+ * most `quietMs` of CPU over the last `windowMs`, or after `timeoutMs`; answers whether they did.
+ */
+export async function waitForQuiet(pids: () => number[], opts: { windowMs: number; quietMs: number; timeoutMs: number }): Promise<boolean> {
+  const total = () => pids().reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+  const stepMs = 50;
+  const samples: number[] = [total()];
+  const until = performance.now() + opts.timeoutMs;
+  while (performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+    samples.push(total());
+    const back = Math.round(opts.windowMs / stepMs);
+    if (samples.length > back && samples.at(-1)! - samples.at(-1 - back)! <= opts.quietMs) return true;
+  }
+  return false;
+}
+
 /** Pids of processes whose command name is `name` (e.g. every postgres backend). */
 export function pidsNamed(name: string): number[] {
   const out: number[] = [];
