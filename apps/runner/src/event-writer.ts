@@ -1,3 +1,4 @@
+import os from "node:os";
 import type pg from "pg";
 import { appendEvents, isConnectionError } from "@wharf/db/pg";
 import type { TaskEvent } from "@wharf/api/schemas";
@@ -9,6 +10,36 @@ const MAX_BATCH = 500;
 
 /** How long a write keeps retrying while the database is unreachable. */
 const RETRY_FOR_MS = 60_000;
+
+/**
+ * Plain appends of all of one pool's writers (a runner's tasks) run at most this many at once.
+ * Each task's writes are in order on its own chain; without a bound, eight streaming tasks held
+ * eight connections at once and the pool opened new ones in the middle of a burst (a PostgreSQL
+ * backend to fork and a SCRAM exchange on both sides, ~30 ms of CPU each, 2 to 9 per burst in the
+ * throughput figure). A write that waits here takes what its task buffered meanwhile.
+ */
+const APPEND_LANES = Math.max(2, os.availableParallelism());
+
+/** A counting semaphore; a finished holder hands its place straight to the next in line. */
+class Lanes {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+}
+
+const lanesOf = new WeakMap<pg.Pool, Lanes>();
 
 /** Events a transaction decided to append, and the task state it set, if any. */
 export type TransactionEvents = { events?: TaskEvent[]; state?: string };
@@ -23,12 +54,19 @@ export class EventWriter {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failed: unknown = null;
+  private readonly lanes: Lanes;
+  /** The last plain append in the chain while it has not begun: later flushes join its batch. */
+  private pending: { batch: TaskEvent[]; done: Promise<void> } | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly taskId: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    let lanes = lanesOf.get(pool);
+    if (!lanes) lanesOf.set(pool, (lanes = new Lanes(APPEND_LANES)));
+    this.lanes = lanes;
+  }
 
   push(event: TaskEvent): void {
     const last = this.buffer.at(-1);
@@ -43,11 +81,28 @@ export class EventWriter {
 
   /** Writes everything buffered; resolves when it is committed, rejects when it could not be. */
   flush(): Promise<void> {
-    const batch = this.take();
-    if (batch.length === 0) return this.chain;
+    const taken = this.take();
+    if (taken.length === 0) return this.chain;
+    // Still waiting for its turn (or a lane): this flush joins it, after the events it holds, as
+    // long as the batch stays within MAX_BATCH.
+    if (this.pending && this.pending.batch.length + taken.length <= MAX_BATCH) {
+      this.pending.batch.push(...taken);
+      return this.pending.done;
+    }
+    const entry: { batch: TaskEvent[]; done: Promise<void> } = { batch: taken, done: Promise.resolve() };
     // One statement is its own transaction: no BEGIN and COMMIT around it (they were half of the
     // runner's database round trips and CPU while agents stream).
-    return this.enqueue((client) => appendEvents(client, this.taskId, batch).then(() => undefined), { single: true });
+    entry.done = this.enqueue(
+      (client) => appendEvents(client, this.taskId, entry.batch).then(() => undefined),
+      {
+        single: true,
+        begin: () => {
+          if (this.pending === entry) this.pending = null;
+        },
+      },
+    );
+    this.pending = entry;
+    return entry.done;
   }
 
   /**
@@ -60,6 +115,8 @@ export class EventWriter {
     state?: string,
   ): Promise<void> {
     const batch = this.take();
+    // Nothing enqueued after this may join an earlier append: it would overtake these events.
+    this.pending = null;
     return this.enqueue(async (client) => {
       if (batch.length > 0) await appendEvents(client, this.taskId, batch);
       const more = await fn(client);
@@ -92,12 +149,20 @@ export class EventWriter {
    * A write that fails because the database is unreachable (restart, failover) is retried with
    * backoff for up to RETRY_FOR_MS: each write is one transaction, so a retry never doubles it.
    */
-  private enqueue(work: (client: pg.PoolClient) => Promise<void>, opts: { single?: boolean } = {}): Promise<void> {
+  private enqueue(work: (client: pg.PoolClient) => Promise<void>, opts: { single?: boolean; begin?: () => void } = {}): Promise<void> {
     const current = this.chain.then(async () => {
       const deadline = Date.now() + RETRY_FOR_MS;
       for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
         try {
-          await this.writeOnce(work, opts.single ?? false);
+          // A plain append waits for a lane; its batch is closed once it has one.
+          if (opts.single) {
+            await this.lanes.run(() => {
+              opts.begin?.();
+              return this.writeOnce(work, true);
+            });
+          } else {
+            await this.writeOnce(work, false);
+          }
           return;
         } catch (error) {
           if (!isConnectionError(error) || Date.now() + delay > deadline) {
