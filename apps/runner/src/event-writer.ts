@@ -3,6 +3,7 @@ import type pg from "pg";
 import { appendEvents, isConnectionError } from "@wharf/db/pg";
 import type { TaskEvent } from "@wharf/api/schemas";
 import type { Logger } from "./agents/transport";
+import { Slots } from "./slots";
 
 /** Message chunks arriving within this window are merged into one stored event. */
 const COALESCE_MS = 12;
@@ -20,26 +21,7 @@ const RETRY_FOR_MS = 60_000;
  */
 const APPEND_LANES = Math.max(2, os.availableParallelism());
 
-/** A counting semaphore; a finished holder hands its place straight to the next in line. */
-class Lanes {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly size: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active < this.size) this.active += 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active -= 1;
-    }
-  }
-}
-
-const lanesOf = new WeakMap<pg.Pool, Lanes>();
+const lanesOf = new WeakMap<pg.Pool, Slots>();
 
 /** Events a transaction decided to append, and the task state it set, if any. */
 export type TransactionEvents = { events?: TaskEvent[]; state?: string };
@@ -54,7 +36,7 @@ export class EventWriter {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failed: unknown = null;
-  private readonly lanes: Lanes;
+  private readonly lanes: Slots;
   /** The last plain append in the chain while it has not begun: later flushes join its batch. */
   private pending: { batch: TaskEvent[]; done: Promise<void> } | null = null;
 
@@ -64,7 +46,7 @@ export class EventWriter {
     private readonly log: Logger,
   ) {
     let lanes = lanesOf.get(pool);
-    if (!lanes) lanesOf.set(pool, (lanes = new Lanes(APPEND_LANES)));
+    if (!lanes) lanesOf.set(pool, (lanes = new Slots(APPEND_LANES)));
     this.lanes = lanes;
   }
 

@@ -6,24 +6,7 @@ import { TASK_QUEUE, taskJobSchema, taskQueueFor } from "@wharf/api/schemas";
 import type { Logger } from "./agents/transport";
 import { withFleetSlots, type Cap } from "./fleet-slots";
 import type { HostAgent } from "./registry";
-
-/** Up to `size` holders at once; the rest wait in order. */
-class Slots {
-  private used = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly size: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.used >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.used += 1;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.used -= 1;
-    }
-  }
-}
+import { Slots } from "./slots";
 
 export type TaskQueuesOptions = {
   boss: PgBoss;
