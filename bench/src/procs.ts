@@ -11,6 +11,16 @@ export function rssMiB(pid: number): number | null {
   }
 }
 
+/** Proportional set size in MiB (smaps_rollup: a page shared by n processes counts 1/n), 0 for a process that is gone. */
+export function pssMiB(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Every live process's parent (zombies left out), from one pass over /proc. */
 function parents(): Map<number, number> {
   const out = new Map<number, number>();
@@ -145,4 +155,9 @@ export function cpuSplit(groups: Record<string, () => number[]>) {
 /** RSS of a process and its descendants (the web server may fork), in MiB. */
 export function treeRss(pid: number): number {
   return (rssMiB(pid) ?? 0) + childPids(pid).reduce((sum, child) => sum + treeRss(child), 0);
+}
+
+/** PSS of a process and its descendants, in MiB. */
+export function treePss(pid: number): number {
+  return [pid, ...descendantPids(pid)].reduce((sum, p) => sum + pssMiB(p), 0);
 }

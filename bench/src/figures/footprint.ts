@@ -6,6 +6,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createWharfClient, readToken, waitForTask } from "@wharf/client";
 import type { Figure, Row } from "../figure";
+import { pssMiB } from "../procs";
 import { repoRoot, scenario } from "../stack";
 import { round } from "../stats";
 
@@ -126,16 +127,6 @@ function tree(rootPid: number): Proc[] {
     }
   }
   return all.filter((p) => inTree.has(p.pid));
-}
-
-/** Proportional set size in MiB (smaps_rollup), 0 for a process that is gone. */
-function pssMiB(pid: number): number {
-  try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 function upOrExit(child: ChildProcess, timeoutMs: number): Promise<void> {

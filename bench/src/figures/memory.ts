@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Figure, Row } from "../figure";
-import { childPids, rssMiB, treeRss } from "../procs";
+import { childPids, pssMiB, rssMiB, treePss, treeRss } from "../procs";
 import { scenario } from "../stack";
 import { round } from "../stats";
 import { startWeb } from "../web";
@@ -11,7 +11,13 @@ const IDLE_MS = 2000;
 // tRPC with superjson answers a mutation as { result: { data: { json: <value> } } }.
 const createdResponse = z.object({ result: z.object({ data: z.object({ json: z.object({ id: z.string().uuid() }) }) }) });
 
-/** Runner and web RSS idle and after 10 tasks (created over HTTP); agents left after idling. */
+/**
+ * Runner and web memory idle and after 10 tasks (created over HTTP), and the agents left after
+ * idling. The memory target is on the whole tree of `./wharf start` as PSS (figure 10b): VmRSS
+ * counts every page the process touched in full, the Node binary's shared code included (about
+ * 50 MiB of each Node process here), so runner + web RSS overstates what the two hold. Both are
+ * printed, for comparison with earlier runs.
+ */
 export const memory: Figure = {
   id: "memory",
   title: "memory",
@@ -25,6 +31,8 @@ export const memory: Figure = {
       await sleep(1000);
       const runnerIdle = rssMiB(runner.pid) ?? 0;
       const webIdle = treeRss(web.pid);
+      const runnerIdlePss = pssMiB(runner.pid);
+      const webIdlePss = treePss(web.pid);
 
       const projectId = await stack.project();
       const prompt = scenario({ steps: [{ type: "text", text: "a short answer", chunks: 5, delayMs: 10 }] });
@@ -50,13 +58,11 @@ export const memory: Figure = {
       const rows: Row[] = [
         {
           figure: "10 memory",
-          metric: "runner + web RSS, idle",
-          value: `${round(together, 0)} MiB (runner ${round(runnerIdle, 0)}, web ${round(webIdle, 0)})`,
-          target: "≤ 200 MB together",
-          met: together <= 200,
-          note: "separate processes, VmRSS; web includes its child processes",
+          metric: "runner + web, idle",
+          value: `RSS ${round(together, 0)} MiB (runner ${round(runnerIdle, 0)}, web ${round(webIdle, 0)}); PSS ${round(runnerIdlePss + webIdlePss, 0)} MiB (runner ${round(runnerIdlePss, 0)}, web ${round(webIdlePss, 0)})`,
+          note: "separate processes, web with its child processes; the target is on the whole tree of ./wharf start as PSS (10b)",
         },
-        { figure: "10 memory", metric: "after 10 finished tasks", value: `runner ${round(runnerAfter, 0)} MiB, web ${round(webAfter, 0)} MiB` },
+        { figure: "10 memory", metric: "after 10 finished tasks", value: `RSS runner ${round(runnerAfter, 0)} MiB, web ${round(webAfter, 0)} MiB` },
         {
           figure: "10 memory",
           metric: `agent processes alive: right after / ${IDLE_MS + 1500} ms later`,
