@@ -31,4 +31,20 @@ test("the board and the task page hydrate the server's HTML without a mismatch",
   }
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
   expect(errors).toEqual([]);
+
+  // Timestamps are in the browser's zone once the page is live, not the server's: the server's
+  // HTML says UTC, the render after hydration local time (Tokyo here, never the same as UTC).
+  const tokyo = (iso: string) => {
+    const d = new Date(new Date(iso).getTime() + 9 * 3600_000);
+    const two = (n: number) => String(n).padStart(2, "0");
+    return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  };
+  const card = page.locator(`[data-task-id="${id}"] [data-testid=card-created]`);
+  await page.goto(`/tasks/${id}`);
+  const created = page.getByTestId("task-created");
+  const iso = await created.getAttribute("datetime");
+  expect(iso).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  await expect(created).toHaveText(tokyo(iso!));
+  await page.goto("/");
+  await expect(card).toHaveAttribute("title", tokyo(iso!));
 });

@@ -2,7 +2,8 @@
 
 import type { TaskState } from "@wharf/api";
 import Link from "next/link";
-import { age, formatDateTime, stateLabel, taskTitle } from "~/lib/format";
+import { age, stateLabel, taskTitle } from "~/lib/format";
+import { useDateTime } from "./date-time";
 import { StateBadge } from "./ui";
 
 /** What a board card shows (a row of `board.live` or `board.finished`). */
@@ -64,6 +65,7 @@ export function BoardCard({
   archiving?: boolean;
 }) {
   const title = taskTitle(task.prompt);
+  const created = useDateTime(task.createdAt);
   const archived = task.archivedAt !== null;
   return (
     <li className="group relative">
@@ -108,7 +110,7 @@ export function BoardCard({
           <span className="min-w-0 truncate">
             {task.agentName} · {task.projectName}
           </span>
-          <span className="ml-auto shrink-0 tabular-nums" title={formatDateTime(task.createdAt)}>
+          <span className="ml-auto shrink-0 tabular-nums" title={created} data-testid="card-created">
             {age(task.createdAt, now)}
           </span>
         </div>

@@ -5,7 +5,7 @@ import { acceptsFollowUp, canBeCancelled, isFinishedTaskState } from "@wharf/api
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type KeyboardEvent } from "react";
-import { errorMessage, formatDateTime, formatTokens, taskTitle } from "~/lib/format";
+import { errorMessage, formatTokens, taskTitle } from "~/lib/format";
 import type { ToolItem } from "~/lib/timeline";
 import { invalidateBoard, useLiveBoard } from "~/lib/live-board";
 import { useAgentCommands } from "~/lib/use-agent-commands";
@@ -13,6 +13,7 @@ import { useTaskTimeline, type InitialEvents } from "~/lib/use-task-timeline";
 import { usePreloadWhenIdle } from "~/lib/use-preload";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
+import { DateTime } from "./date-time";
 import { LazyNewTaskDialog as NewTaskDialog } from "./new-task-dialog-lazy";
 import { PromptInput } from "./prompt-input";
 import { TimelineView } from "./timeline-view";
@@ -328,8 +329,10 @@ export function TaskView({ taskId, initial }: { taskId: string; initial?: Initia
           </section>
           <section className="rounded-lg border border-line bg-panel p-3 text-xs text-muted">
             <div>Events: {timeline.lastSeq}</div>
-            {/* In the browser's locale and time zone: the server's rendering of it may differ. */}
-            <div suppressHydrationWarning>Created {formatDateTime(t.createdAt)}</div>
+            <div>
+              Created{" "}
+              <DateTime date={t.createdAt} testId="task-created" />
+            </div>
             {t.worktreePath && <div className="mt-1 font-mono break-all">{t.worktreePath}</div>}
           </section>
         </aside>

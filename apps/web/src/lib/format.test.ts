@@ -26,6 +26,7 @@ describe("format", () => {
     expect(formatDateTime(local)).toBe("2026-12-05 09:04:07");
     expect(formatDateTime(local.toISOString())).toBe("2026-12-05 09:04:07");
     expect(formatDateTime("not a date")).toBe("");
+    expect(formatDateTime("2026-12-05T09:04:07.500Z", "utc")).toBe("2026-12-05 09:04:07 UTC");
   });
   it("turns zod issue lists into sentences", () => {
     expect(errorMessage(new Error(JSON.stringify([{ message: "Write a prompt: it is empty.", path: ["prompt"] }])))).toBe("Write a prompt: it is empty.");

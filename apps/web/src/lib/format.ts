@@ -63,11 +63,17 @@ export function formatCount(n: number): string {
   return `${n < 0 ? "-" : ""}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
 }
 
-/** `2026-12-05 13:40:07`, in local time: a timestamp for titles and details, without Intl (see formatCount). */
-export function formatDateTime(date: Date | string): string {
+/**
+ * `2026-12-05 13:40:07` in local time, or `2026-12-05 12:40:07 UTC`: a timestamp for titles and
+ * details, without Intl (see formatCount). Components use `useDateTime`, which picks the zone.
+ */
+export function formatDateTime(date: Date | string, zone: "local" | "utc" = "local"): string {
   const d = new Date(date);
   if (Number.isNaN(d.getTime())) return "";
   const two = (n: number) => String(n).padStart(2, "0");
+  if (zone === "utc") {
+    return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
+  }
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
