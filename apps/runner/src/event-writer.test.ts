@@ -79,4 +79,38 @@ describe("EventWriter", () => {
     expect(events[2]!.xid).toBe(events[3]!.xid);
     expect(new Set(events.map((e) => e.xid)).size).toBe(3);
   });
+
+  it("keeps the lanes free while a workspace writer's append waits for the task's row lock", async () => {
+    const [locked, other] = [await insertTask(pool), await insertTask(pool)];
+    // What a review action does while it pushes: the task's row locked in a transaction.
+    const review = await pool.connect();
+    try {
+      await review.query("BEGIN");
+      await review.query("SELECT id FROM task WHERE id = $1 FOR UPDATE", [locked]);
+      // As many service reports of that task as there are lanes, each waiting for the lock.
+      const waiting = Array.from({ length: lanes }, (_, i) => {
+        const writer = new EventWriter(pool, locked, log, { ownConnection: true });
+        writer.push(say(`service ${i}`));
+        return writer.flush();
+      });
+      for (;;) {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0]!.n >= lanes) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // Another task's events still go through while those wait.
+      const streaming = new EventWriter(pool, other, log);
+      streaming.push(say("still streaming"));
+      await streaming.flush();
+      expect((await stored(other)).map((e) => e.text)).toEqual(["still streaming"]);
+      await review.query("COMMIT");
+      await Promise.all(waiting);
+    } finally {
+      await review.query("ROLLBACK").catch(() => undefined);
+      review.release();
+    }
+    expect((await stored(locked)).map((e) => e.text).sort()).toEqual(Array.from({ length: lanes }, (_, i) => `service ${i}`).sort());
+  });
 });

@@ -36,18 +36,26 @@ export class EventWriter {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failed: unknown = null;
-  private readonly lanes: Slots;
+  private readonly lanes: Slots | null;
   /** The last plain append in the chain while it has not begun: later flushes join its batch. */
   private pending: { batch: TaskEvent[]; done: Promise<void> } | null = null;
 
+  /**
+   * `ownConnection`: appends take a pool connection of their own instead of one of the shared
+   * lanes. For the workspace actions' writers (setup, services, teardown): they write a few events,
+   * and may do so while a review action (a push to a slow remote, a forge call) holds the task's
+   * row lock, which every append waits for. In a lane, that wait would hold back the events of
+   * every task the runner streams, for as long as the push takes.
+   */
   constructor(
     private readonly pool: pg.Pool,
     readonly taskId: string,
     private readonly log: Logger,
+    opts: { ownConnection?: boolean } = {},
   ) {
     let lanes = lanesOf.get(pool);
     if (!lanes) lanesOf.set(pool, (lanes = new Slots(APPEND_LANES)));
-    this.lanes = lanes;
+    this.lanes = opts.ownConnection ? null : lanes;
   }
 
   push(event: TaskEvent): void {
@@ -138,10 +146,11 @@ export class EventWriter {
         try {
           // A plain append waits for a lane; its batch is closed once it has one.
           if (opts.single) {
-            await this.lanes.run(() => {
+            const write = () => {
               opts.begin?.();
               return this.writeOnce(work, true);
-            });
+            };
+            await (this.lanes ? this.lanes.run(write) : write());
           } else {
             await this.writeOnce(work, false);
           }

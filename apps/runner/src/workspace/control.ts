@@ -64,7 +64,8 @@ export class WorkspaceControl {
     if (message.action === "stop_service") return services.stop(message.taskId, message.name);
     const task = await this.load(message.taskId);
     if (!task || task.runner_id !== this.deps.runnerId) return;
-    const writer = new EventWriter(this.deps.pool, task.id, log);
+    // Not in the shared lanes: a push may hold this task's row lock while a service reports.
+    const writer = new EventWriter(this.deps.pool, task.id, log, { ownConnection: true });
     const onEvent = (event: Parameters<EventWriter["push"]>[0]) => writer.push(event);
     try {
       switch (message.action) {
