@@ -23,6 +23,13 @@ const APPEND_LANES = Math.max(2, os.availableParallelism());
 
 const lanesOf = new WeakMap<pg.Pool, Slots>();
 
+/** The lanes every writer of `pool` shares. */
+function lanesFor(pool: pg.Pool): Slots {
+  let lanes = lanesOf.get(pool);
+  if (!lanes) lanesOf.set(pool, (lanes = new Slots(APPEND_LANES)));
+  return lanes;
+}
+
 /** Events a transaction decided to append, and the task state it set, if any. */
 export type TransactionEvents = { events?: TaskEvent[]; state?: string };
 
@@ -53,9 +60,7 @@ export class EventWriter {
     private readonly log: Logger,
     opts: { ownConnection?: boolean } = {},
   ) {
-    let lanes = lanesOf.get(pool);
-    if (!lanes) lanesOf.set(pool, (lanes = new Slots(APPEND_LANES)));
-    this.lanes = opts.ownConnection ? null : lanes;
+    this.lanes = opts.ownConnection ? null : lanesFor(pool);
   }
 
   push(event: TaskEvent): void {

@@ -68,13 +68,12 @@ export function formatCount(n: number): string {
  * details, without Intl (see formatCount). Components use `useDateTime`, which picks the zone.
  */
 export function formatDateTime(date: Date | string, zone: "local" | "utc" = "local"): string {
-  const d = new Date(date);
-  if (Number.isNaN(d.getTime())) return "";
+  const at = new Date(date).getTime();
+  if (Number.isNaN(at)) return "";
+  // Local time is UTC moved by the zone's offset at that moment: one way of writing it out for both.
+  const d = new Date(zone === "utc" ? at : at - new Date(at).getTimezoneOffset() * 60_000);
   const two = (n: number) => String(n).padStart(2, "0");
-  if (zone === "utc") {
-    return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
-  }
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${zone === "utc" ? " UTC" : ""}`;
 }
 
 /** The first line of a prompt, without a scenario or code block, for titles. */
